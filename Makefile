@@ -1,0 +1,41 @@
+# textclf: every target that needs the system libraries runs `setup` first, so each of
+# `make test` and `make demo` is one command on a fresh Debian machine.
+SHELL := /bin/bash
+APT_PACKAGES := libarchive-dev zlib1g-dev libopenblas-dev
+CONFIG ?= release
+SWIFT_FLAGS := -c $(CONFIG)
+BIN := .build/$(CONFIG)/textclf
+
+# The shared mirror beside the checkout stands in for the download sites (see README).
+SHARED_MIRROR := $(abspath $(CURDIR)/../shared/mirror)
+ifneq ($(wildcard $(SHARED_MIRROR)),)
+export TEXTCLF_MIRROR ?= $(SHARED_MIRROR)
+endif
+
+.PHONY: setup build test demo bench clean
+
+# Idempotent: installs only the packages that are missing, and does nothing otherwise.
+setup:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  echo "setup: installing$$missing"; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	fi
+
+build: setup
+	swift build $(SWIFT_FLAGS) --product textclf
+
+test: setup
+	swift test $(SWIFT_FLAGS)
+
+demo: build
+	$(BIN) finetune --task spam
+
+bench: build
+	$(BIN) bench all
+
+clean:
+	rm -rf .build

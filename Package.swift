@@ -1,0 +1,53 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Hot numeric code is compiled for speed even in debug builds, so tests of real-sized
+// data stay quick; the kernels are bounds-checked by their own tests instead.
+let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"])]
+
+let package = Package(
+    name: "textclf",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Textclf", targets: ["Textclf"]),
+        .executable(name: "textclf", targets: ["TextclfCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries (Debian: libarchive-dev, zlib1g-dev, libopenblas-dev; `make setup`).
+        .systemLibrary(name: "CArchive", path: "Sources/CArchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+
+        // Archives, delimited text, atomic files.
+        .target(name: "DataIO", dependencies: ["CArchive", "CZlib"], swiftSettings: fast),
+        // GPT-2 byte-level BPE, later WordPiece.
+        .target(name: "Tokenizers", dependencies: ["DataIO"], swiftSettings: fast),
+        // Tensors, BLAS, fused kernels, autograd, tensor file formats.
+        .target(name: "TensorEngine", dependencies: ["COpenBLAS", "DataIO"], swiftSettings: fast),
+        // The Backbone protocol and its implementations (GPT-2, ...).
+        .target(name: "Backbones", dependencies: ["TensorEngine", "Tokenizers", "Store"], swiftSettings: fast),
+        // Pooling and N-class heads; the Classifier.
+        .target(name: "Heads", dependencies: ["Backbones", "TensorEngine"], swiftSettings: fast),
+        // Where models and datasets come from: cache, mirrors, verified downloads.
+        .target(name: "Store", dependencies: ["DataIO"]),
+        // Dataset adapters and user dataset specs.
+        .target(name: "Datasets", dependencies: ["DataIO", "Store", "Tokenizers"]),
+        // Optimisers, training loop, metrics, checkpoints.
+        .target(name: "Training", dependencies: ["Heads", "Backbones", "TensorEngine", "Datasets"], swiftSettings: fast),
+        // Tasks: a dataset + labels + backbone + head + training settings.
+        .target(name: "Tasks", dependencies: ["Datasets", "Training", "Heads", "Backbones"]),
+        // The library users import.
+        .target(name: "Textclf", dependencies: ["DataIO", "Tokenizers", "TensorEngine", "Backbones", "Heads",
+                                               "Store", "Datasets", "Training", "Tasks"]),
+        .executableTarget(name: "TextclfCLI", dependencies: [
+            "Textclf", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "DataIOTests", dependencies: ["DataIO"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine"]),
+    ]
+)

@@ -1,0 +1,1 @@
+// Backbones module: see README's architecture section.

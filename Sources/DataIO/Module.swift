@@ -1,0 +1,1 @@
+// DataIO module: see README's architecture section.

@@ -1,0 +1,1 @@
+// Heads module: see README's architecture section.

@@ -1,0 +1,1 @@
+// TensorEngine module: see README's architecture section.

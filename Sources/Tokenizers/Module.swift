@@ -1,0 +1,1 @@
+// Tokenizers module: see README's architecture section.
