@@ -1,1 +1,0 @@
-// DataIO module: see README's architecture section.
