@@ -1,4 +1,6 @@
 import ArgumentParser
+import DataIO
+import Foundation
 import Textclf
 
 @main
@@ -6,7 +8,53 @@ struct TextclfCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "textclf",
         abstract: "Fine-tune pretrained transformers for text classification.",
+        discussion: """
+        Examples:
+          textclf doctor
+          textclf tokenize "Hello world"
+        """,
         version: textclfVersion,
-        subcommands: []
+        subcommands: [
+            BenchCommand.self,
+        ]
     )
+
+    /// Exit codes are part of the interface: 0 success, 1 the run failed, 2 bad usage or bad
+    /// input (one line on stderr; the longer story under --verbose).
+    static func main() async {
+        let verbose = CommandLine.arguments.contains("--verbose")
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as InputError {
+            CLIExit.fail(code: 2, "error: \(error.description)", verbose ? String(reflecting: error) : nil)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || code == .validationFailure && isHelpOrVersion(error) {
+                exit(withError: error)
+            } else if code == .validationFailure || code.rawValue == 64 {
+                // ArgumentParser says 64 (EX_USAGE); we promise 2 for every kind of bad usage.
+                let message = fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "bad usage"
+                CLIExit.fail(code: 2, message, verbose ? fullMessage(for: error) : nil)
+            } else if error is CleanExit || error is ExitCode {
+                exit(withError: error)
+            } else {
+                CLIExit.fail(code: 1, "error: \(error)", verbose ? String(reflecting: error) : nil)
+            }
+        }
+    }
+
+    private static func isHelpOrVersion(_ error: Error) -> Bool { error is CleanExit }
+}
+
+enum CLIExit {
+    static func fail(code: Int32, _ line: String, _ detail: String?) -> Never {
+        Log.error(line)
+        if let detail, detail != line { Log.error(detail) }
+        Foundation.exit(code)
+    }
 }

@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// `textclf bench NAME`: benchmarks that print figures (medians) and, where an anchor exists,
+/// the ratio against it measured in the same run. Never timed unit tests.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Run a benchmark and print its figures.",
+        discussion: """
+        Example:
+          textclf bench gemm
+        """,
+        subcommands: [
+        ]
+    )
+}

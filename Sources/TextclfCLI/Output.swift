@@ -1,0 +1,23 @@
+import Foundation
+
+/// Human-facing messages go to stderr so stdout carries only results.
+enum Log {
+    static func info(_ line: String) { write(line) }
+    static func error(_ line: String) { write(line) }
+    private static func write(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
+
+/// One JSON object per line on stdout, keys sorted so the output is stable.
+enum JSONLines {
+    static func emit(_ object: [String: Any]) {
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else {
+            Log.error("internal error: result is not JSON-serialisable: \(object)")
+            return
+        }
+        var line = data
+        line.append(0x0A)
+        FileHandle.standardOutput.write(line)
+    }
+}
