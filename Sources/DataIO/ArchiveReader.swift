@@ -124,39 +124,52 @@ public final class ArchiveReader {
                             "\(matches.count) members match \"\(nameOrGlob)\", name one: \(Self.list(matches))")
         }
         if let found = all.first(where: { MemberPattern.sameName($0.name, nameOrGlob) }) { return found }
-        let what = kind == .plainFile ? "is a plain file, not an archive, so it has no member \"\(nameOrGlob)\"" :
-            "has no member \"\(nameOrGlob)\"; members are: \(Self.list(all))"
-        throw ReadError(.missingMember, location, what)
+        throw missingMember(nameOrGlob, all: all)
+    }
+
+    private func missingMember(_ name: String, all: [ArchiveMember]) -> ReadError {
+        let what = kind == .plainFile ? "is a plain file, not an archive, so it has no member \"\(name)\"" :
+            "has no member \"\(name)\"; members are: \(Self.list(all))"
+        return ReadError(.missingMember, location, what)
     }
 
     /// Streams one member's bytes (see `member(_:)` for how it is named). An encrypted zip entry is
     /// a `ReadError` of kind `.encryptedMember`; corruption surfaces from the stream's `read`.
     public func open(member nameOrGlob: String? = nil) throws -> ByteStream {
-        let target = try member(nameOrGlob)
-        let location = DataLocation(file: path, member: kind == .plainFile ? nil : target.name)
         switch kind {
         case .plainFile:
+            _ = try member(nameOrGlob)
             return try FileByteStream(path: path, location: location)
         case .compressedFile:
+            let target = try member(nameOrGlob)
             let reader = try libArchiveReader()
+            let memberLocation = DataLocation(file: path, member: target.name)
             guard try reader.nextEntry() != nil else {
-                throw ReadError(.corruptArchive, location, "the compressed stream holds no data")
+                throw ReadError(.corruptArchive, memberLocation, "the compressed stream holds no data")
             }
-            return ArchiveMemberStream(reader: reader, location: location)
+            return ArchiveMemberStream(reader: reader, location: memberLocation)
         case .zip, .tar:
+            // An exact name is looked for in the same pass that reads it (a compressed tar is not
+            // decompressed twice); a glob or no name needs the list first.
+            let exactName = nameOrGlob.flatMap { MemberPattern.isGlob($0) ? nil : $0 }
+            let wanted = try exactName ?? member(nameOrGlob).name
             let reader = try libArchiveReader()
+            var seen: [ArchiveMember] = []
             while let entry = try reader.nextEntry() {
-                guard entry.isRegularFile, entry.name == target.name else {
-                    try reader.skipData(member: entry.name)
-                    continue
+                if entry.isRegularFile {
+                    if MemberPattern.sameName(entry.name, wanted) {
+                        let memberLocation = DataLocation(file: path, member: entry.name)
+                        if entry.isEncrypted {
+                            throw ReadError(.encryptedMember, memberLocation, "is encrypted (password-protected); decrypt the archive first, e.g. `unzip` it and zip it again without a password")
+                        }
+                        return ArchiveMemberStream(reader: reader, location: memberLocation)
+                    }
+                    seen.append(ArchiveMember(name: entry.name, size: entry.size))
                 }
-                if entry.isEncrypted {
-                    throw ReadError(.encryptedMember, location, "is encrypted (password-protected); decrypt the archive first, e.g. `unzip` it and zip it again without a password")
-                }
-                return ArchiveMemberStream(reader: reader, location: location)
+                try reader.skipData(member: entry.name)
             }
-            // The listing found it, so reaching the end means the archive changed under us.
-            throw ReadError(.corruptArchive, location, "member vanished while reading the archive")
+            cachedMembers = seen
+            throw missingMember(wanted, all: seen)
         }
     }
 

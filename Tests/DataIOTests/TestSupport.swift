@@ -43,7 +43,6 @@ class TempDirTestCase: XCTestCase {
             _ = try body()
             XCTFail("expected a \(kind) error, but nothing was thrown", file: file, line: line)
         } catch let error as ReadError {
-            if ProcessInfo.processInfo.environment["SHOW_ERRORS"] != nil { print("ERR", error.description) }
             XCTAssertEqual(error.kind, kind, "message: \(error.description)", file: file, line: line)
             for text in mentions {
                 XCTAssertTrue(error.description.contains(text), "\"\(error.description)\" does not mention \"\(text)\"",
