@@ -116,6 +116,10 @@ final class ArchiveReaderTests: TempDirTestCase {
     func testZipNameHoldingTextIsNotAnArchive() throws {
         let file = try write("label,text\nham,hello\n", to: "data.zip")
         assertReadError(.notAnArchive, mentions: [file, "not a zip archive", "label,text"]) { try ArchiveReader(path: file) }
+        let gz = try write("label,text\n", to: "data.csv.gz")
+        assertReadError(.notAnArchive, mentions: [gz, "not a compressed file", "label,text"]) { try ArchiveReader(path: gz) }
+        let tar = try write([0x00, 0x01, 0x02], to: "data.tar")
+        assertReadError(.notAnArchive, mentions: [tar, "not a tar archive", "00 01 02"]) { try ArchiveReader(path: tar) }
     }
 
     func testTarGzNameHoldingAZipIsNotAnArchive() throws {
