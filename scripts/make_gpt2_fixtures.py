@@ -175,6 +175,9 @@ def main():
         refd[f"block_output.{li}"] = np32(captured[f"block_output.{li}"])
     for name, p in ref.named_parameters():
         refd["grad." + name] = np32(p.grad)
+    # Float64 sums of the float32 weights as saved, so a reader can be checked independently.
+    for name, arr in L.hf_state_without_prefix(model).items():
+        refd["sum." + name] = np.array(arr.astype(np.float64).sum(), dtype=np.float64)
     meta = {
         "texts": json.dumps(TEXTS),
         "loss_definition": "mean over b, t < lengths[b]-1 of -log_softmax(logits[b,t])[input_ids[b,t+1]]",
