@@ -100,6 +100,19 @@ def write_openai_checkpoint(outdir: str, state: dict, hparams: dict, force_fallb
     return "scripts/tf_bundle.py (no TensorFlow)"
 
 
+def perturb_(model, gen):
+    """HF init leaves LayerNorm at (1, 0) and every bias at 0; a parity test could not tell a
+    missing bias or a swapped gain from the right thing, so every such tensor gets noise."""
+    import torch
+
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith(".bias"):
+                p.add_(torch.randn(p.shape, generator=gen) * 0.05)
+            elif ".ln_" in name or "ln_f" in name:
+                p.add_(torch.randn(p.shape, generator=gen) * 0.1)
+
+
 # ---------------------------------------------------------------- tokenizer files
 def bytes_to_unicode() -> dict:
     """GPT-2's reversible byte -> printable unicode character map (ids 0..255 follow this order)."""

@@ -83,17 +83,6 @@ def train_bpe(text: str, n_merges: int):
     return encoder, merges
 
 
-def perturb_(model, gen):
-    """HF init leaves LayerNorm at (1, 0) and every bias at 0; a parity test could not tell a
-    missing bias or a swapped gain from the right thing, so every such tensor gets noise."""
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if name.endswith(".bias"):
-                p.add_(torch.randn(p.shape, generator=gen) * 0.05)
-            elif ".ln_" in name or "ln_f" in name:
-                p.add_(torch.randn(p.shape, generator=gen) * 0.1)
-
-
 def np32(t):
     return t.detach().to(torch.float32).contiguous().numpy()
 
@@ -121,7 +110,7 @@ def main():
                         layer_norm_epsilon=1e-5, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
                         activation_function="gelu_new", bos_token_id=eot, eos_token_id=eot)
     model = GPT2LMHeadModel(config)
-    perturb_(model, gen)
+    L.perturb_(model, gen)
     model.save_pretrained(hf_dir, safe_serialization=True)
 
     state = L.hf_state_without_prefix(model)
