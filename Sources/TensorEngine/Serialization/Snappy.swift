@@ -26,7 +26,8 @@ public enum Snappy {
         guard length <= UInt64(maxLength) else { throw FormatError("claims \(length) uncompressed bytes, more than the \(maxLength) allowed") }
         let expected = Int(length)
         var out = [UInt8]()
-        out.reserveCapacity(expected)
+        // A copy element expands at most ~21x, so a larger claim is corrupt; never reserve for it.
+        out.reserveCapacity(Swift.min(expected, 32 * input.count))
         while !reader.isAtEnd {
             let tag = try reader.byte()
             switch tag & 3 {
