@@ -49,5 +49,6 @@ let package = Package(
         .testTarget(name: "DataIOTests", dependencies: ["DataIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine"]),
+        .testTarget(name: "SerializationTests", dependencies: ["TensorEngine", "Backbones"], resources: [.copy("Fixtures")]),
     ]
 )
