@@ -69,7 +69,7 @@ public struct SHA256: Sendable {
     }
 
     /// Hashes a file in 4 MiB reads. `progress` (if given) is called with the bytes read so far.
-    public static func hash(fileAt url: URL, progress: ((Int64) -> Void)? = nil) throws -> SHA256Digest {
+    public static func hash(fileAt url: URL, progress: (Int64) -> Void = { _ in }) throws -> SHA256Digest {
         let fd = open(url.path, O_RDONLY)
         guard fd >= 0 else { throw StoreIOError(path: url.path, action: "open", errno: errno) }
         defer { close(fd) }
@@ -87,7 +87,7 @@ public struct SHA256: Sendable {
             if n == 0 { break }
             hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0 ..< n]))
             total += Int64(n)
-            progress?(total)
+            progress(total)
         }
         return hasher.finalize()
     }
