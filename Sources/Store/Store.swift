@@ -57,8 +57,8 @@ public struct ResolvedFile: Sendable {
 public struct Store: Sendable {
     public let configuration: StoreConfiguration
     public let manifest: Manifest
-    private let verifier: Verifier
-    private let progress: ProgressReporter
+    let verifier: Verifier
+    let progress: ProgressReporter
 
     /// `manifest` defaults to the built-in manifest, then `$TEXTCLF_HOME/manifest.json` if it
     /// exists, then `configuration.manifestFiles`.
