@@ -294,4 +294,5 @@ public struct ManifestError: InputError {
 /// The name is not in the manifest (a typo, usually); lists what is.
 public struct UnknownEntryError: InputError {
     public let description: String
+    public init(description: String) { self.description = description }
 }

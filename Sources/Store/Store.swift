@@ -175,7 +175,10 @@ public struct Store: Sendable {
                 failures.append(error)
             }
         }
-        if !failures.isEmpty { throw FetchError(ref: ref, fetched: fetched, failures: failures) }
+        if !failures.isEmpty {
+            let urlsKnown = failures.contains { failure in entry.file(named: failure.file).map { !$0.urls.isEmpty } ?? false }
+            throw FetchError(ref: ref, fetched: fetched, failures: failures, fix: fix(for: ref, file: nil, urlsKnown: urlsKnown))
+        }
         return fetched
     }
 
@@ -253,7 +256,7 @@ public struct Store: Sendable {
                 attempts.append(.init(.download, "(all URLs)", "\(error)"))
             }
         }
-        throw ResolutionError(ref: ref, file: spec.name, attempts: attempts, fix: fix(for: ref, spec: spec))
+        throw ResolutionError(ref: ref, file: spec.name, attempts: attempts, fix: fix(for: ref, file: spec.name, urlsKnown: !spec.urls.isEmpty))
     }
 
     /// A checked cache file, or nil (recording why) after moving a bad one aside.
@@ -439,12 +442,14 @@ public struct Store: Sendable {
         return try body()
     }
 
-    private func fix(for ref: EntryRef, spec: ManifestFile) -> String {
-        let mirrorPath = "DIR/\(ref.relativePath)/\(spec.name)"
-        let mirrorHint = "put the file at \(mirrorPath) and `export TEXTCLF_MIRROR=DIR`"
+    /// The advice closing a resolution error, for one file or (file nil) a whole entry.
+    private func fix(for ref: EntryRef, file: String?, urlsKnown: Bool) -> String {
+        let mirrorHint = file.map { "put the file at DIR/\(ref.relativePath)/\($0) and `export TEXTCLF_MIRROR=DIR`" }
+            ?? "put the files in DIR/\(ref.relativePath)/ and `export TEXTCLF_MIRROR=DIR`"
         let fetchName = manifest.entries(named: ref.name).count > 1 ? "--kind \(ref.kind.rawValue) \(ref.name)" : ref.name
-        if spec.urls.isEmpty {
-            return "no download URL is known for this file: \(mirrorHint), or copy it to \(cachePath(ref, file: spec.name).path)"
+        if !urlsKnown {
+            let cacheTarget = file.map { cachePath(ref, file: $0).path } ?? cacheDirectory(for: ref).path + "/"
+            return "no download URL is known for this file: \(mirrorHint), or copy it to \(cacheTarget)"
         }
         if configuration.offline {
             return "run `textclf fetch \(fetchName)` on a machine with internet access and copy its cache directory "

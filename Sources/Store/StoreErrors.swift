@@ -33,14 +33,16 @@ public struct ResolutionError: Error, CustomStringConvertible {
     public let fix: String
 
     public var description: String {
-        var lines = ["cannot get \(ref) file \(file); tried:"]
+        (["cannot get \(ref) file \(file); tried:"] + attemptLines(indent: "  ") + ["fix: \(fix)"]).joined(separator: "\n")
+    }
+
+    /// One line per place tried, places aligned.
+    public func attemptLines(indent: String) -> [String] {
         let width = attempts.map { $0.place.rawValue.count }.max() ?? 0
-        for attempt in attempts {
+        return attempts.map { attempt in
             let place = attempt.place.rawValue.padding(toLength: width, withPad: " ", startingAt: 0)
-            lines.append("  \(place)  \(attempt.location): \(attempt.outcome)")
+            return "\(indent)\(place)  \(attempt.location): \(attempt.outcome)"
         }
-        lines.append("fix: \(fix)")
-        return lines.joined(separator: "\n")
     }
 }
 
@@ -55,9 +57,16 @@ public struct FetchError: Error, CustomStringConvertible {
     public let ref: EntryRef
     public let fetched: [ResolvedFile]
     public let failures: [ResolutionError]
+    /// What would fix it, for the entry as a whole.
+    public let fix: String
 
     public var description: String {
-        let got = fetched.isEmpty ? "" : " (got \(fetched.count) of \(fetched.count + failures.count) files)"
-        return (["cannot fetch \(ref)\(got):"] + failures.map(\.description)).joined(separator: "\n")
+        var lines = ["cannot fetch \(ref) (got \(fetched.count) of \(fetched.count + failures.count) files); tried:"]
+        for failure in failures {
+            lines.append("  \(failure.file):")
+            lines += failure.attemptLines(indent: "    ")
+        }
+        lines.append("fix: \(fix)")
+        return lines.joined(separator: "\n")
     }
 }
