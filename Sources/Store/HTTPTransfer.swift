@@ -31,7 +31,7 @@ enum TransferFailure: Error, CustomStringConvertible {
 }
 
 /// One HTTP GET that appends to a `.part` file from its current length (asking for the rest
-/// with `Range: bytes=N-`), hashing everything in the part as it goes.
+/// with `Range: bytes=N-`), hashing the whole part as it grows (see `GrowingFileHasher`).
 ///
 /// Uses URLSession (FoundationNetworking, i.e. libcurl, on Linux): it brings TLS, redirects
 /// (Hugging Face answers with a redirect to its CDN) and proxies, none of which a hand-written
@@ -42,6 +42,9 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         let bytes: Int64
         let digest: SHA256Digest
         let etag: String?
+        /// The server sent the whole file although part of it was on disk (no Range support,
+        /// or If-Range said the file changed).
+        let restarted: Bool
     }
 
     private let url: URL
@@ -55,7 +58,8 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     // State below is touched on the delegate queue only, and read by `run` after `finished`
     // has been signalled (the semaphore orders the two).
     private var handle: FileHandle?
-    private var hasher = SHA256()
+    private var hasher: GrowingFileHasher?
+    private var restarted = false
     private var offset: Int64 = 0
     private var written: Int64 = 0
     private var expectedTotal: Int64?
@@ -83,10 +87,7 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         }
         self.handle = handle
         defer { try? handle.close() }
-        do {
-            offset = Int64(try handle.seekToEnd())
-            if offset > 0 { try hashExistingPart() }
-        } catch {
+        do { offset = Int64(try handle.seekToEnd()) } catch {
             throw .local("cannot read the partial download \(partFile.path): \(error)")
         }
 
@@ -107,32 +108,20 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         // The session retains its delegate until invalidated.
         session.finishTasksAndInvalidate()
 
-        if let failure { throw failure }
         let total = offset + written
-        if let expectedTotal, total != expectedTotal {
-            throw .transport("connection closed after \(ByteCount.format(total)) of \(ByteCount.format(expectedTotal))")
+        if failure == nil, let expectedTotal, total != expectedTotal {
+            failure = .transport("connection closed after \(ByteCount.format(total)) of \(ByteCount.format(expectedTotal))")
         }
-        do { try handle.synchronize() } catch { throw .local("cannot flush \(partFile.path): \(error)") }
-        return Result(bytes: total, digest: hasher.finalize(), etag: etag)
-    }
-
-    /// A resumed download hashes the bytes already on disk first, so the final digest covers
-    /// the whole file without a second pass.
-    private func hashExistingPart() throws {
-        let reader = try FileHandle(forReadingFrom: partFile)
-        defer { try? reader.close() }
-        var remaining = offset
-        while remaining > 0, let chunk = try reader.read(upToCount: Int(min(remaining, 4 << 20))), !chunk.isEmpty {
-            hasher.update(chunk)
-            remaining -= Int64(chunk.count)
+        guard failure == nil, let hasher else {
+            hasher?.cancel()
+            throw failure ?? .transport("no response")
         }
-        guard remaining == 0 else { throw TransferFailure.local("the partial download shrank while being read") }
-    }
-
-    private func restartFromZero() throws {
-        try handle?.truncate(atOffset: 0)
-        hasher = SHA256()
-        offset = 0
+        do {
+            try handle.synchronize()
+            return Result(bytes: total, digest: try hasher.finish(), etag: etag, restarted: restarted)
+        } catch {
+            throw .local("\(error)")
+        }
     }
 
     // MARK: URLSessionDataDelegate
@@ -160,7 +149,11 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         case 200:
             do {
                 // Range ignored, or If-Range said the file changed: the body is the whole file.
-                if offset > 0 { try restartFromZero() }
+                if offset > 0 {
+                    try handle?.truncate(atOffset: 0)
+                    offset = 0
+                    restarted = true
+                }
             } catch {
                 failure = .local("cannot truncate \(partFile.path): \(error)")
                 completionHandler(.cancel)
@@ -173,6 +166,13 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
             return
         default:
             failure = .http(status: http.statusCode)
+            completionHandler(.cancel)
+            return
+        }
+        do {
+            hasher = try GrowingFileHasher(file: partFile, available: offset)
+        } catch {
+            failure = .local("\(error)")
             completionHandler(.cancel)
             return
         }
@@ -189,8 +189,8 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
             dataTask.cancel()
             return
         }
-        hasher.update(data)
         written += Int64(data.count)
+        hasher?.advance(to: offset + written)
         line?.update(offset + written)
     }
 

@@ -319,6 +319,7 @@ public struct Store: Sendable {
                                             idleTimeout: configuration.idleTimeout, progress: progress, label: spec.name)
                 do {
                     let result = try transfer.run()
+                    if result.restarted { configuration.log("\(ref) \(spec.name): the server sent the whole file again (no resume)") }
                     origin.write(url: url.absoluteString, etag: result.etag)
                     switch land(part, at: destination, spec: spec, digest: result.digest) {
                     case .landed(let status):

@@ -91,6 +91,28 @@ final class DownloadTests: XCTestCase {
         XCTAssertEqual(server.requests[0].headers["if-range"], "\"v1\"")
     }
 
+    func testPartialFileOfAnOlderVersionIsReplacedWhole() throws {
+        let cache = try makeTempDirectory(self)
+        let body = testBytes(60_000, seed: 8)
+        let server = try LocalHTTPServer(routes: ["/f.bin": .file(body, etag: "\"v2\"")])
+        defer { server.stop() }
+        let spec = ManifestFile(name: "f.bin", urls: [server.url("/f.bin")], size: Int64(body.count), sha256: sha256Hex(body))
+        let log = LogLines()
+        let store = try Store(configuration: testConfiguration(cache: cache, log: log), manifest: demoManifest([spec]))
+        // An interrupted run of version 1: If-Range makes the server send version 2 whole.
+        let part = store.cachePath(.dataset("demo"), file: "f.bin").appendingPathExtension("part")
+        try writeFile(testBytes(20_000, seed: 80), to: part)
+        try Data(#"{"url":"\#(server.url("/f.bin").absoluteString)","etag":"\"v1\""}"#.utf8)
+            .write(to: part.deletingLastPathComponent().appendingPathComponent(".f.bin.part.origin"))
+
+        let url = try store.resolve(.dataset("demo"), file: "f.bin")
+
+        XCTAssertEqual(try Data(contentsOf: url), Data(body))
+        XCTAssertEqual(server.requests.count, 1)
+        XCTAssertEqual(server.requests[0].headers["if-range"], "\"v1\"")
+        XCTAssertTrue(log.lines.contains { $0.contains("sent the whole file again") }, "\(log.lines)")
+    }
+
     func testPartialFileFromAnotherURLIsDiscarded() throws {
         let cache = try makeTempDirectory(self)
         let body = testBytes(30_000, seed: 5)
