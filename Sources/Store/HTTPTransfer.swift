@@ -10,13 +10,15 @@ enum TransferFailure: Error, CustomStringConvertible {
     case transport(String)
     /// A 416 on a resume: the partial file does not fit the remote file; start over.
     case rangeNotSatisfiable
+    /// The server announces another size than the manifest's: not worth downloading.
+    case wrongSize(announced: Int64, expected: Int64)
     case local(String)
 
     var isRetryable: Bool {
         switch self {
         case .http(let status): status == 408 || status == 429 || status >= 500
         case .transport, .rangeNotSatisfiable: true
-        case .local: false
+        case .local, .wrongSize: false
         }
     }
 
@@ -26,6 +28,7 @@ enum TransferFailure: Error, CustomStringConvertible {
         case .transport(let reason): reason
         case .rangeNotSatisfiable: "HTTP 416 (the partial download does not fit the remote file)"
         case .local(let reason): reason
+        case .wrongSize(let announced, let expected): "the server announces \(announced) B, the manifest expects \(expected) B; not downloaded"
         }
     }
 }
@@ -133,7 +136,8 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
             completionHandler(.cancel)
             return
         }
-        etag = http.value(forHTTPHeaderField: "ETag")
+        // A weak ETag cannot validate a byte range (RFC 9110), so it is not kept for If-Range.
+        etag = http.value(forHTTPHeaderField: "ETag").flatMap { $0.hasPrefix("W/") ? nil : $0 }
         let length = http.expectedContentLength >= 0 ? http.expectedContentLength : nil
         switch http.statusCode {
         case 206 where offset > 0:
@@ -166,6 +170,11 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
             return
         default:
             failure = .http(status: http.statusCode)
+            completionHandler(.cancel)
+            return
+        }
+        if let expectedSize, let expectedTotal, expectedTotal != expectedSize {
+            failure = .wrongSize(announced: expectedTotal, expected: expectedSize)
             completionHandler(.cancel)
             return
         }

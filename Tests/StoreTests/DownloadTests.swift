@@ -21,6 +21,8 @@ final class DownloadTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: resolved.url.path + ".part"))
         XCTAssertEqual(server.requests.count, 1)
         XCTAssertNil(server.requests[0].headers["range"])
+        // Exact bytes: no transparent decompression that would break sizes and ranges.
+        XCTAssertEqual(server.requests[0].headers["accept-encoding"], "identity", "\(server.requests[0].headers)")
     }
 
     func testWrongChecksumMovesTheFileAsideAndTheErrorSaysWhere() throws {
@@ -175,6 +177,39 @@ final class DownloadTests: XCTestCase {
         let cdn = server.requests(for: "/cdn/f.bin")
         XCTAssertEqual(cdn.count, 2)
         XCTAssertEqual(cdn.last?.headers["range"], "bytes=100000-")
+    }
+
+    func testRedirectToAnotherHostKeepsTheRange() throws {
+        let cache = try makeTempDirectory(self)
+        let body = testBytes(300_000, seed: 9)
+        let server = try LocalHTTPServer(routes: ["/cdn/f.bin": .dropping(body, after: 70_000)])
+        defer { server.stop() }
+        // "localhost" is another host name than 127.0.0.1, as a CDN is for huggingface.co.
+        server.setRoute("/resolve/f.bin", .redirect(to: "http://localhost:\(server.port)/cdn/f.bin"))
+        let spec = ManifestFile(name: "f.bin", urls: [server.url("/resolve/f.bin")], size: Int64(body.count), sha256: sha256Hex(body))
+        let store = try Store(configuration: testConfiguration(cache: cache), manifest: demoManifest([spec]))
+
+        let url = try store.resolve(.dataset("demo"), file: "f.bin")
+
+        XCTAssertEqual(try Data(contentsOf: url), Data(body))
+        let cdn = server.requests(for: "/cdn/f.bin")
+        XCTAssertEqual(cdn.count, 2)
+        XCTAssertEqual(cdn.last?.headers["host"], "localhost:\(server.port)")
+        XCTAssertEqual(cdn.last?.headers["range"], "bytes=70000-")
+    }
+
+    func testAnnouncedSizeThatDiffersFromTheManifestIsNotDownloaded() throws {
+        let cache = try makeTempDirectory(self)
+        let body = testBytes(10_000, seed: 10)
+        let server = try LocalHTTPServer(routes: ["/f.bin": .file(body)])
+        defer { server.stop() }
+        let spec = ManifestFile(name: "f.bin", urls: [server.url("/f.bin")], size: 12_345, sha256: nil)
+        let store = try Store(configuration: testConfiguration(cache: cache), manifest: demoManifest([spec]))
+
+        XCTAssertThrowsError(try store.resolve(.dataset("demo"), file: "f.bin")) { error in
+            XCTAssertTrue("\(error)".contains("the server announces 10000 B, the manifest expects 12345 B"), "\(error)")
+        }
+        XCTAssertEqual(server.requests.count, 1)
     }
 
     func testOfflineRefusesToDownloadAndListsEveryPlaceTried() throws {

@@ -18,6 +18,7 @@ final class LocalHTTPServer: @unchecked Sendable {
         /// first `dropTimes` requests of this path.
         var dropAfter: Int?
         var dropTimes = 1
+        /// A path on this server, or an absolute URL.
         var redirectTo: String?
         var etag: String?
 
@@ -79,6 +80,9 @@ final class LocalHTTPServer: @unchecked Sendable {
 
     func url(_ path: String) -> URL { URL(string: "http://127.0.0.1:\(port)\(path)")! }
 
+    /// Adds or replaces a route (for routes that need the port, known only once started).
+    func setRoute(_ path: String, _ route: Route) { lock.withLock { routes[path] = route } }
+
     /// Every request received so far, in order.
     var requests: [Request] { lock.withLock { log } }
 
@@ -122,7 +126,8 @@ final class LocalHTTPServer: @unchecked Sendable {
         }
         guard let route else { return respond(connection, status: 404, headers: [:], body: Array("no such path\n".utf8)) }
         if let target = route.redirectTo {
-            return respond(connection, status: route.status, headers: ["Location": url(target).absoluteString], body: [])
+            let location = target.hasPrefix("http") ? target : url(target).absoluteString
+            return respond(connection, status: route.status, headers: ["Location": location], body: [])
         }
         guard route.status == 200 else { return respond(connection, status: route.status, headers: [:], body: route.body) }
 
