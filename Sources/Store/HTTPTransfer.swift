@@ -67,6 +67,8 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     private var written: Int64 = 0
     private var expectedTotal: Int64?
     private var etag: String?
+    /// The response's (strong) ETag, also after a failed transfer; read once `run` returned.
+    var responseETag: String? { etag }
     private var failure: TransferFailure?
     private var line: ProgressReporter.Line?
     private let finished = DispatchSemaphore(value: 0)

@@ -114,7 +114,7 @@ public struct Store: Sendable {
     public func locate(_ ref: EntryRef, file: String, explicitPath: URL? = nil) throws -> ResolvedFile {
         let (_, spec) = try manifest.require(ref, file: file)
         if let explicitPath { return try checkExplicit(explicitPath, ref: ref, spec: spec) }
-        return try find(ref, spec: spec, download: true)
+        return try find(ref, spec: spec)
     }
 
     /// A directory holding the entry's files (all of them, or just `files`), each checked:
@@ -145,7 +145,7 @@ public struct Store: Sendable {
             }
         }
         var resolved: [ResolvedFile] = []
-        for spec in specs { resolved.append(try find(ref, spec: spec, download: true)) }
+        for spec in specs { resolved.append(try find(ref, spec: spec)) }
         let directories = Set(resolved.map { $0.url.deletingLastPathComponent().standardizedFileURL.path })
         if directories.count == 1, let only = resolved.first { return only.url.deletingLastPathComponent() }
         // Mixed sources: gather them in the cache directory, linking to mirror files.
@@ -170,7 +170,7 @@ public struct Store: Sendable {
         var failures: [ResolutionError] = []
         for spec in entry.files {
             do {
-                fetched.append(try fetchOne(ref, spec: spec))
+                fetched.append(try find(ref, spec: spec, copyMirror: true, replaceCacheLinks: true))
             } catch let error as ResolutionError {
                 failures.append(error)
             }
@@ -196,16 +196,17 @@ public struct Store: Sendable {
         }
     }
 
-    /// Cache, then mirrors, then (if `download`) the URLs. With `copyMirror`, a mirror hit is
-    /// copied into the cache rather than used in place.
-    private func find(_ ref: EntryRef, spec: ManifestFile, download: Bool, copyMirror: Bool = false,
-                      skipCacheSymlink: Bool = false) throws -> ResolvedFile {
+    /// Cache, then mirrors, then the URLs (unless offline). For `fetch`: `copyMirror` copies a
+    /// mirror hit into the cache instead of using it in place, and `replaceCacheLinks` treats
+    /// a cached link to a mirror file (made by `resolveDirectory`) as missing.
+    private func find(_ ref: EntryRef, spec: ManifestFile, copyMirror: Bool = false,
+                      replaceCacheLinks: Bool = false) throws -> ResolvedFile {
         var attempts: [ResolutionAttempt] = []
         let cached = cachePath(ref, file: spec.name)
         let isLink = (try? FileManager.default.destinationOfSymbolicLink(atPath: cached.path)) != nil
-        if skipCacheSymlink && isLink {
+        if replaceCacheLinks && isLink {
             attempts.append(.init(.cache, cached.path, "a link to a mirror file; replacing it with a copy"))
-        } else if let hit = try cacheHit(ref, spec: spec, at: cached, attempts: &attempts) {
+        } else if let hit = cacheHit(ref, spec: spec, at: cached, attempts: &attempts) {
             return hit
         }
 
@@ -238,7 +239,7 @@ public struct Store: Sendable {
 
         if spec.urls.isEmpty {
             attempts.append(.init(.download, "(no URL)", "the manifest knows no download URL for this file"))
-        } else if !download || configuration.offline {
+        } else if configuration.offline {
             for url in spec.urls {
                 attempts.append(.init(.download, url.absoluteString, "not tried: offline (--offline or TEXTCLF_OFFLINE=1)"))
             }
@@ -247,7 +248,7 @@ public struct Store: Sendable {
                 return try withFileLock(for: cached) {
                     // Another process may have finished the same download while we waited.
                     var ignored: [ResolutionAttempt] = []
-                    if let hit = try cacheHit(ref, spec: spec, at: cached, attempts: &ignored) { return hit }
+                    if let hit = cacheHit(ref, spec: spec, at: cached, attempts: &ignored) { return hit }
                     return try downloadIntoCache(ref, spec: spec, attempts: &attempts)
                 }
             } catch is DownloadsFailed {
@@ -260,7 +261,7 @@ public struct Store: Sendable {
     }
 
     /// A checked cache file, or nil (recording why) after moving a bad one aside.
-    private func cacheHit(_ ref: EntryRef, spec: ManifestFile, at cached: URL, attempts: inout [ResolutionAttempt]) throws -> ResolvedFile? {
+    private func cacheHit(_ ref: EntryRef, spec: ManifestFile, at cached: URL, attempts: inout [ResolutionAttempt]) -> ResolvedFile? {
         guard FileManager.default.fileExists(atPath: cached.path) else {
             attempts.append(.init(.cache, cached.path, "not found"))
             return nil
@@ -274,10 +275,6 @@ public struct Store: Sendable {
             configuration.log("\(ref) \(spec.name): the cached copy \(reason); moved aside to \(kept)")
             return nil
         }
-    }
-
-    private func fetchOne(_ ref: EntryRef, spec: ManifestFile) throws -> ResolvedFile {
-        try find(ref, spec: spec, download: true, copyMirror: true, skipCacheSymlink: true)
     }
 
     // MARK: - Downloads
@@ -334,6 +331,8 @@ public struct Store: Sendable {
                     break retrying
                 } catch {
                     lastFailure = error
+                    // Keep the validator of what is in the part, for If-Range on the retry.
+                    if let etag = transfer.responseETag { origin.write(url: url.absoluteString, etag: etag) }
                     if case .rangeNotSatisfiable = error {
                         try? FileManager.default.removeItem(at: part)
                     }
@@ -344,6 +343,11 @@ public struct Store: Sendable {
                 let retried = tries > 1 ? " (\(tries) attempts)" : ""
                 attempts.append(.init(.download, url.absoluteString, "\(lastFailure)\(retried)"))
             }
+        }
+        // Keep a partial download for the next run, but not an empty one.
+        if (Verifier.FileFacts(part)?.size ?? 0) == 0 {
+            try? FileManager.default.removeItem(at: part)
+            origin.remove()
         }
         throw DownloadsFailed()
     }

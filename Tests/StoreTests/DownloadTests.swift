@@ -55,7 +55,9 @@ final class DownloadTests: XCTestCase {
     func testDroppedConnectionIsResumedWithARangeRequest() throws {
         let cache = try makeTempDirectory(self)
         let body = testBytes(1_000_000, seed: 3)
-        let server = try LocalHTTPServer(routes: ["/big.bin": .dropping(body, after: 300_000)])
+        var route = LocalHTTPServer.Route.dropping(body, after: 300_000)
+        route.etag = "\"abc\""
+        let server = try LocalHTTPServer(routes: ["/big.bin": route])
         defer { server.stop() }
         let spec = ManifestFile(name: "big.bin", urls: [server.url("/big.bin")], size: Int64(body.count), sha256: sha256Hex(body))
         let log = LogLines()
@@ -69,6 +71,7 @@ final class DownloadTests: XCTestCase {
         XCTAssertEqual(requests.count, 2)
         XCTAssertNil(requests[0].headers["range"])
         XCTAssertEqual(requests[1].headers["range"], "bytes=300000-")
+        XCTAssertEqual(requests[1].headers["if-range"], "\"abc\"")
         XCTAssertTrue(log.lines.contains { $0.contains("retry 1 of 2") }, "\(log.lines)")
     }
 
@@ -160,6 +163,8 @@ final class DownloadTests: XCTestCase {
             XCTAssertTrue(text.contains("(3 attempts)"), text)
         }
         XCTAssertEqual(server.requests.count, 3)
+        // Nothing was received, so no empty partial file is left behind.
+        XCTAssertTrue(store.cacheContents().isEmpty)
     }
 
     func testRedirectIsFollowedAndTheRangeKept() throws {
