@@ -217,6 +217,23 @@ final class DownloadTests: XCTestCase {
         XCTAssertEqual(server.requests.count, 1)
     }
 
+    func testConcurrentResolutionsDownloadOnce() throws {
+        let cache = try makeTempDirectory(self)
+        let body = testBytes(2_000_000, seed: 11)
+        let server = try LocalHTTPServer(routes: ["/f.bin": .file(body)])
+        defer { server.stop() }
+        let spec = ManifestFile(name: "f.bin", urls: [server.url("/f.bin")], size: Int64(body.count), sha256: sha256Hex(body))
+        let store = try Store(configuration: testConfiguration(cache: cache), manifest: demoManifest([spec]))
+
+        let results = LogLines()
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            results.append((try? store.resolve(.dataset("demo"), file: "f.bin").path) ?? "failed")
+        }
+
+        XCTAssertEqual(results.lines, Array(repeating: store.cachePath(.dataset("demo"), file: "f.bin").path, count: 4))
+        XCTAssertEqual(server.requests.count, 1)
+    }
+
     func testOfflineRefusesToDownloadAndListsEveryPlaceTried() throws {
         let cache = try makeTempDirectory(self)
         let mirror = try makeTempDirectory(self, "mirror")

@@ -229,6 +229,12 @@ final class ResolutionTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("b")), Data(b))
         // Only the files asked for need to be present.
         XCTAssertEqual(try store.resolveDirectory(ref, files: ["a"]).standardizedFileURL.path, dir.standardizedFileURL.path)
+        XCTAssertEqual(store.cacheContents().map(\.linkTarget?.path), [nil, mirror.appendingPathComponent("datasets/demo/b").path])
+
+        // fetch makes the cache self-contained: the link becomes a copy.
+        XCTAssertEqual(try store.fetch(ref).map(\.source), [.cache, .copiedFromMirror(mirror)])
+        XCTAssertNil(try? FileManager.default.destinationOfSymbolicLink(atPath: dir.appendingPathComponent("b").path))
+        XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("b")), Data(b))
     }
 
     func testFetchCopiesMirrorFilesIntoTheCacheThenCacheCommandsSeeThem() throws {
