@@ -32,7 +32,7 @@ let package = Package(
         // Pooling and N-class heads; the Classifier.
         .target(name: "Heads", dependencies: ["Backbones", "TensorEngine"], swiftSettings: fast),
         // Where models and datasets come from: cache, mirrors, verified downloads.
-        .target(name: "Store", dependencies: ["DataIO"]),
+        .target(name: "Store", dependencies: ["DataIO", "CArchive"]),
         // Dataset adapters and user dataset specs.
         .target(name: "Datasets", dependencies: ["DataIO", "Store", "Tokenizers"]),
         // Optimisers, training loop, metrics, checkpoints.
@@ -50,5 +50,6 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine"]),
         .testTarget(name: "SerializationTests", dependencies: ["TensorEngine", "Backbones"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "StoreTests", dependencies: ["Store"]),
     ]
 )

@@ -16,6 +16,8 @@ struct TextclfCommand: AsyncParsableCommand {
         version: textclfVersion,
         subcommands: [
             BenchCommand.self,
+            FetchCommand.self,
+            CacheCommand.self,
         ]
     )
 

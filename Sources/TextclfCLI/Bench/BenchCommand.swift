@@ -12,6 +12,7 @@ struct BenchCommand: AsyncParsableCommand {
         """,
         subcommands: [
             BenchRead.self,
+            SHA256Bench.self,
         ]
     )
 }

@@ -1,1 +1,0 @@
-// Store module: see README's architecture section.
