@@ -1,0 +1,182 @@
+/// The lookup tables of a byte-level BPE vocabulary and the encoding loop over them. Immutable
+/// once built, so one instance serves every thread; per-call state lives in `EncoderScratch`.
+final class BytePairEncoder: Sendable {
+    let ordinaryCount: Int
+    /// Token bytes by id, back to back: token i is tokenBytes[tokenStarts[i] ..< tokenStarts[i + 1]].
+    let tokenBytes: [UInt8]
+    let tokenStarts: [Int32]
+    /// Byte string → id, for whole pieces (most words are one token).
+    let ids: ByteStringMap
+    /// The token of each single byte: where BPE starts from.
+    let byteIDs: [Int32]
+    let pairs: PairMergeTable
+
+    init(tokens: [[UInt8]]) {
+        ordinaryCount = tokens.count
+        var bytes: [UInt8] = []
+        var starts: [Int32] = [0]
+        var ids = ByteStringMap(minimumCapacity: tokens.count)
+        for (id, token) in tokens.enumerated() {
+            bytes.append(contentsOf: token)
+            starts.append(Int32(bytes.count))
+            token.withUnsafeBufferPointer { ids.insert($0, value: Int32(id)) }
+        }
+        var byteIDs = [Int32](repeating: -1, count: 256)
+        for b in 0 ..< 256 { byteIDs[b] = [UInt8(b)].withUnsafeBufferPointer { ids.value(for: $0) } ?? -1 }
+        // Every way of cutting a token into two tokens is a pair that merges into it
+        // (tiktoken ranks a merge by the concatenation's bytes, not by a merge list).
+        var splits = 0
+        for token in tokens { splits += token.count - 1 }
+        var pairs = PairMergeTable(capacity: splits)
+        bytes.withUnsafeBufferPointer { all in
+            for id in tokens.indices {
+                let start = Int(starts[id]), end = Int(starts[id + 1])
+                for cut in start + 1 ..< max(start + 1, end) {
+                    guard let left = ids.value(for: UnsafeBufferPointer(rebasing: all[start ..< cut])),
+                          let right = ids.value(for: UnsafeBufferPointer(rebasing: all[cut ..< end])) else { continue }
+                    pairs.insert(left: left, right: right, merged: Int32(id))
+                }
+            }
+        }
+        self.tokenBytes = bytes
+        self.tokenStarts = starts
+        self.ids = ids
+        self.byteIDs = byteIDs
+        self.pairs = pairs
+    }
+
+    /// Appends the ids of ordinary `text` (no special tokens) to `out`.
+    func encodeOrdinary(_ text: UnsafeBufferPointer<UInt8>, scratch: inout EncoderScratch, into out: inout [Int]) {
+        var scanner = GPT2PieceScanner(text)
+        while let range = scanner.next() {
+            let piece = UnsafeBufferPointer(rebasing: text[range])
+            if let id = ids.value(for: piece) {
+                out.append(Int(id))
+            } else {
+                appendMerged(piece, scratch: &scratch, into: &out)
+            }
+        }
+    }
+
+    /// BPE for a piece that is not itself a token, through the scratch's cache.
+    private func appendMerged(_ piece: UnsafeBufferPointer<UInt8>, scratch: inout EncoderScratch, into out: inout [Int]) {
+        let cacheable = piece.count <= EncoderScratch.longestCachedPiece
+        if cacheable, let at = scratch.cache.value(for: piece) {
+            let start = Int(at), count = Int(scratch.cachedIDs[start])
+            for i in start + 1 ... start + count { out.append(Int(scratch.cachedIDs[i])) }
+            return
+        }
+        if piece.count <= EncoderScratch.longestLinearMerge {
+            mergeLinear(piece, parts: &scratch.parts, ranks: &scratch.ranks)
+        } else {
+            mergeWithHeap(piece, parts: &scratch.parts)
+        }
+        for id in scratch.parts { out.append(Int(id)) }
+        if cacheable {
+            scratch.rememberIfRoom(piece)
+        }
+    }
+
+    /// tiktoken's `_byte_pair_merge`: start from single bytes and repeatedly merge the adjacent
+    /// pair with the lowest rank (the leftmost on ties) until no pair merges. Quadratic, and the
+    /// fastest choice for word-sized pieces. Leaves the resulting ids in `parts`.
+    private func mergeLinear(_ piece: UnsafeBufferPointer<UInt8>, parts: inout [Int32], ranks: inout [Int32]) {
+        parts.removeAll(keepingCapacity: true)
+        ranks.removeAll(keepingCapacity: true)
+        for b in piece { parts.append(byteIDs[Int(b)]) }
+        // ranks[i] is the rank (= merged id) of parts[i] + parts[i + 1], Int32.max if none.
+        for i in 0 ..< parts.count - 1 { ranks.append(pairs.merge(parts[i], parts[i + 1])) }
+        while true {
+            var best = Int32.max, at = -1
+            for i in 0 ..< ranks.count where ranks[i] < best {
+                best = ranks[i]
+                at = i
+            }
+            if at < 0 { return }
+            parts[at] = best
+            parts.remove(at: at + 1)
+            ranks.remove(at: at + 1 < ranks.count ? at + 1 : at)
+            if at < ranks.count { ranks[at] = pairs.merge(parts[at], parts[at + 1]) }
+            if at > 0 { ranks[at - 1] = pairs.merge(parts[at - 1], parts[at]) }
+        }
+    }
+
+    /// The same merge order as `mergeLinear` in O(n log n), for long pieces (a long URL, a run of
+    /// thousands of letters): a min-heap of (rank, position) picks the lowest rank and, on ties,
+    /// the leftmost pair, since positions keep their left-to-right order. Stale heap entries are
+    /// recognised because the pair at their position no longer has their rank.
+    private func mergeWithHeap(_ piece: UnsafeBufferPointer<UInt8>, parts: inout [Int32]) {
+        let n = piece.count
+        var ids = piece.map { byteIDs[Int($0)] }
+        var next = Array(1 ... n)          // n means "no next part"
+        var previous = Array(-1 ..< n - 1)
+        var rank = [Int32](repeating: Int32.max, count: n)  // rank of the pair starting at each part
+        var heap = MinHeap()
+        for i in 0 ..< n - 1 {
+            rank[i] = pairs.merge(ids[i], ids[i + 1])
+            if rank[i] != Int32.max { heap.push(rank: rank[i], position: i) }
+        }
+        while let (best, at) = heap.pop() {
+            guard rank[at] == best, next[at] < n else { continue }
+            let removed = next[at]
+            ids[at] = best
+            rank[removed] = Int32.max
+            next[at] = next[removed]
+            if next[at] < n { previous[next[at]] = at }
+            rank[at] = next[at] < n ? pairs.merge(best, ids[next[at]]) : Int32.max
+            if rank[at] != Int32.max { heap.push(rank: rank[at], position: at) }
+            let before = previous[at]
+            if before >= 0 {
+                rank[before] = pairs.merge(ids[before], best)
+                if rank[before] != Int32.max { heap.push(rank: rank[before], position: before) }
+            }
+        }
+        parts.removeAll(keepingCapacity: true)
+        var i = 0
+        while i < n {
+            parts.append(ids[i])
+            i = next[i]
+        }
+    }
+
+    func bytes(of id: Int) -> ArraySlice<UInt8>? {
+        guard id >= 0, id < ordinaryCount else { return nil }
+        return tokenBytes[Int(tokenStarts[id]) ..< Int(tokenStarts[id + 1])]
+    }
+}
+
+/// A binary min-heap of (rank, position) packed into one UInt64 so that comparing keys orders
+/// by rank first and position second.
+private struct MinHeap {
+    private var keys: [UInt64] = []
+
+    mutating func push(rank: Int32, position: Int) {
+        keys.append(UInt64(UInt32(bitPattern: rank)) << 32 | UInt64(position))
+        var child = keys.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            if keys[parent] <= keys[child] { break }
+            keys.swapAt(parent, child)
+            child = parent
+        }
+    }
+
+    mutating func pop() -> (rank: Int32, position: Int)? {
+        guard let top = keys.first else { return nil }
+        let last = keys.removeLast()
+        if !keys.isEmpty {
+            keys[0] = last
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1, right = left + 1
+                var smallest = parent
+                if left < keys.count, keys[left] < keys[smallest] { smallest = left }
+                if right < keys.count, keys[right] < keys[smallest] { smallest = right }
+                if smallest == parent { break }
+                keys.swapAt(parent, smallest)
+                parent = smallest
+            }
+        }
+        return (Int32(bitPattern: UInt32(top >> 32)), Int(top & 0xFFFF_FFFF))
+    }
+}
