@@ -92,6 +92,9 @@ final class GPT2TokenizerTests: XCTestCase {
             ("a\u{200B}b", ["a", "\u{200B}", "b"]),    // zero-width space is not White_Space
             ("a\u{1C}b", ["a", "\u{1C}", "b"]),        // nor are the information separators
             ("a\u{3000}\u{3000}b", ["a", "\u{3000}", "\u{3000}", "b"]),
+            // Letters new in Unicode 17 are unassigned to tiktoken's Unicode 16 tables.
+            ("a\u{88F}b \u{A7CE}x \u{10940}", ["a", "\u{88F}", "b", " \u{A7CE}", "x", " \u{10940}"]),
+            ("a\u{1C89}b", ["a\u{1C89}b"]),          // ... while Unicode 16's are letters
             ("", []),
         ]
         for (text, pieces) in expectations {
