@@ -19,10 +19,10 @@ final class BytePairEncoder: Sendable {
         for (id, token) in tokens.enumerated() {
             bytes.append(contentsOf: token)
             starts.append(Int32(bytes.count))
-            token.withUnsafeBufferPointer { ids.insert($0, value: Int32(id)) }
+            token.withUnsafeBufferPointer { _ = ids.insert($0) }  // entry index = id
         }
         var byteIDs = [Int32](repeating: -1, count: 256)
-        for b in 0 ..< 256 { byteIDs[b] = [UInt8(b)].withUnsafeBufferPointer { ids.value(for: $0) } ?? -1 }
+        for b in 0 ..< 256 { byteIDs[b] = [UInt8(b)].withUnsafeBufferPointer { ids.index(of: $0) }.map(Int32.init) ?? -1 }
         // Every way of cutting a token into two tokens is a pair that merges into it
         // (tiktoken ranks a merge by the concatenation's bytes, not by a merge list).
         var splits = 0
@@ -32,9 +32,9 @@ final class BytePairEncoder: Sendable {
             for id in tokens.indices {
                 let start = Int(starts[id]), end = Int(starts[id + 1])
                 for cut in start + 1 ..< max(start + 1, end) {
-                    guard let left = ids.value(for: UnsafeBufferPointer(rebasing: all[start ..< cut])),
-                          let right = ids.value(for: UnsafeBufferPointer(rebasing: all[cut ..< end])) else { continue }
-                    pairs.insert(left: left, right: right, merged: Int32(id))
+                    guard let left = ids.index(of: UnsafeBufferPointer(rebasing: all[start ..< cut])),
+                          let right = ids.index(of: UnsafeBufferPointer(rebasing: all[cut ..< end])) else { continue }
+                    pairs.insert(left: Int32(left), right: Int32(right), merged: Int32(id))
                 }
             }
         }
@@ -50,8 +50,8 @@ final class BytePairEncoder: Sendable {
         var scanner = GPT2PieceScanner(text)
         while let range = scanner.next() {
             let piece = UnsafeBufferPointer(rebasing: text[range])
-            if let id = ids.value(for: piece) {
-                out.append(Int(id))
+            if let id = ids.index(of: piece) {
+                out.append(id)
             } else {
                 appendMerged(piece, scratch: &scratch, into: &out)
             }
@@ -61,9 +61,10 @@ final class BytePairEncoder: Sendable {
     /// BPE for a piece that is not itself a token, through the scratch's cache.
     private func appendMerged(_ piece: UnsafeBufferPointer<UInt8>, scratch: inout EncoderScratch, into out: inout [Int]) {
         let cacheable = piece.count <= EncoderScratch.longestCachedPiece
-        if cacheable, let at = scratch.cache.value(for: piece) {
-            let start = Int(at), count = Int(scratch.cachedIDs[start])
-            for i in start + 1 ... start + count { out.append(Int(scratch.cachedIDs[i])) }
+        if cacheable, let entry = scratch.cache.index(of: piece) {
+            for i in Int(scratch.cachedStarts[entry]) ..< Int(scratch.cachedStarts[entry + 1]) {
+                out.append(Int(scratch.cachedIDs[i]))
+            }
             return
         }
         if piece.count <= EncoderScratch.longestLinearMerge {

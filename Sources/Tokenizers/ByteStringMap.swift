@@ -1,13 +1,14 @@
-/// Open-addressing hash map from byte strings to `Int32` values: the vocabulary lookup and the
-/// BPE result cache. Keys live back to back in one byte array, so a lookup hashes the bytes in
-/// place and touches two small arrays; no `[UInt8]` key is allocated per query (a Swift
-/// `Dictionary<[UInt8], Int>` spends most of its time doing exactly that).
+/// Open-addressing hash set of byte strings, each known by its entry index (0, 1, 2, ... in
+/// insertion order): the vocabulary lookup (a token's entry index is its id) and the BPE result
+/// cache. Keys live back to back in one byte array, so a lookup hashes the bytes in place and
+/// allocates nothing (a `Dictionary<[UInt8], Int>` spends most of its time making key arrays).
 struct ByteStringMap {
     private var keyBytes: [UInt8] = []
-    private var keyStarts: [Int32] = []   // entry i's key is keyBytes[keyStarts[i] ..< keyStarts[i + 1]]
-    private var values: [Int32] = []
-    // One slot per power-of-two bucket: 0 when empty, else (hash's high 32 bits << 32 | entry + 1),
-    // so most mismatches are rejected without reading the key.
+    /// Entry i's key is keyBytes[keyStarts[i] ..< keyStarts[i + 1]].
+    private var keyStarts: [Int32] = [0]
+    /// One slot per power-of-two bucket: 0 when empty, else the hash's top 24 bits, the key
+    /// length (capped at 255) and entry + 1, so most non-matching slots are rejected without
+    /// reading a key.
     private var slots: [UInt64]
     private var mask: Int
 
@@ -16,102 +17,127 @@ struct ByteStringMap {
         while size < minimumCapacity * 2 { size <<= 1 }
         slots = [UInt64](repeating: 0, count: size)
         mask = size - 1
-        keyStarts = [0]
     }
 
-    var count: Int { values.count }
+    var count: Int { keyStarts.count - 1 }
     var storedKeyBytes: Int { keyBytes.count }
 
-    func value(for key: UnsafeBufferPointer<UInt8>) -> Int32? {
+    @inline(__always)
+    private static func signature(hash: UInt64, length: Int) -> UInt64 {
+        (hash & 0xFFFF_FF00_0000_0000) | UInt64(min(length, 255)) << 32
+    }
+
+    /// The entry index of `key`, or nil.
+    @inline(__always)
+    func index(of key: UnsafeBufferPointer<UInt8>) -> Int? {
         let hash = Self.hash(key)
-        let tag = hash & 0xFFFF_FFFF_0000_0000
+        let signature = Self.signature(hash: hash, length: key.count)
         var slot = Int(truncatingIfNeeded: hash) & mask
         return slots.withUnsafeBufferPointer { slots in
             keyBytes.withUnsafeBufferPointer { keyBytes in
-                while true {
-                    let entry = slots[slot]
-                    if entry == 0 { return nil }
-                    if entry & 0xFFFF_FFFF_0000_0000 == tag {
-                        let index = Int(entry & 0xFFFF_FFFF) - 1
-                        let start = Int(keyStarts[index]), end = Int(keyStarts[index + 1])
-                        if end - start == key.count,
-                           key.count == 0 || memcmp(keyBytes.baseAddress! + start, key.baseAddress!, key.count) == 0 {
-                            return values[index]
+                keyStarts.withUnsafeBufferPointer { keyStarts in
+                    while true {
+                        let entry = slots[slot]
+                        if entry == 0 { return nil }
+                        if entry & 0xFFFF_FFFF_0000_0000 == signature {
+                            let index = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+                            let start = Int(keyStarts[index])
+                            if Int(keyStarts[index + 1]) - start == key.count,
+                               Self.equal(keyBytes.baseAddress! + start, key.baseAddress!, count: key.count) {
+                                return index
+                            }
                         }
+                        slot = (slot + 1) & mask
                     }
-                    slot = (slot + 1) & mask
                 }
             }
         }
     }
 
-    /// Adds `key` (which must not be present yet) with `value`.
-    mutating func insert(_ key: UnsafeBufferPointer<UInt8>, value: Int32) {
-        if (values.count + 1) * 2 > slots.count { grow() }
+    /// Adds `key`, which must not be present yet, and returns its entry index.
+    @discardableResult
+    mutating func insert(_ key: UnsafeBufferPointer<UInt8>) -> Int {
+        if (count + 1) * 2 > slots.count { grow() }
         keyBytes.append(contentsOf: key)
         keyStarts.append(Int32(keyBytes.count))
-        values.append(value)
-        place(entry: values.count - 1, hash: Self.hash(key))
+        let index = count - 1
+        place(index: index, hash: Self.hash(key), length: key.count)
+        return index
     }
 
     mutating func removeAll() {
         keyBytes.removeAll(keepingCapacity: true)
         keyStarts.removeAll(keepingCapacity: true)
         keyStarts.append(0)
-        values.removeAll(keepingCapacity: true)
-        for i in slots.indices { slots[i] = 0 }
+        slots.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
     }
 
-    private mutating func place(entry: Int, hash: UInt64) {
+    private mutating func place(index: Int, hash: UInt64, length: Int) {
         var slot = Int(truncatingIfNeeded: hash) & mask
         while slots[slot] != 0 { slot = (slot + 1) & mask }
-        slots[slot] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(entry + 1)
+        slots[slot] = Self.signature(hash: hash, length: length) | UInt64(index + 1)
     }
 
     private mutating func grow() {
         slots = [UInt64](repeating: 0, count: slots.count * 2)
         mask = slots.count - 1
-        for entry in values.indices {
-            let start = Int(keyStarts[entry]), end = Int(keyStarts[entry + 1])
+        for index in 0 ..< count {
+            let start = Int(keyStarts[index]), end = Int(keyStarts[index + 1])
             let hash = keyBytes.withUnsafeBufferPointer { Self.hash(UnsafeBufferPointer(rebasing: $0[start ..< end])) }
-            place(entry: entry, hash: hash)
+            place(index: index, hash: hash, length: end - start)
         }
     }
 
-    /// A fast multiply-mix hash, 8 bytes per step; not for adversarial input, which a
-    /// tokenizer's vocabulary and cache are not exposed to in a way that matters.
+    // MARK: Hashing and comparing short byte strings with word-sized loads
+
+    /// A fast multiply-mix hash (not for adversarial input). Keys shorter than 8 bytes are read
+    /// with two overlapping 4-byte loads or three single bytes, never past their end.
     @inline(__always)
     static func hash(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
-        var h = UInt64(truncatingIfNeeded: key.count) &* multiplier
-        guard var p = UnsafeRawPointer(key.baseAddress) else { return mix(h) }
-        var remaining = key.count
-        while remaining >= 8 {
-            h = (h ^ p.loadUnaligned(as: UInt64.self)) &* multiplier
-            h = (h << 29) | (h >> 35)
-            p += 8
-            remaining -= 8
+        let n = key.count
+        guard let base = key.baseAddress, n > 0 else { return 0x2D35_8DCC_AA6C_78A5 }
+        let p = UnsafeRawPointer(base)
+        var h = UInt64(truncatingIfNeeded: n) &* 0x9E37_79B9_7F4A_7C15
+        if n >= 8 {
+            var offset = 0
+            while offset + 8 < n {
+                h = mix(h ^ p.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                offset += 8
+            }
+            h = mix(h ^ p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self))
+        } else if n >= 4 {
+            let low = UInt64(p.loadUnaligned(as: UInt32.self))
+            let high = UInt64(p.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
+            h = mix(h ^ (high << 32 | low))
+        } else {
+            let bytes = UInt64(base[0]) | UInt64(base[n / 2]) << 8 | UInt64(base[n - 1]) << 16
+            h = mix(h ^ bytes)
         }
-        if remaining > 0 {
-            var tail: UInt64 = 0
-            for i in 0 ..< remaining { tail |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << (8 * UInt64(i)) }
-            h = (h ^ tail) &* multiplier
-        }
-        return mix(h)
+        return h ^ (h >> 29)
     }
 
     @inline(__always)
     private static func mix(_ x: UInt64) -> UInt64 {
-        var h = x
-        h ^= h >> 32
-        h &*= 0xD6E8_FEB8_6659_FD93
-        h ^= h >> 32
-        return h
+        let product = x.multipliedFullWidth(by: 0xD6E8_FEB8_6659_FD93)
+        return product.high ^ product.low
+    }
+
+    @inline(__always)
+    static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, count n: Int) -> Bool {
+        let x = UnsafeRawPointer(a), y = UnsafeRawPointer(b)
+        if n >= 8 {
+            var offset = 0
+            while offset + 8 < n {
+                if x.loadUnaligned(fromByteOffset: offset, as: UInt64.self) != y.loadUnaligned(fromByteOffset: offset, as: UInt64.self) { return false }
+                offset += 8
+            }
+            return x.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == y.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        }
+        if n >= 4 {
+            return x.loadUnaligned(as: UInt32.self) == y.loadUnaligned(as: UInt32.self)
+                && x.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self) == y.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+        }
+        for i in 0 ..< n where a[i] != b[i] { return false }
+        return true
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -11,8 +11,9 @@ struct EncoderScratch {
     static let maximumCachedIDs = 1 << 20
 
     var cache = ByteStringMap(minimumCapacity: 4096)
-    /// Cache values point here: a count followed by that many ids.
+    /// Cache entry i's ids are cachedIDs[cachedStarts[i] ..< cachedStarts[i + 1]].
     var cachedIDs: [Int32] = []
+    var cachedStarts: [Int32] = [0]
     var parts: [Int32] = []
     var ranks: [Int32] = []
 
@@ -21,10 +22,12 @@ struct EncoderScratch {
         if cache.count >= Self.maximumCachedPieces || cachedIDs.count + parts.count >= Self.maximumCachedIDs {
             cache.removeAll()
             cachedIDs.removeAll(keepingCapacity: true)
+            cachedStarts.removeAll(keepingCapacity: true)
+            cachedStarts.append(0)
         }
-        cache.insert(piece, value: Int32(cachedIDs.count))
-        cachedIDs.append(Int32(parts.count))
+        cache.insert(piece)
         cachedIDs.append(contentsOf: parts)
+        cachedStarts.append(Int32(cachedIDs.count))
     }
 }
 

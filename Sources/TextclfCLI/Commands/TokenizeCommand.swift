@@ -59,12 +59,8 @@ struct TokenizeCommand: ParsableCommand {
 
     /// Streams stdin in batches so both cores work while output flows out.
     private func encodeJSONLines(_ tokenizer: GPT2Tokenizer, allowed: Set<String>) throws {
-        let input = FileHandle.standardInput
-        var pending = Data()
-        var lineNumber = 0
-        var batch: [String] = []
-
-        func flush() {
+        var reader = TextLinesReader(handle: FileHandle.standardInput, name: "stdin")
+        while let batch = try reader.nextBatch(maxCount: 1024) {
             let encoded = allowed.isEmpty ? tokenizer.encodeBatch(batch)
                                           : batch.map { tokenizer.encode($0, allowedSpecial: allowed) }
             var out = ""
@@ -75,32 +71,63 @@ struct TokenizeCommand: ParsableCommand {
                 out += "]}\n"
             }
             FileHandle.standardOutput.write(Data(out.utf8))
-            batch.removeAll(keepingCapacity: true)
         }
+    }
+}
 
-        func parse(_ line: Data) throws {
-            lineNumber += 1
-            let object = try? JSONSerialization.jsonObject(with: line)
-            guard let record = object as? [String: Any], let text = record["text"] as? String else {
-                throw InvalidInput("stdin, line \(lineNumber): expected a JSON object with a string \"text\"")
+/// Reads JSON lines `{"text": ...}` (stdin or a file) in batches; a line that is not such an
+/// object is an input error naming the source and line.
+struct TextLinesReader {
+    let handle: FileHandle
+    let name: String
+    private var pending = Data()
+    private var lineNumber = 0
+    private var atEnd = false
+
+    init(handle: FileHandle, name: String) {
+        self.handle = handle
+        self.name = name
+    }
+
+    /// Up to about `maxCount` texts, or nil when the input is exhausted.
+    mutating func nextBatch(maxCount: Int) throws -> [String]? {
+        var batch: [String] = []
+        while batch.count < maxCount && !atEnd {
+            let chunk = handle.availableData
+            if chunk.isEmpty {
+                atEnd = true
+                if !pending.isEmpty { batch.append(try parse(pending)) }
+                pending = Data()
+                break
             }
-            batch.append(text)
-        }
-
-        while true {
-            let chunk = input.availableData
-            if chunk.isEmpty { break }
             pending.append(chunk)
             var lineStart = pending.startIndex
             while let newline = pending[lineStart...].firstIndex(of: 0x0A) {
-                try parse(pending[lineStart ..< newline])
+                batch.append(try parse(pending[lineStart ..< newline]))
                 lineStart = newline + 1
             }
             pending = Data(pending[lineStart...])
-            if batch.count >= 1024 { flush() }
         }
-        if !pending.isEmpty { try parse(pending) }
-        if !batch.isEmpty { flush() }
+        return batch.isEmpty && atEnd ? nil : batch
+    }
+
+    private mutating func parse(_ line: Data) throws -> String {
+        lineNumber += 1
+        let object = try? JSONSerialization.jsonObject(with: line)
+        guard let record = object as? [String: Any], let text = record["text"] as? String else {
+            throw InvalidInput("\(name), line \(lineNumber): expected a JSON object with a string \"text\"")
+        }
+        return text
+    }
+
+    /// All texts of a JSON-lines file.
+    static func readAll(path: String) throws -> [String] {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw InvalidInput("\(path): cannot be opened") }
+        defer { try? handle.close() }
+        var reader = TextLinesReader(handle: handle, name: path)
+        var texts: [String] = []
+        while let batch = try reader.nextBatch(maxCount: 4096) { texts += batch }
+        return texts
     }
 }
 
