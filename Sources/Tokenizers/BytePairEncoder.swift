@@ -25,19 +25,19 @@ final class BytePairEncoder: Sendable {
         for b in 0 ..< 256 { byteIDs[b] = [UInt8(b)].withUnsafeBufferPointer { ids.index(of: $0) }.map(Int32.init) ?? -1 }
         // Every way of cutting a token into two tokens is a pair that merges into it
         // (tiktoken ranks a merge by the concatenation's bytes, not by a merge list).
-        var splits = 0
-        for token in tokens { splits += token.count - 1 }
-        var pairs = PairMergeTable(capacity: splits)
+        var merges: [(left: Int32, right: Int32, merged: Int32)] = []
         bytes.withUnsafeBufferPointer { all in
             for id in tokens.indices {
                 let start = Int(starts[id]), end = Int(starts[id + 1])
                 for cut in start + 1 ..< max(start + 1, end) {
                     guard let left = ids.index(of: UnsafeBufferPointer(rebasing: all[start ..< cut])),
                           let right = ids.index(of: UnsafeBufferPointer(rebasing: all[cut ..< end])) else { continue }
-                    pairs.insert(left: Int32(left), right: Int32(right), merged: Int32(id))
+                    merges.append((Int32(left), Int32(right), Int32(id)))
                 }
             }
         }
+        var pairs = PairMergeTable(capacity: merges.count)
+        for merge in merges { pairs.insert(left: merge.left, right: merge.right, merged: merge.merged) }
         self.tokenBytes = bytes
         self.tokenStarts = starts
         self.ids = ids
@@ -50,55 +50,72 @@ final class BytePairEncoder: Sendable {
         var scanner = GPT2PieceScanner(text)
         while let range = scanner.next() {
             let piece = UnsafeBufferPointer(rebasing: text[range])
-            if let id = ids.index(of: piece) {
+            let hash = ByteStringMap.hash(piece)
+            if let id = ids.index(of: piece, hash: hash) {
                 out.append(id)
             } else {
-                appendMerged(piece, scratch: &scratch, into: &out)
+                appendMerged(piece, hash: hash, scratch: &scratch, into: &out)
             }
         }
     }
 
     /// BPE for a piece that is not itself a token, through the scratch's cache.
-    private func appendMerged(_ piece: UnsafeBufferPointer<UInt8>, scratch: inout EncoderScratch, into out: inout [Int]) {
+    private func appendMerged(_ piece: UnsafeBufferPointer<UInt8>, hash: UInt64, scratch: inout EncoderScratch, into out: inout [Int]) {
         let cacheable = piece.count <= EncoderScratch.longestCachedPiece
-        if cacheable, let entry = scratch.cache.index(of: piece) {
+        if cacheable, let entry = scratch.cache.index(of: piece, hash: hash) {
             for i in Int(scratch.cachedStarts[entry]) ..< Int(scratch.cachedStarts[entry + 1]) {
                 out.append(Int(scratch.cachedIDs[i]))
             }
             return
         }
-        if piece.count <= EncoderScratch.longestLinearMerge {
-            mergeLinear(piece, parts: &scratch.parts, ranks: &scratch.ranks)
-        } else {
-            mergeWithHeap(piece, parts: &scratch.parts)
-        }
-        for id in scratch.parts { out.append(Int(id)) }
+        let count = piece.count <= EncoderScratch.longestLinearMerge
+            ? mergeLinear(piece, parts: &scratch.parts, ranks: &scratch.ranks)
+            : mergeWithHeap(piece, parts: &scratch.parts)
+        for i in 0 ..< count { out.append(Int(scratch.parts[i])) }
         if cacheable {
-            scratch.rememberIfRoom(piece)
+            scratch.remember(piece, hash: hash, partCount: count)
         }
     }
 
     /// tiktoken's `_byte_pair_merge`: start from single bytes and repeatedly merge the adjacent
     /// pair with the lowest rank (the leftmost on ties) until no pair merges. Quadratic, and the
-    /// fastest choice for word-sized pieces. Leaves the resulting ids in `parts`.
-    private func mergeLinear(_ piece: UnsafeBufferPointer<UInt8>, parts: inout [Int32], ranks: inout [Int32]) {
-        parts.removeAll(keepingCapacity: true)
-        ranks.removeAll(keepingCapacity: true)
-        for b in piece { parts.append(byteIDs[Int(b)]) }
-        // ranks[i] is the rank (= merged id) of parts[i] + parts[i + 1], Int32.max if none.
-        for i in 0 ..< parts.count - 1 { ranks.append(pairs.merge(parts[i], parts[i + 1])) }
-        while true {
-            var best = Int32.max, at = -1
-            for i in 0 ..< ranks.count where ranks[i] < best {
-                best = ranks[i]
-                at = i
+    /// fastest choice for word-sized pieces. Leaves the ids in `parts[0 ..< returned count]`.
+    private func mergeLinear(_ piece: UnsafeBufferPointer<UInt8>, parts: inout [Int32], ranks: inout [Int32]) -> Int {
+        let n = piece.count
+        if parts.count < n { parts = [Int32](repeating: 0, count: max(n, 2 * parts.count)) }
+        if ranks.count < n { ranks = [Int32](repeating: 0, count: max(n, 2 * ranks.count)) }
+        return parts.withUnsafeMutableBufferPointer { parts in
+            ranks.withUnsafeMutableBufferPointer { ranks in
+                byteIDs.withUnsafeBufferPointer { byteIDs in
+                    for i in 0 ..< n { parts[i] = byteIDs[Int(piece[i])] }
+                    // ranks[i] is the rank (= merged id) of parts[i] + parts[i + 1], Int32.max if none.
+                    for i in 0 ..< n - 1 { ranks[i] = pairs.merge(parts[i], parts[i + 1]) }
+                    var count = n
+                    while true {
+                        var best = Int32.max, at = -1
+                        for i in 0 ..< count - 1 where ranks[i] < best {
+                            best = ranks[i]
+                            at = i
+                        }
+                        if at < 0 { return count }
+                        parts[at] = best
+                        // Drop part at + 1 and the pair it started.
+                        var j = at + 1
+                        while j < count - 1 {
+                            parts[j] = parts[j + 1]
+                            j += 1
+                        }
+                        j = at + 1
+                        while j < count - 2 {
+                            ranks[j] = ranks[j + 1]
+                            j += 1
+                        }
+                        count -= 1
+                        if at < count - 1 { ranks[at] = pairs.merge(best, parts[at + 1]) }
+                        if at > 0 { ranks[at - 1] = pairs.merge(parts[at - 1], best) }
+                    }
+                }
             }
-            if at < 0 { return }
-            parts[at] = best
-            parts.remove(at: at + 1)
-            ranks.remove(at: at + 1 < ranks.count ? at + 1 : at)
-            if at < ranks.count { ranks[at] = pairs.merge(parts[at], parts[at + 1]) }
-            if at > 0 { ranks[at - 1] = pairs.merge(parts[at - 1], parts[at]) }
         }
     }
 
@@ -106,7 +123,7 @@ final class BytePairEncoder: Sendable {
     /// thousands of letters): a min-heap of (rank, position) picks the lowest rank and, on ties,
     /// the leftmost pair, since positions keep their left-to-right order. Stale heap entries are
     /// recognised because the pair at their position no longer has their rank.
-    private func mergeWithHeap(_ piece: UnsafeBufferPointer<UInt8>, parts: inout [Int32]) {
+    private func mergeWithHeap(_ piece: UnsafeBufferPointer<UInt8>, parts: inout [Int32]) -> Int {
         let n = piece.count
         var ids = piece.map { byteIDs[Int($0)] }
         var next = Array(1 ... n)          // n means "no next part"
@@ -132,12 +149,14 @@ final class BytePairEncoder: Sendable {
                 if rank[before] != Int32.max { heap.push(rank: rank[before], position: before) }
             }
         }
-        parts.removeAll(keepingCapacity: true)
-        var i = 0
+        if parts.count < n { parts = [Int32](repeating: 0, count: n) }
+        var count = 0, i = 0
         while i < n {
-            parts.append(ids[i])
+            parts[count] = ids[i]
+            count += 1
             i = next[i]
         }
+        return count
     }
 
     func bytes(of id: Int) -> ArraySlice<UInt8>? {

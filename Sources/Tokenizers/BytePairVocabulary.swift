@@ -15,6 +15,9 @@ public struct BytePairVocabulary: Sendable {
     /// Checks what the encoder relies on: unique token bytes, every single byte a token, special
     /// ids outside the ordinary range and distinct.
     public init(tokens: [[UInt8]], specialTokens: [String: Int], source: String) throws {
+        guard tokens.count <= PairMergeTable.maximumID else {
+            throw TokenizerFileError(file: source, "has \(tokens.count) tokens; at most \(PairMergeTable.maximumID) are supported")
+        }
         var seen = Set<[UInt8]>(minimumCapacity: tokens.count)
         for (id, bytes) in tokens.enumerated() {
             if bytes.isEmpty { throw TokenizerFileError(file: source, "token \(id) is empty") }

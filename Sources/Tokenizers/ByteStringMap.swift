@@ -30,7 +30,12 @@ struct ByteStringMap {
     /// The entry index of `key`, or nil.
     @inline(__always)
     func index(of key: UnsafeBufferPointer<UInt8>) -> Int? {
-        let hash = Self.hash(key)
+        index(of: key, hash: Self.hash(key))
+    }
+
+    /// The entry index of `key`, whose `hash(key)` the caller already has.
+    @inline(__always)
+    func index(of key: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int? {
         let signature = Self.signature(hash: hash, length: key.count)
         var slot = Int(truncatingIfNeeded: hash) & mask
         return slots.withUnsafeBufferPointer { slots in
@@ -56,12 +61,12 @@ struct ByteStringMap {
 
     /// Adds `key`, which must not be present yet, and returns its entry index.
     @discardableResult
-    mutating func insert(_ key: UnsafeBufferPointer<UInt8>) -> Int {
+    mutating func insert(_ key: UnsafeBufferPointer<UInt8>, hash: UInt64? = nil) -> Int {
         if (count + 1) * 2 > slots.count { grow() }
         keyBytes.append(contentsOf: key)
         keyStarts.append(Int32(keyBytes.count))
         let index = count - 1
-        place(index: index, hash: Self.hash(key), length: key.count)
+        place(index: index, hash: hash ?? Self.hash(key), length: key.count)
         return index
     }
 

@@ -7,8 +7,8 @@ struct EncoderScratch {
     static let longestLinearMerge = 128
     /// Bounds on the cache; when one is exceeded it starts over, which keeps memory flat on
     /// endless input at the cost of re-merging some words.
-    static let maximumCachedPieces = 1 << 16
-    static let maximumCachedIDs = 1 << 20
+    static let maximumCachedPieces = 1 << 18
+    static let maximumCachedIDs = 1 << 21
 
     var cache = ByteStringMap(minimumCapacity: 4096)
     /// Cache entry i's ids are cachedIDs[cachedStarts[i] ..< cachedStarts[i + 1]].
@@ -17,16 +17,16 @@ struct EncoderScratch {
     var parts: [Int32] = []
     var ranks: [Int32] = []
 
-    /// Caches the ids now in `parts` as the encoding of `piece`.
-    mutating func rememberIfRoom(_ piece: UnsafeBufferPointer<UInt8>) {
-        if cache.count >= Self.maximumCachedPieces || cachedIDs.count + parts.count >= Self.maximumCachedIDs {
+    /// Caches the ids now in `parts[0 ..< partCount]` as the encoding of `piece`.
+    mutating func remember(_ piece: UnsafeBufferPointer<UInt8>, hash: UInt64, partCount: Int) {
+        if cache.count >= Self.maximumCachedPieces || cachedIDs.count + partCount >= Self.maximumCachedIDs {
             cache.removeAll()
             cachedIDs.removeAll(keepingCapacity: true)
             cachedStarts.removeAll(keepingCapacity: true)
             cachedStarts.append(0)
         }
-        cache.insert(piece)
-        cachedIDs.append(contentsOf: parts)
+        cache.insert(piece, hash: hash)
+        cachedIDs.append(contentsOf: parts[0 ..< partCount])
         cachedStarts.append(Int32(cachedIDs.count))
     }
 }
