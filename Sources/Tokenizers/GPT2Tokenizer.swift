@@ -89,6 +89,11 @@ public struct GPT2Tokenizer: Tokenizer {
         return ids
     }
 
+    /// `encode(_:allowedSpecial:)` for many texts, spread over all cores.
+    public func encodeBatch(_ texts: [String], allowedSpecial: Set<String>) -> [[Int]] {
+        concurrentMap(texts) { encode($0, allowedSpecial: allowedSpecial) }
+    }
+
     private static func firstOccurrence(of needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
         guard let first = needle.first, haystack.count - start >= needle.count else { return nil }
         var i = start

@@ -23,6 +23,8 @@ final class GPT2TokenizerTests: XCTestCase {
         XCTAssertEqual(tokenizer.encode(text, allowedSpecial: ["<|notatoken|>"]), tokenizer.encode(text))
         XCTAssertEqual(tokenizer.encode(text, allowedSpecial: [BytePairVocabulary.endOfText]), [15496, 50256])
         XCTAssertEqual(tokenizer.encodeBatch([text]), [tokenizer.encode(text)])
+        let many = Array(repeating: text, count: 100)
+        XCTAssertEqual(tokenizer.encodeBatch(many, allowedSpecial: [BytePairVocabulary.endOfText]), Array(repeating: [15496, 50256], count: 100))
         XCTAssertEqual(tokenizer.decode([15496, 50256]), text)
         XCTAssertEqual(try tokenizer.decodeBytes([50256]), Array("<|endoftext|>".utf8))
     }

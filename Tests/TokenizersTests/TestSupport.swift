@@ -19,7 +19,7 @@ enum Fixtures {
     static func url(_ name: String) throws -> URL {
         let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
         guard let url = Bundle.module.url(forResource: parts[0], withExtension: parts[1], subdirectory: "Fixtures") else {
-            throw XCTSkip("fixture \(name) is missing from the test bundle")
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "Fixtures/\(name) (not in the test bundle)"])
         }
         return url
     }

@@ -60,19 +60,32 @@ struct TokenizeCommand: ParsableCommand {
     /// Streams stdin in batches so both cores work while output flows out.
     private func encodeJSONLines(_ tokenizer: GPT2Tokenizer, allowed: Set<String>) throws {
         var reader = TextLinesReader(handle: FileHandle.standardInput, name: "stdin")
+        var out: [UInt8] = []
         while let batch = try reader.nextBatch(maxCount: 1024) {
-            let encoded = allowed.isEmpty ? tokenizer.encodeBatch(batch)
-                                          : batch.map { tokenizer.encode($0, allowedSpecial: allowed) }
-            var out = ""
-            out.reserveCapacity(encoded.reduce(0) { $0 + $1.count * 6 + 12 })
-            for ids in encoded {
-                out += "{\"ids\":["
-                out += ids.map(String.init).joined(separator: ",")
-                out += "]}\n"
-            }
-            FileHandle.standardOutput.write(Data(out.utf8))
+            let encoded = tokenizer.encodeBatch(batch, allowedSpecial: allowed)
+            out.removeAll(keepingCapacity: true)
+            for ids in encoded { appendIDsLine(ids, to: &out) }
+            FileHandle.standardOutput.write(Data(out))
         }
     }
+}
+
+/// Appends `{"ids":[1,2,3]}\n`; written by hand because this is the bulk of a pipeline's output.
+func appendIDsLine(_ ids: [Int], to out: inout [UInt8]) {
+    out.append(contentsOf: #"{"ids":["#.utf8)
+    var digits = [UInt8](repeating: 0, count: 20)
+    for (i, id) in ids.enumerated() {
+        if i > 0 { out.append(UInt8(ascii: ",")) }
+        var value = id.magnitude, count = 0
+        repeat {
+            digits[count] = UInt8(ascii: "0") + UInt8(value % 10)
+            value /= 10
+            count += 1
+        } while value > 0
+        if id < 0 { out.append(UInt8(ascii: "-")) }
+        for j in stride(from: count - 1, through: 0, by: -1) { out.append(digits[j]) }
+    }
+    out.append(contentsOf: "]}\n".utf8)
 }
 
 /// Reads JSON lines `{"text": ...}` (stdin or a file) in batches; a line that is not such an
@@ -80,7 +93,7 @@ struct TokenizeCommand: ParsableCommand {
 struct TextLinesReader {
     let handle: FileHandle
     let name: String
-    private var pending = Data()
+    private var buffer: [UInt8] = []   // read but not yet parsed
     private var lineNumber = 0
     private var atEnd = false
 
@@ -89,31 +102,44 @@ struct TextLinesReader {
         self.name = name
     }
 
-    /// Up to about `maxCount` texts, or nil when the input is exhausted.
+    /// Up to `maxCount` texts, or nil when the input is exhausted.
     mutating func nextBatch(maxCount: Int) throws -> [String]? {
         var batch: [String] = []
-        while batch.count < maxCount && !atEnd {
-            let chunk = handle.availableData
-            if chunk.isEmpty {
-                atEnd = true
-                if !pending.isEmpty { batch.append(try parse(pending)) }
-                pending = Data()
+        while batch.count < maxCount {
+            var lines: [Range<Int>] = []
+            let consumed = buffer.withUnsafeBufferPointer { bytes -> Int in
+                guard let base = bytes.baseAddress else { return 0 }
+                var start = 0
+                while batch.count + lines.count < maxCount, start < bytes.count,
+                      let newline = memchr(base + start, 0x0A, bytes.count - start) {
+                    let end = UnsafePointer(newline.assumingMemoryBound(to: UInt8.self)) - base
+                    lines.append(start ..< end)
+                    start = end + 1
+                }
+                return start
+            }
+            for line in lines { batch.append(try parse(buffer[line])) }
+            buffer.removeFirst(consumed)
+            if batch.count >= maxCount { break }
+            if atEnd {
+                if !buffer.isEmpty { batch.append(try parse(buffer[...])) }
+                buffer.removeAll()
                 break
             }
-            pending.append(chunk)
-            var lineStart = pending.startIndex
-            while let newline = pending[lineStart...].firstIndex(of: 0x0A) {
-                batch.append(try parse(pending[lineStart ..< newline]))
-                lineStart = newline + 1
-            }
-            pending = Data(pending[lineStart...])
+            let chunk = handle.availableData
+            if chunk.isEmpty { atEnd = true } else { buffer.append(contentsOf: chunk) }
         }
-        return batch.isEmpty && atEnd ? nil : batch
+        return batch.isEmpty ? nil : batch
     }
 
-    private mutating func parse(_ line: Data) throws -> String {
+    private mutating func parse(_ line: ArraySlice<UInt8>) throws -> String {
         lineNumber += 1
-        let object = try? JSONSerialization.jsonObject(with: line)
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: Data(line))
+        } catch {
+            throw InvalidInput("\(name), line \(lineNumber): not valid JSON in UTF-8\(line.isEmpty ? " (empty line)" : "")")
+        }
         guard let record = object as? [String: Any], let text = record["text"] as? String else {
             throw InvalidInput("\(name), line \(lineNumber): expected a JSON object with a string \"text\"")
         }
