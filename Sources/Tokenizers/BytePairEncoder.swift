@@ -2,10 +2,7 @@
 /// once built, so one instance serves every thread; per-call state lives in `EncoderScratch`.
 final class BytePairEncoder: Sendable {
     let ordinaryCount: Int
-    /// Token bytes by id, back to back: token i is tokenBytes[tokenStarts[i] ..< tokenStarts[i + 1]].
-    let tokenBytes: [UInt8]
-    let tokenStarts: [Int32]
-    /// Byte string → id, for whole pieces (most words are one token).
+    /// Token bytes → id, for whole pieces (most words are one token); also id → bytes for decoding.
     let ids: ByteStringMap
     /// The token of each single byte: where BPE starts from.
     let byteIDs: [Int32]
@@ -13,12 +10,8 @@ final class BytePairEncoder: Sendable {
 
     init(tokens: [[UInt8]]) {
         ordinaryCount = tokens.count
-        var bytes: [UInt8] = []
-        var starts: [Int32] = [0]
         var ids = ByteStringMap(minimumCapacity: tokens.count)
-        for (id, token) in tokens.enumerated() {
-            bytes.append(contentsOf: token)
-            starts.append(Int32(bytes.count))
+        for token in tokens {
             token.withUnsafeBufferPointer { _ = ids.insert($0) }  // entry index = id
         }
         var byteIDs = [Int32](repeating: -1, count: 256)
@@ -26,20 +19,17 @@ final class BytePairEncoder: Sendable {
         // Every way of cutting a token into two tokens is a pair that merges into it
         // (tiktoken ranks a merge by the concatenation's bytes, not by a merge list).
         var merges: [(left: Int32, right: Int32, merged: Int32)] = []
-        bytes.withUnsafeBufferPointer { all in
-            for id in tokens.indices {
-                let start = Int(starts[id]), end = Int(starts[id + 1])
-                for cut in start + 1 ..< max(start + 1, end) {
-                    guard let left = ids.index(of: UnsafeBufferPointer(rebasing: all[start ..< cut])),
-                          let right = ids.index(of: UnsafeBufferPointer(rebasing: all[cut ..< end])) else { continue }
+        for (id, token) in tokens.enumerated() where token.count > 1 {
+            token.withUnsafeBufferPointer { token in
+                for cut in 1 ..< token.count {
+                    guard let left = ids.index(of: UnsafeBufferPointer(rebasing: token[..<cut])),
+                          let right = ids.index(of: UnsafeBufferPointer(rebasing: token[cut...])) else { continue }
                     merges.append((Int32(left), Int32(right), Int32(id)))
                 }
             }
         }
         var pairs = PairMergeTable(capacity: merges.count)
         for merge in merges { pairs.insert(left: merge.left, right: merge.right, merged: merge.merged) }
-        self.tokenBytes = bytes
-        self.tokenStarts = starts
         self.ids = ids
         self.byteIDs = byteIDs
         self.pairs = pairs
@@ -161,7 +151,7 @@ final class BytePairEncoder: Sendable {
 
     func bytes(of id: Int) -> ArraySlice<UInt8>? {
         guard id >= 0, id < ordinaryCount else { return nil }
-        return tokenBytes[Int(tokenStarts[id]) ..< Int(tokenStarts[id + 1])]
+        return ids.key(at: id)
     }
 }
 

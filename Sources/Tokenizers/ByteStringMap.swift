@@ -59,6 +59,11 @@ struct ByteStringMap {
         }
     }
 
+    /// The key of entry `index`.
+    func key(at index: Int) -> ArraySlice<UInt8> {
+        keyBytes[Int(keyStarts[index]) ..< Int(keyStarts[index + 1])]
+    }
+
     /// Adds `key`, which must not be present yet, and returns its entry index.
     @discardableResult
     mutating func insert(_ key: UnsafeBufferPointer<UInt8>, hash: UInt64? = nil) -> Int {
