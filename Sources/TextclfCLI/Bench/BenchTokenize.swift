@@ -10,16 +10,16 @@ struct BenchTokenize: ParsableCommand {
         commandName: "tokenize",
         abstract: "Measure GPT-2 tokenizer throughput (MB/s) against tiktoken.",
         discussion: """
-        Encodes every text --repeats times on one thread (encode) and on all cores (encodeBatch),
-        each run with a fresh tokenizer so its word cache starts empty, and reports the median
-        MB of UTF-8 per second. Then runs the anchor tiktoken_speed.py (best of 3, as it prints)
+        Encodes every text --repeats times on one thread (encode) and on all cores (encodeBatch), \
+        each run with a fresh tokenizer so its word cache starts empty, and reports the median \
+        MB of UTF-8 per second. Then runs the anchor tiktoken_speed.py (best of 3, as it prints) \
         when python3 with tiktoken is available, and prints textclf/tiktoken ratios.
 
         The texts come from --texts FILE, JSON lines {"text": ...}; for the anchor's text set:
           python3 scripts/export_bench_texts.py imdb-train > /tmp/imdb_train.jsonl
 
-        --json writes one line with keys: texts, megabytes, tokens, load_ms, repeats,
-        single_mb_s, single_best_mb_s, batch_mb_s, batch_best_mb_s, cores, and when the anchor
+        --json writes one line with keys: texts, megabytes, tokens, load_ms, repeats, \
+        single_mb_s, single_best_mb_s, batch_mb_s, batch_best_mb_s, cores, and when the anchor \
         ran: tiktoken_single_mb_s, tiktoken_batch_mb_s, ratio_single, ratio_batch.
 
         Example:

@@ -11,13 +11,15 @@ struct TokenizeCommand: ParsableCommand {
         commandName: "tokenize",
         abstract: "Encode text with GPT-2's tokenizer and show the ids and tokens.",
         discussion: """
-        With a TEXT argument, prints one line per token: id, the vocabulary's spelling (Ġ is a
+        With a TEXT argument, prints one line per token: id, the vocabulary's spelling (Ġ is a \
         leading space), and the token's text. With --json, one line {"ids": [...], "tokens": [...]}.
 
-        Without TEXT, reads JSON lines {"text": "..."} from stdin and writes {"ids": [...]} per line.
+        Without TEXT, reads JSON lines {"text": "..."} from stdin and writes {"ids": [...]} per line, \
+        in order.
 
-        The vocabulary comes from --model DIR (encoder.json + vocab.bpe, vocab.json + merges.txt,
-        or gpt2.tiktoken), else models/gpt2 in a $TEXTCLF_MIRROR directory or the cache.
+        The vocabulary comes from --model DIR (encoder.json + vocab.bpe, vocab.json + merges.txt, \
+        or gpt2.tiktoken), else models/gpt2 in a $TEXTCLF_MIRROR directory or the cache \
+        (~/.cache/textclf).
 
         Examples:
           textclf tokenize "Hello world, it's 2024!"
