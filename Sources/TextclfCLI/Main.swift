@@ -18,6 +18,7 @@ struct TextclfCommand: AsyncParsableCommand {
             BenchCommand.self,
             FetchCommand.self,
             CacheCommand.self,
+            TokenizeCommand.self,
         ]
     )
 

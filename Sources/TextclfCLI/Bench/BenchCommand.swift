@@ -13,6 +13,7 @@ struct BenchCommand: AsyncParsableCommand {
         subcommands: [
             BenchRead.self,
             SHA256Bench.self,
+            BenchTokenize.self,
         ]
     )
 }

@@ -1,0 +1,168 @@
+import ArgumentParser
+import DataIO
+import Foundation
+import Tokenizers
+
+/// `textclf bench tokenize`: GPT-2 encoding throughput on the IMDB train texts, one thread and
+/// all cores, next to tiktoken's (the anchor script, run in the same invocation).
+struct BenchTokenize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenize",
+        abstract: "Measure GPT-2 tokenizer throughput (MB/s) against tiktoken.",
+        discussion: """
+        Encodes every text --repeats times on one thread (encode) and on all cores (encodeBatch), \
+        each run with a fresh tokenizer so its word cache starts empty, and reports the median \
+        MB of UTF-8 per second. Then runs the anchor tiktoken_speed.py (best of 3, as it prints) \
+        when python3 with tiktoken is available, and prints textclf/tiktoken ratios.
+
+        The texts come from --texts FILE, JSON lines {"text": ...}; for the anchor's text set:
+          python3 scripts/export_bench_texts.py imdb-train > /tmp/imdb_train.jsonl
+
+        --json writes one line with keys: texts, megabytes, tokens, load_ms, repeats, \
+        single_mb_s, single_best_mb_s, batch_mb_s, batch_best_mb_s, cores, and when the anchor \
+        ran: tiktoken_single_mb_s, tiktoken_batch_mb_s, ratio_single, ratio_batch.
+
+        Example:
+          textclf bench tokenize --texts /tmp/imdb_train.jsonl
+        """
+    )
+
+    @Option(help: "JSON lines {\"text\": ...} to encode (see scripts/export_bench_texts.py).")
+    var texts: String
+
+    @Option(name: [.customLong("model"), .customLong("vocab")], help: "Directory holding the GPT-2 vocabulary files.")
+    var model: String?
+
+    @Option(help: "Timed runs per mode; the median is reported.")
+    var repeats = 5
+
+    @Option(help: "The anchor script (default: anchors/tiktoken_speed.py beside the mirror).")
+    var anchor: String?
+
+    @Flag(help: "Do not run the tiktoken anchor.")
+    var noAnchor = false
+
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+    }
+
+    func run() throws {
+        let texts = try TextLinesReader.readAll(path: self.texts)
+        guard !texts.isEmpty else { throw InvalidInput("\(self.texts): holds no texts") }
+        let megabytes = Double(texts.reduce(0) { $0 + $1.utf8.count }) / 1e6
+        let directory = try model.map { URL(fileURLWithPath: $0) } ?? {
+            guard let found = defaultModelDirectory("gpt2") else { throw InvalidInput("no GPT-2 vocabulary found: pass --model DIR or set TEXTCLF_MIRROR") }
+            return found
+        }()
+        var loadStart = DispatchTime.now()
+        let vocabulary = try BytePairVocabulary.load(directory: directory)
+        _ = try GPT2Tokenizer(vocabulary: vocabulary).encode("warm up the character tables")
+        let loadMS = seconds(since: loadStart) * 1000
+        Log.info(String(format: "bench tokenize: %d texts, %.1f MB; vocabulary %@ loaded in %.0f ms",
+                        texts.count, megabytes, directory.path, loadMS))
+
+        var tokens = 0
+        var singleTimes: [Double] = [], batchTimes: [Double] = []
+        for run in 1 ... repeats {
+            var tokenizer = try GPT2Tokenizer(vocabulary: vocabulary)
+            var count = 0
+            loadStart = DispatchTime.now()
+            for text in texts { count += tokenizer.encode(text).count }
+            singleTimes.append(seconds(since: loadStart))
+
+            tokenizer = try GPT2Tokenizer(vocabulary: vocabulary)
+            loadStart = DispatchTime.now()
+            let batch = tokenizer.encodeBatch(texts)
+            batchTimes.append(seconds(since: loadStart))
+            let batchCount = batch.reduce(0) { $0 + $1.count }
+            guard batchCount == count else { throw BenchFailure("batch encoding gave \(batchCount) tokens, one by one \(count)") }
+            tokens = count
+            Log.info(String(format: "  run %d: single %.1f MB/s, batch %.1f MB/s", run,
+                            megabytes / singleTimes.last!, megabytes / batchTimes.last!))
+        }
+        let single = megabytes / median(singleTimes), singleBest = megabytes / singleTimes.min()!
+        let batch = megabytes / median(batchTimes), batchBest = megabytes / batchTimes.min()!
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+
+        var result: [String: Any] = [
+            "texts": texts.count, "megabytes": rounded(megabytes), "tokens": tokens, "load_ms": rounded(loadMS),
+            "repeats": repeats, "single_mb_s": rounded(single), "single_best_mb_s": rounded(singleBest),
+            "batch_mb_s": rounded(batch), "batch_best_mb_s": rounded(batchBest), "cores": cores,
+        ]
+        var lines = [
+            String(format: "textclf single: %.1f MB/s median (best %.1f) over %d runs; %d tokens", single, singleBest, repeats, tokens),
+            String(format: "textclf batch (%d cores): %.1f MB/s median (best %.1f), %.2fx single", cores, batch, batchBest, batch / single),
+        ]
+        if !noAnchor {
+            switch runAnchor() {
+            case .success(let (tiktokenSingle, tiktokenBatch)):
+                result["tiktoken_single_mb_s"] = tiktokenSingle
+                result["tiktoken_batch_mb_s"] = tiktokenBatch
+                result["ratio_single"] = rounded(single / tiktokenSingle)
+                result["ratio_batch"] = rounded(batch / tiktokenBatch)
+                lines.append(String(format: "tiktoken single: %.1f MB/s, batch2: %.1f MB/s (anchor, best of 3, same run)", tiktokenSingle, tiktokenBatch))
+                lines.append(String(format: "ratio textclf/tiktoken: single %.2fx, batch %.2fx", single / tiktokenSingle, batch / tiktokenBatch))
+            case .failure(let reason):
+                Log.info("anchor not run: \(reason.description)")
+            }
+        }
+        if output.json {
+            JSONLines.emit(result)
+        } else {
+            lines.forEach { print($0) }
+        }
+    }
+
+    /// Runs tiktoken_speed.py MIRROR and reads its "tiktoken single: X MB/s" and
+    /// "tiktoken batch2: X MB/s" lines.
+    private func runAnchor() -> Result<(Double, Double), BenchFailure> {
+        let environment = ProcessInfo.processInfo.environment
+        let mirrors = (environment["TEXTCLF_MIRROR"] ?? "").split(separator: ":").map { URL(fileURLWithPath: String($0)) }
+        guard let mirror = mirrors.first(where: { FileManager.default.fileExists(atPath: $0.appendingPathComponent("datasets/imdb/imdb.zip").path) }) else {
+            return .failure(BenchFailure("no mirror with datasets/imdb/imdb.zip in TEXTCLF_MIRROR"))
+        }
+        let script = anchor ?? mirror.deletingLastPathComponent().appendingPathComponent("anchors/tiktoken_speed.py").path
+        guard FileManager.default.fileExists(atPath: script) else { return .failure(BenchFailure("\(script) not found")) }
+        Log.info("running anchor \(script) ...")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, mirror.path]
+        let stdout = Pipe(), stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        do { try process.run() } catch { return .failure(BenchFailure("cannot start python3: \(error)")) }
+        let text = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let errors = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            return .failure(BenchFailure("anchor exited with \(process.terminationStatus): \(errors.split(separator: "\n").last ?? "")"))
+        }
+        func figure(_ label: String) -> Double? {
+            guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("tiktoken \(label):") }),
+                  let number = line.split(separator: " ").dropFirst(2).first else { return nil }
+            return Double(number)
+        }
+        guard let single = figure("single"), let batch = figure("batch2") else {
+            return .failure(BenchFailure("unexpected anchor output: \(text)"))
+        }
+        return .success((single, batch))
+    }
+}
+
+struct BenchFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+private func seconds(since start: DispatchTime) -> Double {
+    Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+}
+
+private func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
+
+private func rounded(_ x: Double) -> Double { (x * 100).rounded() / 100 }

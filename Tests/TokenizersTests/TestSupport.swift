@@ -1,0 +1,68 @@
+import Foundation
+import Tokenizers
+import XCTest
+
+/// One fixture line: a text and the ids tiktoken gives it (scripts/make_gpt2_tokenizer_fixture.py).
+struct EncodingCase: Decodable {
+    var name: String?
+    var text: String
+    var ids: [Int]
+    var allowedSpecial: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case name, text, ids
+        case allowedSpecial = "allowed_special"
+    }
+}
+
+enum Fixtures {
+    static func url(_ name: String) throws -> URL {
+        let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
+        guard let url = Bundle.module.url(forResource: parts[0], withExtension: parts[1], subdirectory: "Fixtures") else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "Fixtures/\(name) (not in the test bundle)"])
+        }
+        return url
+    }
+
+    static func cases(_ name: String) throws -> [EncodingCase] {
+        let data = try Data(contentsOf: url(name))
+        let decoder = JSONDecoder()
+        return try data.split(separator: 0x0A).map { try decoder.decode(EncodingCase.self, from: Data($0)) }
+    }
+}
+
+/// The read-only mirror: $TEXTCLF_MIRROR's directories, else ../shared/mirror beside the package.
+enum Mirror {
+    static func gpt2Directory() throws -> URL {
+        var roots = (ProcessInfo.processInfo.environment["TEXTCLF_MIRROR"] ?? "").split(separator: ":").map { URL(fileURLWithPath: String($0)) }
+        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        roots.append(packageRoot.deletingLastPathComponent().appendingPathComponent("shared/mirror"))
+        for root in roots {
+            let directory = root.appendingPathComponent("models/gpt2")
+            if FileManager.default.fileExists(atPath: directory.appendingPathComponent("encoder.json").path) { return directory }
+        }
+        throw XCTSkip("GPT-2 vocabulary not found (set TEXTCLF_MIRROR to the shared mirror)")
+    }
+
+    /// Loaded once: every test that needs GPT-2's vocabulary shares it.
+    nonisolated(unsafe) private static var cached: GPT2Tokenizer?
+    private static let lock = NSLock()
+
+    static func gpt2() throws -> GPT2Tokenizer {
+        lock.lock()
+        defer { lock.unlock() }
+        if let cached { return cached }
+        let tokenizer = try GPT2Tokenizer(vocabulary: .load(encoderJSON: gpt2Directory().appendingPathComponent("encoder.json"),
+                                                            merges: gpt2Directory().appendingPathComponent("vocab.bpe")))
+        cached = tokenizer
+        return tokenizer
+    }
+}
+
+/// A fresh temporary directory, removed when the test ends.
+func temporaryDirectory(_ test: XCTestCase) throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("textclf-tok-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+    return url
+}
