@@ -32,7 +32,7 @@ let package = Package(
         // Pooling and N-class heads; the Classifier.
         .target(name: "Heads", dependencies: ["Backbones", "TensorEngine"], swiftSettings: fast),
         // Where models and datasets come from: cache, mirrors, verified downloads.
-        .target(name: "Store", dependencies: ["DataIO", "CArchive"]),
+        .target(name: "Store", dependencies: ["DataIO"]),
         // Dataset adapters and user dataset specs.
         .target(name: "Datasets", dependencies: ["DataIO", "Store", "Tokenizers"]),
         // Optimisers, training loop, metrics, checkpoints.

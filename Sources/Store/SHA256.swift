@@ -1,3 +1,4 @@
+import DataIO
 import Foundation
 
 /// SHA-256 (FIPS 180-4), streaming. The Store hashes every file it hands out (500 MB–6 GB
@@ -70,26 +71,23 @@ public struct SHA256: Sendable {
 
     /// Hashes a file in 4 MiB reads. `progress` (if given) is called with the bytes read so far.
     public static func hash(fileAt url: URL, progress: (Int64) -> Void = { _ in }) throws -> SHA256Digest {
-        let fd = open(url.path, O_RDONLY)
-        guard fd >= 0 else { throw StoreIOError(path: url.path, action: "open", errno: errno) }
-        defer { close(fd) }
+        try hash(FileByteStream(path: url.path), progress: progress).digest
+    }
+
+    /// Hashes what remains of `stream` (a file, a decompressing archive member, ...) in 4 MiB
+    /// reads, and counts its bytes. `progress` (if given) is called with the bytes read so far.
+    public static func hash(_ stream: ByteStream, progress: (Int64) -> Void = { _ in }) throws -> (digest: SHA256Digest, bytes: Int64) {
         var hasher = SHA256()
         let chunk = 4 << 20
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 64)
         defer { buffer.deallocate() }
         var total: Int64 = 0
-        while true {
-            let n = read(fd, buffer.baseAddress, chunk)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw StoreIOError(path: url.path, action: "read", errno: errno)
-            }
-            if n == 0 { break }
+        while case let n = try stream.read(into: buffer), n > 0 {
             hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0 ..< n]))
             total += Int64(n)
             progress(total)
         }
-        return hasher.finalize()
+        return (hasher.finalize(), total)
     }
 
     // MARK: - Block function

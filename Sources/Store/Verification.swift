@@ -76,16 +76,21 @@ struct Verifier {
             guard actual == expected else { return .failed("has sha256 \(actual), expected \(expected)") }
         }
         if let member = spec.member {
+            let found: (digest: SHA256Digest, bytes: Int64)
             do {
-                let found = try ArchiveMember.sha256(of: member.name, inArchiveAt: file)
-                if let size = member.size, found.size != size {
-                    return .failed("has member '\(member.name)' of \(found.size) B, expected \(size) B")
-                }
-                guard found.sha256.hex == member.sha256 else {
-                    return .failed("has member '\(member.name)' with sha256 \(found.sha256.hex), expected \(member.sha256)")
-                }
+                found = try SHA256.hash(ArchiveReader(url: file).open(member: member.name))
+            } catch let error as ReadError where error.kind == .missingMember {
+                return .failed("has no member '\(member.name)'")
+            } catch let error as ReadError {
+                return .failed("is not a readable archive (\(error.location.member.map { "member '\($0)': " } ?? "")\(error.detail))")
             } catch {
-                return .failed("\(error)")
+                return .failed("could not be read: \(error)")
+            }
+            if let size = member.size, found.bytes != size {
+                return .failed("has member '\(member.name)' of \(found.bytes) B, expected \(size) B")
+            }
+            guard found.digest.hex == member.sha256 else {
+                return .failed("has member '\(member.name)' with sha256 \(found.digest.hex), expected \(member.sha256)")
             }
         }
         // Stamp the facts as they are now: if the file changed while we hashed, the next

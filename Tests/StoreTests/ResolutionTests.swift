@@ -152,24 +152,31 @@ final class ResolutionTests: XCTestCase {
         let cached = store.cachePath(ref, file: "a.zip")
 
         // Different archives (an extra readme) with the same member both pass.
-        try writeFile(ZipFixture.make([("readme", Array("hi".utf8)), ("Collection", text)]), to: cached)
+        try writeZip([("readme", Array("hi".utf8)), ("Collection", text)], to: cached)
         XCTAssertEqual(try store.locate(ref, file: "a.zip").status, .verified)
-        try writeFile(ZipFixture.make([("Collection", text)]), to: cached)
+        try writeZip([("Collection", text)], to: cached)
         XCTAssertEqual(try store.locate(ref, file: "a.zip").status, .verified)
 
         var altered = text
         altered[0] = UInt8(ascii: "j")
-        try writeFile(ZipFixture.make([("Collection", altered)]), to: cached)
+        try writeZip([("Collection", altered)], to: cached)
         XCTAssertThrowsError(try store.resolve(ref, file: "a.zip")) { error in
             XCTAssertTrue("\(error)".contains("has member 'Collection' with sha256 \(sha256Hex(altered))"), "\(error)")
         }
-        try writeFile(ZipFixture.make([("Other", text)]), to: cached)
+        try writeZip([("Other", text)], to: cached)
         XCTAssertThrowsError(try store.resolve(ref, file: "a.zip")) { error in
             XCTAssertTrue("\(error)".contains("has no member 'Collection'"), "\(error)")
         }
         try writeFile(Array("not a zip at all".utf8), to: cached)
         XCTAssertThrowsError(try store.resolve(ref, file: "a.zip")) { error in
             XCTAssertTrue("\(error)".contains("is not a readable archive"), "\(error)")
+        }
+        // A download cut short: the member's bytes are there, the zip's directory is not.
+        try writeZip([("Collection", text)], to: cached)
+        let whole = try Data(contentsOf: cached)
+        try writeFile(Array(whole.prefix(whole.count - 30)), to: cached)
+        XCTAssertThrowsError(try store.resolve(ref, file: "a.zip")) { error in
+            XCTAssertTrue("\(error)".contains("is not a readable archive") && "\(error)".contains("truncated"), "\(error)")
         }
     }
 

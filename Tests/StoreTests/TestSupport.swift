@@ -1,3 +1,4 @@
+import DataIO
 import Foundation
 import Store
 import XCTest
@@ -50,6 +51,12 @@ func demoManifest(_ files: [ManifestFile], kind: EntryKind = .dataset, name: Str
 func writeFile(_ bytes: [UInt8], to url: URL) throws {
     try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
     try Data(bytes).write(to: url)
+}
+
+/// A zip of deflated members, written with DataIO (which the Store reads members with).
+func writeZip(_ members: [(name: String, bytes: [UInt8])], to url: URL) throws {
+    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try ArchiveWriter.write(members, format: .zip(compressed: true), to: url.path)
 }
 
 /// The shared read-only mirror: `$TEXTCLF_MIRROR` (first entry), else `<package>/../shared/mirror`.
