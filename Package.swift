@@ -51,5 +51,6 @@ let package = Package(
         .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine"]),
         .testTarget(name: "SerializationTests", dependencies: ["TensorEngine", "Backbones"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "BackbonesTests", dependencies: ["Backbones", "Store", "Tokenizers"], resources: [.copy("Fixtures")]),
     ]
 )

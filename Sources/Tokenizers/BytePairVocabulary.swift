@@ -53,7 +53,8 @@ extension BytePairVocabulary {
         case huggingFace = "vocab.json + merges.txt"
         case tiktoken = "gpt2.tiktoken"
 
-        var fileNames: [String] {
+        /// The files of this layout, in the order `load(_:directory:)` reads them.
+        public var fileNames: [String] {
             switch self {
             case .openAI: ["encoder.json", "vocab.bpe"]
             case .huggingFace: ["vocab.json", "merges.txt"]
@@ -75,6 +76,11 @@ extension BytePairVocabulary {
             let wanted = Layout.allCases.map(\.rawValue).joined(separator: ", or ")
             throw TokenizerFileError(file: directory.path, "no GPT-2 vocabulary here (looked for \(wanted))")
         }
+        return try load(layout, directory: directory)
+    }
+
+    /// Loads the files of `layout` from `directory`, whatever else it holds.
+    public static func load(_ layout: Layout, directory: URL) throws -> BytePairVocabulary {
         let files = layout.fileNames.map { directory.appendingPathComponent($0) }
         switch layout {
         case .openAI, .huggingFace: return try load(encoderJSON: files[0], merges: files[1])

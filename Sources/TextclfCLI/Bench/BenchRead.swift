@@ -18,6 +18,9 @@ struct BenchRead: ParsableCommand {
         With --json, one line per phase with keys: bench, phase, archive, member, column, runs, \
         mb, text_mb, rows, seconds (median), mb_per_s.
 
+        The archive is the imdb dataset's imdb.zip as the Store finds it (cache, $TEXTCLF_MIRROR, \
+        or a verified download), unless --archive names a file.
+
         Example:
           textclf bench read --runs 7
           textclf bench read --json --mirror ../shared/mirror
@@ -26,17 +29,17 @@ struct BenchRead: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    @Option(help: "Mirror directory (default: $TEXTCLF_MIRROR, else ../shared/mirror).")
+    @Option(help: "A mirror directory to search before $TEXTCLF_MIRROR.")
     var mirror: String?
 
-    @Option(help: "Archive to read, relative to the mirror's datasets/ folder, or an absolute path.")
-    var archive = "imdb/imdb.zip"
+    @Option(help: "Archive (or plain CSV file) to read instead of the imdb dataset's imdb.zip.")
+    var archive: String?
 
     @Option(help: "Member of the archive (a name or a glob).")
-    var member = "imdb_train.csv"
+    var member = BenchTexts.imdbTrainMember
 
     @Option(help: "Column whose values become Strings.")
-    var column = "text"
+    var column = BenchTexts.textColumn
 
     @Option(help: "Timed runs per phase; the median is reported.")
     var runs = 5
@@ -46,7 +49,7 @@ struct BenchRead: ParsableCommand {
     }
 
     func run() throws {
-        let path = try resolveArchive()
+        let path = try archive ?? BenchTexts.imdbZip(store: BenchTexts.store(mirror: mirror)).url.path
         let source = try ArchiveReader(path: path)
 
         // Decompression alone: stream the member's bytes and drop them.
@@ -116,19 +119,5 @@ struct BenchRead: ParsableCommand {
         }
         times.sort()
         return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
-    }
-
-    private func resolveArchive() throws -> String {
-        if archive.hasPrefix("/") { return archive }
-        var roots: [String] = mirror.map { [$0] } ?? []
-        if mirror == nil {
-            roots += (ProcessInfo.processInfo.environment["TEXTCLF_MIRROR"] ?? "").split(separator: ":").map(String.init)
-            roots.append("../shared/mirror")
-        }
-        for root in roots {
-            let candidate = (root as NSString).appendingPathComponent("datasets/" + archive)
-            if FileManager.default.fileExists(atPath: candidate) { return candidate }
-        }
-        throw InvalidInput("cannot find datasets/\(archive) in the mirror (looked in: \(roots.joined(separator: ", "))); pass --mirror DIR")
     }
 }

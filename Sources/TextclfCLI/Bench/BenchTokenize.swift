@@ -1,10 +1,11 @@
 import ArgumentParser
 import DataIO
 import Foundation
+import Store
 import Tokenizers
 
 /// `textclf bench tokenize`: GPT-2 encoding throughput on the IMDB train texts, one thread and
-/// all cores, next to tiktoken's (the anchor script, run in the same invocation).
+/// all cores, next to tiktoken's (the anchor script, run in the same invocation on the same files).
 struct BenchTokenize: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenize",
@@ -15,20 +16,22 @@ struct BenchTokenize: ParsableCommand {
         MB of UTF-8 per second. Then runs the anchor tiktoken_speed.py (best of 3, as it prints) \
         when python3 with tiktoken is available, and prints textclf/tiktoken ratios.
 
-        The texts come from --texts FILE, JSON lines {"text": ...}; for the anchor's text set:
-          python3 scripts/export_bench_texts.py imdb-train > /tmp/imdb_train.jsonl
+        The texts are the anchor's: the text column of imdb_train.csv in the imdb dataset's \
+        imdb.zip, found by the Store (cache, $TEXTCLF_MIRROR, or a verified download), as are the \
+        vocabulary (unless --model DIR) and the gpt2.tiktoken file the anchor reads. --texts FILE \
+        (JSON lines {"text": ...}) measures other texts instead, without the anchor.
 
         --json writes one line with keys: texts, megabytes, tokens, load_ms, repeats, \
         single_mb_s, single_best_mb_s, batch_mb_s, batch_best_mb_s, cores, and when the anchor \
         ran: tiktoken_single_mb_s, tiktoken_batch_mb_s, ratio_single, ratio_batch.
 
         Example:
-          textclf bench tokenize --texts /tmp/imdb_train.jsonl
+          textclf bench tokenize --repeats 3
         """
     )
 
-    @Option(help: "JSON lines {\"text\": ...} to encode (see scripts/export_bench_texts.py).")
-    var texts: String
+    @Option(help: "JSON lines {\"text\": ...} to encode instead of the IMDB train texts (no anchor then).")
+    var texts: String?
 
     @Option(name: [.customLong("model"), .customLong("vocab")], help: "Directory holding the GPT-2 vocabulary files.")
     var model: String?
@@ -36,7 +39,7 @@ struct BenchTokenize: ParsableCommand {
     @Option(help: "Timed runs per mode; the median is reported.")
     var repeats = 5
 
-    @Option(help: "The anchor script (default: anchors/tiktoken_speed.py beside the mirror).")
+    @Option(help: "The anchor script (default: anchors/tiktoken_speed.py beside a $TEXTCLF_MIRROR directory).")
     var anchor: String?
 
     @Flag(help: "Do not run the tiktoken anchor.")
@@ -49,19 +52,16 @@ struct BenchTokenize: ParsableCommand {
     }
 
     func run() throws {
-        let texts = try TextLinesReader.readAll(path: self.texts)
-        guard !texts.isEmpty else { throw InvalidInput("\(self.texts): holds no texts") }
+        let store = try BenchTexts.store()
+        let texts = try self.texts.map(TextLinesReader.readAll(path:)) ?? BenchTexts.imdbTrain(store: store)
+        guard !texts.isEmpty else { throw InvalidInput("\(self.texts ?? "the IMDB train texts"): holds no texts") }
         let megabytes = Double(texts.reduce(0) { $0 + $1.utf8.count }) / 1e6
-        let directory = try model.map { URL(fileURLWithPath: $0) } ?? {
-            guard let found = defaultModelDirectory("gpt2") else { throw InvalidInput("no GPT-2 vocabulary found: pass --model DIR or set TEXTCLF_MIRROR") }
-            return found
-        }()
         var loadStart = DispatchTime.now()
-        let vocabulary = try BytePairVocabulary.load(directory: directory)
+        let vocabulary = try loadGPT2Vocabulary(model: model)
         _ = try GPT2Tokenizer(vocabulary: vocabulary).encode("warm up the character tables")
         let loadMS = seconds(since: loadStart) * 1000
         Log.info(String(format: "bench tokenize: %d texts, %.1f MB; vocabulary %@ loaded in %.0f ms",
-                        texts.count, megabytes, directory.path, loadMS))
+                        texts.count, megabytes, vocabulary.source, loadMS))
 
         var tokens = 0
         var singleTimes: [Double] = [], batchTimes: [Double] = []
@@ -95,8 +95,10 @@ struct BenchTokenize: ParsableCommand {
             String(format: "textclf single: %.1f MB/s median (best %.1f) over %d runs; %d tokens", single, singleBest, repeats, tokens),
             String(format: "textclf batch (%d cores): %.1f MB/s median (best %.1f), %.2fx single", cores, batch, batchBest, batch / single),
         ]
-        if !noAnchor {
-            switch runAnchor() {
+        if self.texts != nil && !noAnchor {
+            Log.info("anchor not run: it measures the IMDB train texts, not --texts")
+        } else if !noAnchor {
+            switch runAnchor(store: store) {
             case .success(let (tiktokenSingle, tiktokenBatch)):
                 result["tiktoken_single_mb_s"] = tiktokenSingle
                 result["tiktoken_batch_mb_s"] = tiktokenBatch
@@ -115,20 +117,30 @@ struct BenchTokenize: ParsableCommand {
         }
     }
 
-    /// Runs tiktoken_speed.py MIRROR and reads its "tiktoken single: X MB/s" and
-    /// "tiktoken batch2: X MB/s" lines.
-    private func runAnchor() -> Result<(Double, Double), BenchFailure> {
-        let environment = ProcessInfo.processInfo.environment
-        let mirrors = (environment["TEXTCLF_MIRROR"] ?? "").split(separator: ":").map { URL(fileURLWithPath: String($0)) }
-        guard let mirror = mirrors.first(where: { FileManager.default.fileExists(atPath: $0.appendingPathComponent("datasets/imdb/imdb.zip").path) }) else {
-            return .failure(BenchFailure("no mirror with datasets/imdb/imdb.zip in TEXTCLF_MIRROR"))
+    /// Runs tiktoken_speed.py ROOT and reads its "tiktoken single: X MB/s" and
+    /// "tiktoken batch2: X MB/s" lines. ROOT is a temporary mirror-shaped directory of links to
+    /// the files the Store gave us, so the anchor reads exactly the bytes textclf read.
+    private func runAnchor(store: Store) -> Result<(Double, Double), BenchFailure> {
+        let scriptCandidates = anchor.map { [$0] }
+            ?? store.configuration.mirrors.map { $0.deletingLastPathComponent().appendingPathComponent("anchors/tiktoken_speed.py").path }
+        guard let script = scriptCandidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+            return .failure(BenchFailure("anchor script not found (looked for \(scriptCandidates.isEmpty ? "anchors/ beside a $TEXTCLF_MIRROR directory" : scriptCandidates.joined(separator: ", "))); pass --anchor FILE"))
         }
-        let script = anchor ?? mirror.deletingLastPathComponent().appendingPathComponent("anchors/tiktoken_speed.py").path
-        guard FileManager.default.fileExists(atPath: script) else { return .failure(BenchFailure("\(script) not found")) }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("textclf-anchor-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        do {
+            for (ref, file) in [(BenchTexts.imdb, BenchTexts.imdbArchive), (EntryRef.model("gpt2"), "gpt2.tiktoken")] {
+                let link = root.appendingPathComponent(ref.relativePath).appendingPathComponent(file)
+                try FileManager.default.createDirectory(at: link.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try FileManager.default.createSymbolicLink(at: link, withDestinationURL: store.resolve(ref, file: file))
+            }
+        } catch {
+            return .failure(BenchFailure("cannot lay out the anchor's files: \(error)"))
+        }
         Log.info("running anchor \(script) ...")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, mirror.path]
+        process.arguments = ["python3", script, root.path]
         let stdout = Pipe(), stderr = Pipe()
         process.standardOutput = stdout
         process.standardError = stderr

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Backbones
 import DataIO
 import Foundation
 import Tokenizers
@@ -18,8 +19,9 @@ struct TokenizeCommand: ParsableCommand {
         in order.
 
         The vocabulary comes from --model DIR (encoder.json + vocab.bpe, vocab.json + merges.txt, \
-        or gpt2.tiktoken), else models/gpt2 in a $TEXTCLF_MIRROR directory or the cache \
-        (~/.cache/textclf).
+        or gpt2.tiktoken), else from the gpt2 model's files found by the Store: the cache \
+        ($TEXTCLF_HOME, ~/.cache/textclf), a $TEXTCLF_MIRROR directory, or a verified download \
+        (not with TEXTCLF_OFFLINE=1).
 
         Examples:
           textclf tokenize "Hello world, it's 2024!"
@@ -40,7 +42,7 @@ struct TokenizeCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let tokenizer = try loadGPT2Tokenizer(model: model)
+        let tokenizer = try GPT2Tokenizer(vocabulary: loadGPT2Vocabulary(model: model))
         let allowed: Set<String> = allowSpecial ? [BytePairVocabulary.endOfText] : []
         if let text {
             let ids = tokenizer.encode(text, allowedSpecial: allowed)
@@ -184,26 +186,12 @@ func displayText(_ bytes: [UInt8]) -> String {
     return shown + "\""
 }
 
-/// Finds and loads GPT-2's tokenizer: `--model DIR` if given, else `models/gpt2` in the first
-/// $TEXTCLF_MIRROR directory that has it, else the cache (~/.cache/textclf/models/gpt2).
-/// A stand-in for the Store's model lookup; swap it when the Store lands.
-func loadGPT2Tokenizer(model: String?) throws -> GPT2Tokenizer {
-    if let model { return try GPT2Tokenizer.load(directory: URL(fileURLWithPath: model)) }
-    guard let directory = defaultModelDirectory("gpt2") else {
-        throw InvalidInput("no GPT-2 vocabulary found: pass --model DIR, or set TEXTCLF_MIRROR to a mirror holding models/gpt2")
-    }
-    return try GPT2Tokenizer.load(directory: directory)
-}
-
-/// `models/NAME` in $TEXTCLF_MIRROR's directories (colon-separated), then in the cache.
-func defaultModelDirectory(_ name: String) -> URL? {
-    let environment = ProcessInfo.processInfo.environment
-    var roots = (environment["TEXTCLF_MIRROR"] ?? "").split(separator: ":").map { URL(fileURLWithPath: String($0)) }
-    let cacheHome = environment["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) }
-        ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
-    roots.append(cacheHome.appendingPathComponent("textclf"))
-    return roots.map { $0.appendingPathComponent("models").appendingPathComponent(name) }
-        .first { BytePairVocabulary.Layout.detect(in: $0) != nil }
+/// GPT-2's vocabulary for the commands that take `--model DIR`: that directory's files as they
+/// are (any supported layout, no manifest check, so custom vocabularies work), else the `gpt2`
+/// model's through the Store, configured from the environment.
+func loadGPT2Vocabulary(model: String?) throws -> BytePairVocabulary {
+    if let model { return try BytePairVocabulary.load(directory: URL(fileURLWithPath: model)) }
+    return try BytePairVocabulary.pretrained("gpt2")
 }
 
 extension String {
