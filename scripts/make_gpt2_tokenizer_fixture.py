@@ -3,9 +3,11 @@
 
   gpt2_cases.jsonl          hand-picked hard cases + seeded random mixes: {"name", "text", "ids"}
                             (and "allowed_special": true where <|endoftext|> is to be special)
-  gpt2_corpus_samples.jsonl a few texts from SMS spam, SST-2 and IMDB with their ids
   tiny_bpe.tiktoken         a made-up 400-token vocabulary (bytes + merges over "abcd"), so BPE
   tiny_bpe_cases.jsonl      merge order can be tested without the mirror, including long pieces
+
+The corpora's texts are checked through digests instead (scripts/make_gpt2_corpus_digests.py):
+no text of the mirror is copied into a fixture.
 
 Usage: python3 scripts/make_gpt2_tokenizer_fixture.py [MIRROR]   (default: $TEXTCLF_MIRROR)
 Needs tiktoken. The GPT-2 encoding is built as in /work/shared/anchors/tiktoken_speed.py.
@@ -116,17 +118,6 @@ def random_cases(rng, count):
         yield f"random-{i}", "".join(rng.choice(RANDOM_ALPHABET) for _ in range(rng.randint(1, 40)))
 
 
-def corpus_samples(mirror, rng):
-    """A few texts per corpus: the shortest, the longest short one, and random ones; IMDB texts
-    are cut to 600 characters to keep the fixture small."""
-    for name, reader, count, cut in [("sms", textclf_corpora.sms_spam, 30, None),
-                                     ("sst2", textclf_corpora.sst2, 30, None),
-                                     ("imdb", textclf_corpora.imdb, 12, 600)]:
-        texts = list(reader(mirror))
-        for where, text in rng.sample(texts, count):
-            yield where, text[:cut] if cut else text
-
-
 def write_jsonl(path, rows):
     with open(path, "w", encoding="utf-8", newline="\n") as f:
         for row in rows:
@@ -161,9 +152,6 @@ def main():
     cases += [{"name": n, "text": t, "allowed_special": True, "ids": enc.encode(t, allowed_special={"<|endoftext|>"})}
               for n, t in ALLOWED_SPECIAL_CASES.items()]
     write_jsonl(os.path.join(OUT, "gpt2_cases.jsonl"), cases)
-
-    samples = [{"name": n, "text": t, "ids": enc.encode_ordinary(t)} for n, t in corpus_samples(mirror, rng)]
-    write_jsonl(os.path.join(OUT, "gpt2_corpus_samples.jsonl"), samples)
 
     ranks = tiny_vocabulary(rng)
     with open(os.path.join(OUT, "tiny_bpe.tiktoken"), "w") as f:

@@ -8,10 +8,6 @@ final class GPT2ExactnessTests: XCTestCase {
         try assertMatches(Fixtures.cases("gpt2_cases.jsonl"), tokenizer: Mirror.gpt2())
     }
 
-    func testCorpusSamplesMatchTiktoken() throws {
-        try assertMatches(Fixtures.cases("gpt2_corpus_samples.jsonl"), tokenizer: Mirror.gpt2())
-    }
-
     /// A made-up vocabulary whose merge priorities ignore token length, with pieces long enough
     /// to take the heap-based merge path (> 128 bytes) as well as the linear one. Needs no mirror.
     func testTinyVocabularyMergeOrderMatchesTiktoken() throws {

@@ -5,7 +5,8 @@ import XCTest
 final class GPT2TokenizerTests: XCTestCase {
     func testDecodeBytesInvertsEncodeExactly() throws {
         let tokenizer = try Mirror.gpt2()
-        let texts = try (Fixtures.cases("gpt2_cases.jsonl") + Fixtures.cases("gpt2_corpus_samples.jsonl")).map(\.text)
+        // (GPT2CorpusDigestTests checks the same on every text of the mirror's corpora.)
+        let texts = try Fixtures.cases("gpt2_cases.jsonl").map(\.text)
         for text in texts {
             let ids = tokenizer.encode(text)
             XCTAssertEqual(try tokenizer.decodeBytes(ids), Array(text.utf8), text.debugDescription)
@@ -116,7 +117,7 @@ final class GPT2TokenizerTests: XCTestCase {
     /// Many threads encoding at once share one tokenizer (and its scratch pool) safely.
     func testConcurrentEncodingGivesTheSameIDs() throws {
         let tokenizer = try Mirror.gpt2()
-        let cases = try Fixtures.cases("gpt2_corpus_samples.jsonl")
+        let cases = try Fixtures.cases("gpt2_cases.jsonl").filter { $0.allowedSpecial != true }
         let failures = Failures()
         DispatchQueue.concurrentPerform(iterations: 64) { round in
             for testCase in cases.shuffled() where tokenizer.encode(testCase.text) != testCase.ids {

@@ -33,15 +33,20 @@ enum Fixtures {
 
 /// The read-only mirror: $TEXTCLF_MIRROR's directories, else ../shared/mirror beside the package.
 enum Mirror {
-    static func gpt2Directory() throws -> URL {
+    /// `relativePath` in the first mirror directory that has it; skips the test when none does.
+    static func file(_ relativePath: String) throws -> URL {
         var roots = (ProcessInfo.processInfo.environment["TEXTCLF_MIRROR"] ?? "").split(separator: ":").map { URL(fileURLWithPath: String($0)) }
         let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         roots.append(packageRoot.deletingLastPathComponent().appendingPathComponent("shared/mirror"))
         for root in roots {
-            let directory = root.appendingPathComponent("models/gpt2")
-            if FileManager.default.fileExists(atPath: directory.appendingPathComponent("encoder.json").path) { return directory }
+            let candidate = root.appendingPathComponent(relativePath)
+            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
         }
-        throw XCTSkip("GPT-2 vocabulary not found (set TEXTCLF_MIRROR to the shared mirror)")
+        throw XCTSkip("\(relativePath) not found in the mirror (set TEXTCLF_MIRROR to the shared mirror)")
+    }
+
+    static func gpt2Directory() throws -> URL {
+        try file("models/gpt2/encoder.json").deletingLastPathComponent()
     }
 
     /// Loaded once: every test that needs GPT-2's vocabulary shares it.
