@@ -22,6 +22,9 @@ import os
 import sys
 import zipfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import textclf_corpora  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "Tests", "DataIOTests", "Fixtures", "csv_digests.json")
 BLOCK = 1000
@@ -38,18 +41,12 @@ FILES = [
     ("bbc-news/bbc-news.zip", "bbc_news_2225.csv", ",", "rfc4180", True, "label"),
 ]
 
-FNV_OFFSET, FNV_PRIME, MASK = 0xCBF29CE484222325, 0x100000001B3, (1 << 64) - 1
-
-
 class FNV:
     def __init__(self):
-        self.h = FNV_OFFSET
+        self.h = textclf_corpora.FNV_OFFSET
 
     def value(self, text):
-        h = self.h
-        for b in text.encode("utf-8") + b"\xff":
-            h = ((h ^ b) * FNV_PRIME) & MASK
-        self.h = h
+        self.h = textclf_corpora.fnv1a64(text.encode("utf-8") + b"\xff", self.h)
 
     def hex(self):
         return f"{self.h:016x}"
@@ -96,8 +93,7 @@ def describe(mirror, archive, member, delimiter, quoting, has_header, label):
 
 
 def main():
-    mirror = sys.argv[1] if len(sys.argv) > 1 else (os.environ.get("TEXTCLF_MIRROR", "").split(":")[0]
-                                                     or os.path.join(ROOT, "..", "shared", "mirror"))
+    mirror = textclf_corpora.mirror_from_argv()
     result = {
         "about": "Made by scripts/make_csv_digests.py with Python's csv module; see its docstring.",
         "digest": "FNV-1a 64 over each value's UTF-8 bytes followed by one 0xFF byte",

@@ -29,22 +29,15 @@ import textclf_corpora  # noqa: E402
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "TokenizersTests", "Fixtures",
                    "gpt2_corpus_digests.json")
 BLOCK_TEXTS = 500
-FNV_OFFSET, FNV_PRIME, MASK = 0xCBF29CE484222325, 0x100000001B3, (1 << 64) - 1
 END_OF_TEXT = b"\xff\xff\xff\xff"
-
-
-def fnv1a64(h, data):
-    for byte in data:
-        h = ((h ^ byte) * FNV_PRIME) & MASK
-    return h
 
 
 def block_digests(id_lists):
     blocks = []
     for start in range(0, len(id_lists), BLOCK_TEXTS):
-        h, tokens = FNV_OFFSET, 0
+        h, tokens = textclf_corpora.FNV_OFFSET, 0
         for ids in id_lists[start:start + BLOCK_TEXTS]:
-            h = fnv1a64(h, struct.pack(f"<{len(ids)}I", *ids) + END_OF_TEXT)
+            h = textclf_corpora.fnv1a64(struct.pack(f"<{len(ids)}I", *ids) + END_OF_TEXT, h)
             tokens += len(ids)
         blocks.append({"tokens": tokens, "fnv1a64": f"{h:016x}"})
     return blocks
@@ -66,9 +59,7 @@ def members(mirror):
 
 
 def main():
-    mirror = sys.argv[1] if len(sys.argv) > 1 else textclf_corpora.mirror_root()
-    if not mirror:
-        sys.exit("no mirror: pass MIRROR or set TEXTCLF_MIRROR")
+    mirror = textclf_corpora.mirror_from_argv()
     enc = textclf_corpora.gpt2_tiktoken(mirror)
     files = []
     for archive, member, texts in members(mirror):

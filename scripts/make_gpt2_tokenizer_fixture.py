@@ -140,9 +140,7 @@ def tiny_vocabulary(rng):
 
 
 def main():
-    mirror = sys.argv[1] if len(sys.argv) > 1 else textclf_corpora.mirror_root()
-    if not mirror:
-        sys.exit("no mirror: pass MIRROR or set TEXTCLF_MIRROR")
+    mirror = textclf_corpora.mirror_from_argv()
     enc = textclf_corpora.gpt2_tiktoken(mirror)
     rng = random.Random(20240611)
     os.makedirs(OUT, exist_ok=True)

@@ -16,6 +16,25 @@ def mirror_root():
     return fallback if os.path.isdir(fallback) else None
 
 
+def mirror_from_argv():
+    """sys.argv[1] if given, else mirror_root(); exits with a message when there is none."""
+    import sys
+    mirror = sys.argv[1] if len(sys.argv) > 1 else mirror_root()
+    if not mirror:
+        sys.exit("no mirror: pass MIRROR or set TEXTCLF_MIRROR")
+    return mirror
+
+
+FNV_OFFSET, FNV_PRIME, FNV_MASK = 0xCBF29CE484222325, 0x100000001B3, (1 << 64) - 1
+
+
+def fnv1a64(data, h=FNV_OFFSET):
+    """FNV-1a 64 of the bytes `data`, continuing from state `h` (so digests can run over many pieces)."""
+    for byte in data:
+        h = ((h ^ byte) * FNV_PRIME) & FNV_MASK
+    return h
+
+
 def sms_spam(mirror):
     """SMSSpamCollection: `label<TAB>text` per line, no header, no quoting."""
     with zipfile.ZipFile(f"{mirror}/datasets/sms-spam/sms+spam+collection.zip") as z:
