@@ -128,23 +128,18 @@ public struct GPT2Tokenizer: Tokenizer {
     /// Exactly the bytes the ids stand for (`encode`'s input, byte for byte). Throws for ids
     /// outside the vocabulary.
     public func decodeBytes(_ ids: [Int]) throws -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(ids.count * 4)
-        for id in ids {
-            if let token = encoder.bytes(of: id) {
-                bytes.append(contentsOf: token)
-            } else if let special = specialTextByID[id] {
-                bytes.append(contentsOf: special.utf8)
-            } else {
-                throw UnknownTokenID(id: id, vocabularySize: vocabularySize)
-            }
-        }
-        return bytes
+        try bytes(of: ids) { throw UnknownTokenID(id: $0, vocabularySize: vocabularySize) }
     }
 
     /// Text of the ids. A token can end in the middle of a UTF-8 character, so bytes that do not
     /// form valid UTF-8 (and unknown ids) become U+FFFD, as in tiktoken's `decode(errors="replace")`.
     public func decode(_ ids: [Int]) -> String {
+        String(decoding: bytes(of: ids) { _ in [0xEF, 0xBF, 0xBD] }, as: UTF8.self)
+    }
+
+    /// The ids' bytes, ordinary and special tokens alike; `unknown` says what an id outside the
+    /// vocabulary becomes (or throws).
+    private func bytes(of ids: [Int], unknown: (Int) throws -> [UInt8]) rethrows -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(ids.count * 4)
         for id in ids {
@@ -153,10 +148,10 @@ public struct GPT2Tokenizer: Tokenizer {
             } else if let special = specialTextByID[id] {
                 bytes.append(contentsOf: special.utf8)
             } else {
-                bytes.append(contentsOf: [0xEF, 0xBF, 0xBD])
+                bytes.append(contentsOf: try unknown(id))
             }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 
     /// The token as GPT-2's vocabulary files spell it: bytes through the byte alphabet, so a

@@ -54,28 +54,27 @@ struct BenchRead: ParsableCommand {
 
         // Decompression alone: stream the member's bytes and drop them.
         var memberBytes = 0
-        let decompress = try median { () throws -> Int in
+        let decompress = try BenchTiming.medianSeconds(runs: runs) {
             let stream = try source.open(member: member)
             let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
             defer { chunk.deallocate() }
             var total = 0
             while case let n = try stream.read(into: chunk), n > 0 { total += n }
             memberBytes = total
-            return 0
         }
 
         // Parsing alone, from bytes already in memory.
         let bytes = try source.readAll(member: member)
         var rows = 0, textBytes = 0
-        let parse = try median { () throws -> Int in
+        let parse = try BenchTiming.medianSeconds(runs: runs) {
             let reader = try CSVReader(MemoryByteStream(bytes, location: DataLocation(file: path, member: member)), columns: [.name(column)])
-            return try Self.consume(reader, rows: &rows, textBytes: &textBytes)
+            try Self.consume(reader, rows: &rows, textBytes: &textBytes)
         }
 
         // The whole path a dataset loader takes.
-        let full = try median { () throws -> Int in
+        let full = try BenchTiming.medianSeconds(runs: runs) {
             let reader = try CSVReader(path: path, member: member, columns: [.name(column)])
-            return try Self.consume(reader, rows: &rows, textBytes: &textBytes)
+            try Self.consume(reader, rows: &rows, textBytes: &textBytes)
         }
 
         let mb = Double(memberBytes) / 1e6, textMB = Double(textBytes) / 1e6
@@ -97,7 +96,7 @@ struct BenchRead: ParsableCommand {
     }
 
     /// Reads every row, keeping a running byte count so the Strings are really made and used.
-    private static func consume(_ reader: CSVReader, rows: inout Int, textBytes: inout Int) throws -> Int {
+    private static func consume(_ reader: CSVReader, rows: inout Int, textBytes: inout Int) throws {
         var count = 0, total = 0
         while let row = try reader.next() {
             count += 1
@@ -105,19 +104,5 @@ struct BenchRead: ParsableCommand {
         }
         rows = count
         textBytes = total
-        return total
-    }
-
-    /// Runs `body` once to warm up, then `runs` times, and returns the median wall time in seconds.
-    private func median(_ body: () throws -> Int) throws -> Double {
-        _ = try body()
-        var times: [Double] = []
-        for _ in 0..<runs {
-            let start = DispatchTime.now().uptimeNanoseconds
-            _ = try body()
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        }
-        times.sort()
-        return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
     }
 }

@@ -59,7 +59,7 @@ struct BenchTokenize: ParsableCommand {
         var loadStart = DispatchTime.now()
         let vocabulary = try loadGPT2Vocabulary(model: model)
         _ = try GPT2Tokenizer(vocabulary: vocabulary).encode("warm up the character tables")
-        let loadMS = seconds(since: loadStart) * 1000
+        let loadMS = BenchTiming.seconds(since: loadStart) * 1000
         Log.info(String(format: "bench tokenize: %d texts, %.1f MB; vocabulary %@ loaded in %.0f ms",
                         texts.count, megabytes, vocabulary.source, loadMS))
 
@@ -70,20 +70,20 @@ struct BenchTokenize: ParsableCommand {
             var count = 0
             loadStart = DispatchTime.now()
             for text in texts { count += tokenizer.encode(text).count }
-            singleTimes.append(seconds(since: loadStart))
+            singleTimes.append(BenchTiming.seconds(since: loadStart))
 
             tokenizer = try GPT2Tokenizer(vocabulary: vocabulary)
             loadStart = DispatchTime.now()
             let batch = tokenizer.encodeBatch(texts)
-            batchTimes.append(seconds(since: loadStart))
+            batchTimes.append(BenchTiming.seconds(since: loadStart))
             let batchCount = batch.reduce(0) { $0 + $1.count }
             guard batchCount == count else { throw BenchFailure("batch encoding gave \(batchCount) tokens, one by one \(count)") }
             tokens = count
             Log.info(String(format: "  run %d: single %.1f MB/s, batch %.1f MB/s", run,
                             megabytes / singleTimes.last!, megabytes / batchTimes.last!))
         }
-        let single = megabytes / median(singleTimes), singleBest = megabytes / singleTimes.min()!
-        let batch = megabytes / median(batchTimes), batchBest = megabytes / batchTimes.min()!
+        let single = megabytes / BenchTiming.median(singleTimes), singleBest = megabytes / singleTimes.min()!
+        let batch = megabytes / BenchTiming.median(batchTimes), batchBest = megabytes / batchTimes.min()!
         let cores = ProcessInfo.processInfo.activeProcessorCount
 
         var result: [String: Any] = [
@@ -166,15 +166,6 @@ struct BenchTokenize: ParsableCommand {
 struct BenchFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
-}
-
-private func seconds(since start: DispatchTime) -> Double {
-    Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-}
-
-private func median(_ values: [Double]) -> Double {
-    let sorted = values.sorted()
-    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
 }
 
 private func rounded(_ x: Double) -> Double { (x * 100).rounded() / 100 }

@@ -30,17 +30,17 @@ struct SHA256Bench: ParsableCommand {
         var buffer = [UInt8](repeating: 0, count: mib << 20)
         var seed: UInt64 = 0x9E3779B97F4A7C15
         for i in buffer.indices { seed = seed &* 6364136223846793005 &+ 1442695040888963407; buffer[i] = UInt8(truncatingIfNeeded: seed >> 56) }
-        let memory = median(repeats) { _ = buffer.withUnsafeBytes { bytes in var h = SHA256(); h.update(bytes); return h.finalize() } }
+        let memory = BenchTiming.medianSeconds(runs: repeats, warmUp: 0) { _ = buffer.withUnsafeBytes { bytes in var h = SHA256(); h.update(bytes); return h.finalize() } }
         report(["case": "memory", "bytes": buffer.count, "seconds": memory, "mb_per_s": Double(buffer.count) / memory / 1e6])
 
         guard let file else { return }
         let url = URL(fileURLWithPath: file)
         let size = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.intValue ?? 0
         _ = try SHA256.hash(fileAt: url)  // warm the page cache
-        let ours = try median(repeats) { _ = try SHA256.hash(fileAt: url) }
+        let ours = try BenchTiming.medianSeconds(runs: repeats, warmUp: 0) { _ = try SHA256.hash(fileAt: url) }
         var row: [String: Any] = ["case": "file", "file": file, "bytes": size, "seconds": ours, "mb_per_s": Double(size) / ours / 1e6]
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/sha256sum") {
-            let anchor = try median(repeats) {
+            let anchor = try BenchTiming.medianSeconds(runs: repeats, warmUp: 0) {
                 let p = Process()
                 p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
                 p.arguments = [file]
@@ -53,16 +53,6 @@ struct SHA256Bench: ParsableCommand {
             row["ratio_vs_sha256sum"] = anchor / ours
         }
         report(row)
-    }
-
-    private func median(_ runs: Int, _ body: () throws -> Void) rethrows -> Double {
-        var times: [Double] = []
-        for _ in 0 ..< runs {
-            let start = DispatchTime.now().uptimeNanoseconds
-            try body()
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        }
-        return times.sorted()[times.count / 2]
     }
 
     private func report(_ row: [String: Any]) {
