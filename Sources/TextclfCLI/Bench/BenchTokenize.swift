@@ -33,8 +33,7 @@ struct BenchTokenize: ParsableCommand {
     @Option(help: "JSON lines {\"text\": ...} to encode instead of the IMDB train texts (no anchor then).")
     var texts: String?
 
-    @Option(name: [.customLong("model"), .customLong("vocab")], help: "Directory holding the GPT-2 vocabulary files.")
-    var model: String?
+    @OptionGroup var vocabularyOptions: GPT2VocabularyOptions
 
     @Option(help: "Timed runs per mode; the median is reported.")
     var repeats = 5
@@ -57,7 +56,7 @@ struct BenchTokenize: ParsableCommand {
         guard !texts.isEmpty else { throw InvalidInput("\(self.texts ?? "the IMDB train texts"): holds no texts") }
         let megabytes = Double(texts.reduce(0) { $0 + $1.utf8.count }) / 1e6
         var loadStart = DispatchTime.now()
-        let vocabulary = try loadGPT2Vocabulary(model: model)
+        let vocabulary = try vocabularyOptions.load()
         _ = try GPT2Tokenizer(vocabulary: vocabulary).encode("warm up the character tables")
         let loadMS = BenchTiming.seconds(since: loadStart) * 1000
         Log.info(String(format: "bench tokenize: %d texts, %.1f MB; vocabulary %@ loaded in %.0f ms",

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Backbones
 import DataIO
 import Foundation
 import Tokenizers
@@ -33,8 +32,7 @@ struct TokenizeCommand: ParsableCommand {
     @Argument(help: "Text to encode. Omit it to read JSON lines from stdin.")
     var text: String?
 
-    @Option(name: [.customLong("model"), .customLong("vocab")], help: "Directory holding the GPT-2 vocabulary files.")
-    var model: String?
+    @OptionGroup var vocabulary: GPT2VocabularyOptions
 
     @Flag(help: "Encode <|endoftext|> in the text as the special token (otherwise it is plain text).")
     var allowSpecial = false
@@ -42,7 +40,7 @@ struct TokenizeCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let tokenizer = try GPT2Tokenizer(vocabulary: loadGPT2Vocabulary(model: model))
+        let tokenizer = try GPT2Tokenizer(vocabulary: vocabulary.load())
         let allowed: Set<String> = allowSpecial ? [BytePairVocabulary.endOfText] : []
         if let text {
             let ids = tokenizer.encode(text, allowedSpecial: allowed)
@@ -184,14 +182,6 @@ func displayText(_ bytes: [UInt8]) -> String {
         }
     }
     return shown + "\""
-}
-
-/// GPT-2's vocabulary for the commands that take `--model DIR`: that directory's files as they
-/// are (any supported layout, no manifest check, so custom vocabularies work), else the `gpt2`
-/// model's through the Store, configured from the environment.
-func loadGPT2Vocabulary(model: String?) throws -> BytePairVocabulary {
-    if let model { return try BytePairVocabulary.load(directory: URL(fileURLWithPath: model)) }
-    return try BytePairVocabulary.pretrained("gpt2")
 }
 
 extension String {
