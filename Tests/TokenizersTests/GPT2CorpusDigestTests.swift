@@ -113,17 +113,11 @@ private struct CorpusDigests: Decodable {
         case files
     }
 
-    nonisolated(unsafe) private static var cached: CorpusDigests?
-    private static let lock = NSLock()
-
-    static func load() throws -> CorpusDigests {
-        lock.lock()
-        defer { lock.unlock() }
-        if let cached { return cached }
-        let loaded = try JSONDecoder().decode(CorpusDigests.self, from: Data(contentsOf: Fixtures.url("gpt2_corpus_digests.json")))
-        cached = loaded
-        return loaded
+    private static let shared = LoadedOnce {
+        try JSONDecoder().decode(CorpusDigests.self, from: Data(contentsOf: Fixtures.url("gpt2_corpus_digests.json")))
     }
+
+    static func load() throws -> CorpusDigests { try shared.get() }
 }
 
 /// FNV-1a 64 over each id as 4 bytes little-endian, then FF FF FF FF after each text (as the

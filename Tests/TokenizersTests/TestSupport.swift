@@ -50,17 +50,29 @@ enum Mirror {
     }
 
     /// Loaded once: every test that needs GPT-2's vocabulary shares it.
-    nonisolated(unsafe) private static var cached: GPT2Tokenizer?
-    private static let lock = NSLock()
+    private static let shared = LoadedOnce {
+        try GPT2Tokenizer(vocabulary: .load(encoderJSON: gpt2Directory().appendingPathComponent("encoder.json"),
+                                            merges: gpt2Directory().appendingPathComponent("vocab.bpe")))
+    }
 
-    static func gpt2() throws -> GPT2Tokenizer {
+    static func gpt2() throws -> GPT2Tokenizer { try shared.get() }
+}
+
+/// A value loaded on first use and then shared by every test; a failed load is tried again.
+final class LoadedOnce<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value?
+    private let load: @Sendable () throws -> Value
+
+    init(_ load: @escaping @Sendable () throws -> Value) { self.load = load }
+
+    func get() throws -> Value {
         lock.lock()
         defer { lock.unlock() }
-        if let cached { return cached }
-        let tokenizer = try GPT2Tokenizer(vocabulary: .load(encoderJSON: gpt2Directory().appendingPathComponent("encoder.json"),
-                                                            merges: gpt2Directory().appendingPathComponent("vocab.bpe")))
-        cached = tokenizer
-        return tokenizer
+        if let value { return value }
+        let loaded = try load()
+        value = loaded
+        return loaded
     }
 }
 
