@@ -16,6 +16,7 @@ struct TextclfCommand: AsyncParsableCommand {
         version: textclfVersion,
         subcommands: [
             BenchCommand.self,
+            DoctorCommand.self,
         ]
     )
 

@@ -11,6 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
           textclf bench gemm
         """,
         subcommands: [
+            BenchGemm.self,
         ]
     )
 }
