@@ -36,6 +36,28 @@ public enum Parallel {
         }
     }
 
+    /// How many chunks `forChunks` will use for this much work.
+    public static func chunkCount(_ count: Int, grain: Int = 1) -> Int {
+        max(1, min(workerCount, count / max(1, grain)))
+    }
+
+    /// Like `forRanges` with exactly `chunkCount(count, grain:)` chunks, passing the chunk
+    /// index too, so each chunk can accumulate into its own partial buffer (e.g. a bias
+    /// gradient summed over rows), reduced afterwards by the caller.
+    public static func forChunks(_ count: Int, grain: Int = 1, _ body: (_ chunk: Int, Range<Int>) -> Void) {
+        let chunks = chunkCount(count, grain: grain)
+        if chunks <= 1 {
+            body(0, 0..<count)
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) let body = body
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                body(chunk, (count * chunk / chunks)..<(count * (chunk + 1) / chunks))
+            }
+        }
+    }
+
     /// Element-wise form of `forRanges`.
     @inline(__always)
     public static func forEach(_ count: Int, grain: Int = 1, chunksPerWorker: Int = 1,
