@@ -108,8 +108,8 @@ public enum BLAS {
         return "Prescott"
     }
 
-    /// A setting taken from the environment unless the user set it (empty counts as unset).
-    static func choose(_ name: String, default value: String, environment: [String: String]) -> (value: String, userSet: Bool) {
+    /// The user's value of an environment setting if set (empty counts as unset), else ours.
+    public static func choose(_ name: String, default value: String, environment: [String: String]) -> (value: String, userSet: Bool) {
         if let user = environment[name], !user.isEmpty { return (user, true) }
         return (value, false)
     }
