@@ -48,17 +48,40 @@ final class GradientCheckTests: XCTestCase {
         }
     }
 
+    /// Both threading schedules must compute the same thing.
+    static let schedules: [AttentionKernel.Schedule] = [.perHead, .phased]
+
+    override func tearDown() { AttentionKernel.schedule = .perHead }
+
     func testCausalAttentionPackedQKV() throws {
         let batch = try PaddedBatch(batchSize: 2, time: 5, lengths: [5, 3])
         let qkv = variable([10, 3 * 32], seed: 14)
-        try checkGradients([qkv]) { Ops.attention(qkv: qkv, batch: batch, heads: 2, causal: true, tape: $0) }
+        for schedule in Self.schedules {
+            AttentionKernel.schedule = schedule
+            try checkGradients([qkv]) { Ops.attention(qkv: qkv, batch: batch, heads: 2, causal: true, tape: $0) }
+        }
     }
 
     func testBidirectionalAttentionSeparateProjections() throws {
         let batch = try PaddedBatch(batchSize: 3, time: 4, lengths: [2, 4, 1])
         let q = variable([12, 12], seed: 15), k = variable([12, 12], seed: 16), v = variable([12, 12], seed: 17)
-        try checkGradients([q, k, v]) {
-            Ops.attention(query: q, key: k, value: v, batch: batch, heads: 3, causal: false, tape: $0)
+        for schedule in Self.schedules {
+            AttentionKernel.schedule = schedule
+            try checkGradients([q, k, v]) {
+                Ops.attention(query: q, key: k, value: v, batch: batch, heads: 3, causal: false, tape: $0)
+            }
+        }
+    }
+
+    /// Only V needs a gradient (Q and K frozen): the score-gradient half is skipped, dV still right.
+    func testAttentionValueGradientOnly() throws {
+        let batch = try PaddedBatch(batchSize: 2, time: 3, lengths: [3, 2])
+        let q = variable([6, 8], seed: 32, requiresGrad: false), k = variable([6, 8], seed: 33, requiresGrad: false)
+        let v = variable([6, 8], seed: 34)
+        for schedule in Self.schedules {
+            AttentionKernel.schedule = schedule
+            try checkGradients([v]) { Ops.attention(query: q, key: k, value: v, batch: batch, heads: 2, causal: true, tape: $0) }
+            XCTAssertNil(q.grad)
         }
     }
 

@@ -96,6 +96,16 @@ public enum BLAS {
         functions.setNumThreads(Int32(max(1, count)))
     }
 
+    /// Runs `body` with OpenBLAS limited to `count` threads, e.g. 1 while our own workers
+    /// each call BLAS on small matrices (OpenBLAS is safe to call from several threads when
+    /// each call is single-threaded). Call from one thread only: the setting is global.
+    public static func withThreadCount<R>(_ count: Int, _ body: () throws -> R) rethrows -> R {
+        let previous = functions.getNumThreads()
+        functions.setNumThreads(Int32(max(1, count)))
+        defer { functions.setNumThreads(previous) }
+        return try body()
+    }
+
     /// The kernel family for these CPU features, as OpenBLAS 0.3.21 spells it in
     /// OPENBLAS_CORETYPE (it also knows Cooperlake; its sgemm is SkylakeX's).
     public static func coreType(for cpu: CPUFeatures) -> String {

@@ -7,10 +7,11 @@ public struct GEMMMeasurement: Sendable {
     public var seconds: [Double]
 
     public var flops: Double { 2 * Double(m) * Double(k) * Double(n) }
-    public var medianSeconds: Double { Self.median(seconds) }
+    public var medianSeconds: Double { Self.medianOf(seconds) }
     public var medianGFLOPS: Double { flops / medianSeconds / 1e9 }
 
-    static func median(_ values: [Double]) -> Double {
+    /// The median of some timings (benchmarks report medians).
+    public static func medianOf(_ values: [Double]) -> Double {
         let sorted = values.sorted()
         guard !sorted.isEmpty else { return .nan }
         let mid = sorted.count / 2

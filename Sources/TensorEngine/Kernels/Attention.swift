@@ -15,8 +15,7 @@
 // Q, K, V and O are read and written in place through `HeadView` strides: the packed GPT-2
 // c_attn output [B·T, 3C] (Q at column h·hd, K at C + h·hd, V at 2C + h·hd), separate
 // [B·T, C] BERT projections, or a KV cache laid out [B, H, time, hd] — so no head
-// permutation is ever copied. The phases alternate: all BLAS calls (from the calling
-// thread, OpenBLAS threads inside), then our parallel softmax, then BLAS again.
+// permutation is ever copied. See `AttentionKernel.Schedule` for how the work is threaded.
 
 /// Where one attention operand lives: element (b, h, t, d) is at
 /// base + b·batchStride + h·headStride + t·rowStride + d.
@@ -104,40 +103,43 @@ public struct AttentionShape {
 }
 
 public enum AttentionKernel {
+    /// How the (sequence, head) pairs are spread over the cores.
+    public enum Schedule: Sendable {
+        /// All BLAS products from the calling thread (OpenBLAS threads inside each), then our
+        /// parallel softmax, then BLAS again: BLAS and our workers strictly alternate.
+        case phased
+        /// Our workers take whole (sequence, head) pairs, each with single-threaded BLAS
+        /// calls and its own softmax: no barriers, the P block stays in cache.
+        case perHead
+    }
+
+    /// The schedule the ops use (measured with `textclf bench kernels`).
+    nonisolated(unsafe) public static var schedule: Schedule = .perHead
+
     /// O = softmax(mask(Q·Kᵀ/√d))·V. `probabilities` ([B, H, Tq, Tk]) receives P; keep it
     /// for backward. Padded query rows of `out` are zeroed.
     public static func forward(out: HeadView, probabilities: UnsafeMutablePointer<Float>,
                                q: HeadView, k: HeadView, v: HeadView, shape: AttentionShape) {
-        let (hd, tk) = (shape.headDim, shape.keyTime)
-        // Phase 1, BLAS: S = scale · Q Kᵀ for the real block of every (b, h).
-        for b in 0..<shape.batchSize {
-            let (lq, lk) = (shape.queryLengths[b], shape.keyLengths[b])
-            for h in 0..<shape.heads {
-                BLAS.sgemm(transposeA: false, transposeB: true, m: lq, n: lk, k: hd, alpha: shape.scale,
-                           a: q.at(b, h), lda: q.rowStride, b: k.at(b, h), ldb: k.rowStride,
-                           beta: 0, c: shape.probabilities(probabilities, b, h), ldc: tk)
+        let pairs = shape.batchSize * shape.heads
+        switch schedule {
+        case .perHead:
+            BLAS.withThreadCount(1) {
+                Parallel.forEach(pairs, chunksPerWorker: 4) { pair in
+                    let (b, h) = (pair / shape.heads, pair % shape.heads)
+                    scores(b, h, probabilities, q, k, shape)
+                    softmaxRows(b, h, probabilities, shape, rows: 0..<shape.queryTime)
+                    weightedValues(b, h, out, probabilities, v, shape)
+                }
             }
-        }
-        // Phase 2, ours: masked, numerically stable softmax of every row, in place.
-        let rowsPerSequence = shape.heads * shape.queryTime
-        Parallel.forRanges(shape.batchSize * rowsPerSequence, grain: 64, chunksPerWorker: 4) { range in
-            for flat in range {
-                let b = flat / rowsPerSequence, i = flat % shape.queryTime
-                let row = probabilities + flat * tk
-                let limit = i < shape.queryLengths[b] ? shape.keyLimit(b, query: i) : 0
-                softmaxRow(row, count: limit)
-                (row + limit).update(repeating: 0, count: tk - limit)
+        case .phased:
+            for pair in 0..<pairs { scores(pair / shape.heads, pair % shape.heads, probabilities, q, k, shape) }
+            Parallel.forRanges(pairs * shape.queryTime, grain: 64, chunksPerWorker: 4) { range in
+                for flat in range {
+                    let pair = flat / shape.queryTime, i = flat % shape.queryTime
+                    softmaxRows(pair / shape.heads, pair % shape.heads, probabilities, shape, rows: i..<(i + 1))
+                }
             }
-        }
-        // Phase 3, BLAS: O = P V for the real rows; padded query rows are zero.
-        for b in 0..<shape.batchSize {
-            let (lq, lk) = (shape.queryLengths[b], shape.keyLengths[b])
-            for h in 0..<shape.heads {
-                BLAS.sgemm(transposeA: false, transposeB: false, m: lq, n: hd, k: lk,
-                           a: shape.probabilities(probabilities, b, h), lda: tk, b: v.at(b, h), ldb: v.rowStride,
-                           beta: 0, c: out.at(b, h), ldc: out.rowStride)
-                for i in lq..<shape.queryTime { (out.at(b, h) + i * out.rowStride).update(repeating: 0, count: hd) }
-            }
+            for pair in 0..<pairs { weightedValues(pair / shape.heads, pair % shape.heads, out, probabilities, v, shape) }
         }
     }
 
@@ -145,53 +147,111 @@ public enum AttentionKernel {
     public static func backward(dq: HeadView?, dk: HeadView?, dv: HeadView?, dout: HeadView,
                                 probabilities: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
                                 q: HeadView, k: HeadView, v: HeadView, shape: AttentionShape) {
-        let (hd, tk) = (shape.headDim, shape.keyTime)
         let p = UnsafeMutablePointer(mutating: probabilities)
+        let pairs = shape.batchSize * shape.heads
         let needScores = dq != nil || dk != nil
-        // Phase 1, BLAS: dP = dO Vᵀ (into scratch), dV += Pᵀ dO.
-        for b in 0..<shape.batchSize {
-            let (lq, lk) = (shape.queryLengths[b], shape.keyLengths[b])
-            for h in 0..<shape.heads {
-                if needScores {
-                    BLAS.sgemm(transposeA: false, transposeB: true, m: lq, n: lk, k: hd,
-                               a: dout.at(b, h), lda: dout.rowStride, b: v.at(b, h), ldb: v.rowStride,
-                               beta: 0, c: shape.probabilities(scratch, b, h), ldc: tk)
+        switch schedule {
+        case .perHead:
+            BLAS.withThreadCount(1) {
+                Parallel.forEach(pairs, chunksPerWorker: 4) { pair in
+                    let (b, h) = (pair / shape.heads, pair % shape.heads)
+                    backwardValues(b, h, scratch: needScores ? scratch : nil, dv: dv, dout: dout, p: p, v: v, shape)
+                    guard needScores else { return }
+                    for i in 0..<shape.queryLengths[b] { softmaxBackwardRow(b, h, i, scratch, p, shape) }
+                    backwardScores(b, h, dq: dq, dk: dk, ds: scratch, q: q, k: k, shape)
                 }
-                if let dv {
-                    BLAS.sgemm(transposeA: true, transposeB: false, m: lk, n: hd, k: lq,
-                               a: shape.probabilities(p, b, h), lda: tk, b: dout.at(b, h), ldb: dout.rowStride,
-                               beta: 1, c: dv.at(b, h), ldc: dv.rowStride)
+            }
+        case .phased:
+            for pair in 0..<pairs {
+                backwardValues(pair / shape.heads, pair % shape.heads, scratch: needScores ? scratch : nil,
+                               dv: dv, dout: dout, p: p, v: v, shape)
+            }
+            guard needScores else { return }
+            Parallel.forRanges(pairs * shape.queryTime, grain: 64, chunksPerWorker: 4) { range in
+                for flat in range {
+                    let pair = flat / shape.queryTime, i = flat % shape.queryTime
+                    let b = pair / shape.heads
+                    if i < shape.queryLengths[b] { softmaxBackwardRow(b, pair % shape.heads, i, scratch, p, shape) }
                 }
+            }
+            for pair in 0..<pairs {
+                backwardScores(pair / shape.heads, pair % shape.heads, dq: dq, dk: dk, ds: scratch, q: q, k: k, shape)
             }
         }
-        guard needScores else { return }
-        // Phase 2, ours: dS = P ∘ (dP − Σ_j dP∘P) · scale, over the real block only.
-        let rowsPerSequence = shape.heads * shape.queryTime
-        let scale = shape.scale
-        Parallel.forRanges(shape.batchSize * rowsPerSequence, grain: 64, chunksPerWorker: 4) { range in
-            for flat in range {
-                let b = flat / rowsPerSequence, i = flat % shape.queryTime
-                guard i < shape.queryLengths[b] else { continue }
-                softmaxBackwardRow(scratch + flat * tk, probabilities: p + flat * tk,
-                                   count: shape.keyLengths[b], scale: scale)
-            }
+    }
+
+    // MARK: Steps for one (sequence b, head h)
+
+    /// S = scale · Q Kᵀ over the real [Lq, Lk] block.
+    @inline(__always)
+    static func scores(_ b: Int, _ h: Int, _ p: UnsafeMutablePointer<Float>, _ q: HeadView, _ k: HeadView, _ shape: AttentionShape) {
+        BLAS.sgemm(transposeA: false, transposeB: true, m: shape.queryLengths[b], n: shape.keyLengths[b], k: shape.headDim,
+                   alpha: shape.scale, a: q.at(b, h), lda: q.rowStride, b: k.at(b, h), ldb: k.rowStride,
+                   beta: 0, c: shape.probabilities(p, b, h), ldc: shape.keyTime)
+    }
+
+    /// Masked softmax of the given rows of P, in place; masked and padded entries become 0.
+    @inline(__always)
+    static func softmaxRows(_ b: Int, _ h: Int, _ p: UnsafeMutablePointer<Float>, _ shape: AttentionShape, rows: Range<Int>) {
+        let base = shape.probabilities(p, b, h), tk = shape.keyTime
+        for i in rows {
+            let row = base + i * tk
+            let limit = i < shape.queryLengths[b] ? shape.keyLimit(b, query: i) : 0
+            softmaxRow(row, count: limit)
+            (row + limit).update(repeating: 0, count: tk - limit)
         }
-        // Phase 3, BLAS: dQ += dS K, dK += dSᵀ Q.
-        for b in 0..<shape.batchSize {
-            let (lq, lk) = (shape.queryLengths[b], shape.keyLengths[b])
-            for h in 0..<shape.heads {
-                let ds = shape.probabilities(scratch, b, h)
-                if let dq {
-                    BLAS.sgemm(transposeA: false, transposeB: false, m: lq, n: hd, k: lk,
-                               a: ds, lda: tk, b: k.at(b, h), ldb: k.rowStride,
-                               beta: 1, c: dq.at(b, h), ldc: dq.rowStride)
-                }
-                if let dk {
-                    BLAS.sgemm(transposeA: true, transposeB: false, m: lk, n: hd, k: lq,
-                               a: ds, lda: tk, b: q.at(b, h), ldb: q.rowStride,
-                               beta: 1, c: dk.at(b, h), ldc: dk.rowStride)
-                }
-            }
+    }
+
+    /// O = P V for the real rows; padded query rows of O are zeroed.
+    @inline(__always)
+    static func weightedValues(_ b: Int, _ h: Int, _ out: HeadView, _ p: UnsafeMutablePointer<Float>, _ v: HeadView,
+                               _ shape: AttentionShape) {
+        let lq = shape.queryLengths[b]
+        BLAS.sgemm(transposeA: false, transposeB: false, m: lq, n: shape.headDim, k: shape.keyLengths[b],
+                   a: shape.probabilities(p, b, h), lda: shape.keyTime, b: v.at(b, h), ldb: v.rowStride,
+                   beta: 0, c: out.at(b, h), ldc: out.rowStride)
+        for i in lq..<shape.queryTime { (out.at(b, h) + i * out.rowStride).update(repeating: 0, count: shape.headDim) }
+    }
+
+    /// dP = dO Vᵀ (into scratch, if given) and dV += Pᵀ dO.
+    @inline(__always)
+    static func backwardValues(_ b: Int, _ h: Int, scratch: UnsafeMutablePointer<Float>?, dv: HeadView?, dout: HeadView,
+                               p: UnsafeMutablePointer<Float>, v: HeadView, _ shape: AttentionShape) {
+        let (lq, lk, hd, tk) = (shape.queryLengths[b], shape.keyLengths[b], shape.headDim, shape.keyTime)
+        if let scratch {
+            BLAS.sgemm(transposeA: false, transposeB: true, m: lq, n: lk, k: hd,
+                       a: dout.at(b, h), lda: dout.rowStride, b: v.at(b, h), ldb: v.rowStride,
+                       beta: 0, c: shape.probabilities(scratch, b, h), ldc: tk)
+        }
+        if let dv {
+            BLAS.sgemm(transposeA: true, transposeB: false, m: lk, n: hd, k: lq,
+                       a: shape.probabilities(p, b, h), lda: tk, b: dout.at(b, h), ldb: dout.rowStride,
+                       beta: 1, c: dv.at(b, h), ldc: dv.rowStride)
+        }
+    }
+
+    /// dS = P ∘ (dP − Σ_j dP∘P) · scale for one real query row, in place over dP.
+    @inline(__always)
+    static func softmaxBackwardRow(_ b: Int, _ h: Int, _ i: Int, _ scratch: UnsafeMutablePointer<Float>,
+                                   _ p: UnsafeMutablePointer<Float>, _ shape: AttentionShape) {
+        let offset = i * shape.keyTime
+        softmaxBackwardRow(shape.probabilities(scratch, b, h) + offset, probabilities: shape.probabilities(p, b, h) + offset,
+                           count: shape.keyLengths[b], scale: shape.scale)
+    }
+
+    /// dQ += dS K and dK += dSᵀ Q.
+    @inline(__always)
+    static func backwardScores(_ b: Int, _ h: Int, dq: HeadView?, dk: HeadView?, ds: UnsafeMutablePointer<Float>,
+                               q: HeadView, k: HeadView, _ shape: AttentionShape) {
+        let (lq, lk, hd, tk) = (shape.queryLengths[b], shape.keyLengths[b], shape.headDim, shape.keyTime)
+        let dsBlock = shape.probabilities(ds, b, h)
+        if let dq {
+            BLAS.sgemm(transposeA: false, transposeB: false, m: lq, n: hd, k: lk,
+                       a: dsBlock, lda: tk, b: k.at(b, h), ldb: k.rowStride, beta: 1, c: dq.at(b, h), ldc: dq.rowStride)
+        }
+        if let dk {
+            BLAS.sgemm(transposeA: true, transposeB: false, m: lk, n: hd, k: lq,
+                       a: dsBlock, lda: tk, b: q.at(b, h), ldb: q.rowStride, beta: 1, c: dk.at(b, h), ldc: dk.rowStride)
         }
     }
 

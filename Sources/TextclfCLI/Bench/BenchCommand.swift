@@ -12,6 +12,7 @@ struct BenchCommand: AsyncParsableCommand {
         """,
         subcommands: [
             BenchGemm.self,
+            BenchKernels.self,
         ]
     )
 }
