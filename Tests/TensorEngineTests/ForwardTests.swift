@@ -35,6 +35,13 @@ final class ForwardTests: XCTestCase {
                     [-0.0040497, -0.1586553, 0, 0.8413447, 1.9544997], tolerance: 2e-6)
     }
 
+    func testSoftmaxAndTanhByHand() throws {
+        let p = Ops.softmax(try Tensor(shape: [2, 2], values: [0, log(3), 1000, 1000]))
+        assertClose(p.scalars, [0.25, 0.75, 0.5, 0.5])
+        let x = Variable(try Tensor(shape: [3], values: [-20, 0, 0.5]))
+        assertClose(Ops.tanh(x, tape: nil).value.scalars, [-1, 0, 0.46211716], tolerance: 1e-6)
+    }
+
     func testCrossEntropyByHand() throws {
         // p(label) = 3/4 and 1/2 → mean of −ln(3/4) and −ln(1/2)
         let logits = Variable(try Tensor(shape: [2, 2], values: [0, log(3), 5, 5]))

@@ -34,6 +34,11 @@ final class GradientCheckTests: XCTestCase {
         try checkGradients([x]) { Ops.gelu(x, kind: .erf, tape: $0) }
     }
 
+    func testTanh() throws {
+        let x = variable([3, 21], seed: 37, scale: 2)
+        try checkGradients([x]) { Ops.tanh(x, tape: $0) }
+    }
+
     func testEmbeddingSum() throws {
         let batch = try PaddedBatch(batchSize: 2, time: 3, lengths: [3, 2])
         let wte = parameter("wte.weight", [7, 20], seed: 11), wpe = parameter("wpe.weight", [4, 20], seed: 12)
