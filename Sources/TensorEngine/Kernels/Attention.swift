@@ -113,7 +113,8 @@ public enum AttentionKernel {
         case perHead
     }
 
-    /// The schedule the ops use (measured with `textclf bench kernels`).
+    /// The schedule the ops use (measured with `textclf bench kernels`). A tuning knob set
+    /// at startup or by benchmarks and tests, never while ops run: hence nonisolated(unsafe).
     nonisolated(unsafe) public static var schedule: Schedule = .perHead
 
     /// O = softmax(mask(Q·Kᵀ/√d))·V. `probabilities` ([B, H, Tq, Tk]) receives P; keep it
