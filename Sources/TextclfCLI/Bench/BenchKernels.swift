@@ -35,6 +35,9 @@ struct BenchKernels: ParsableCommand {
     @Option(help: "Attention threading: per-head (our workers, 1-thread BLAS each) or phased.")
     var attentionSchedule = "per-head"
 
+    @Option(help: "Run only the ops whose name contains this (e.g. attention, block).")
+    var only: String?
+
     func validate() throws {
         guard ["per-head", "phased"].contains(attentionSchedule) else {
             throw ValidationError("--attention-schedule must be per-head or phased")
@@ -74,7 +77,8 @@ struct BenchKernels: ParsableCommand {
             ("attention", attentionFlops, 0, { Ops.attention(qkv: qkv, batch: batch, heads: heads, causal: true, tape: $0) }),
             ("add", 0, Double(3 * rows * c * 4), { Ops.add(x, x, tape: $0) }),
         ]
-        for (name, flops, bytes, op) in cases {
+        func selected(_ name: String) -> Bool { only.map { name.contains($0) } ?? true }
+        for (name, flops, bytes, op) in cases where selected(name) {
             let forward = try median { _ = try op(nil) }
             var backwardTimes: [Double] = []
             for _ in 0..<(repeats + 1) {
@@ -92,18 +96,21 @@ struct BenchKernels: ParsableCommand {
         }
 
         // Contention: the same GELU right after a 960×768×3072 sgemm.
-        let a = Tensor.random(shape: [rows, c], seed: 5), b = Tensor.random(shape: [c, 4 * c], seed: 6)
-        let product = Tensor(zeros: [rows, 4 * c])
-        let afterGemm = try median(setup: {
-            BLAS.sgemm(transposeA: false, transposeB: false, m: rows, n: 4 * c, k: c, a: a.pointer, lda: c,
-                       b: b.pointer, ldb: 4 * c, beta: 0, c: product.mutablePointer, ldc: 4 * c)
-        }) { _ = Ops.gelu(wide, kind: .tanh, tape: nil) }
-        let afterIdle = try median(setup: { usleep(300_000) }) { _ = Ops.gelu(wide, kind: .tanh, tape: nil) }
-        report("gelu tanh after_gemm", "forward", afterGemm, flops: 0, bytes: Double(2 * rows * 4 * c * 4))
-        report("gelu tanh after_idle", "forward", afterIdle, flops: 0, bytes: Double(2 * rows * 4 * c * 4))
-        withExtendedLifetime((a, b, product)) {}
+        if selected("gelu tanh after") {
+            let a = Tensor.random(shape: [rows, c], seed: 5), b = Tensor.random(shape: [c, 4 * c], seed: 6)
+            let product = Tensor(zeros: [rows, 4 * c])
+            let afterGemm = try median(setup: {
+                BLAS.sgemm(transposeA: false, transposeB: false, m: rows, n: 4 * c, k: c, a: a.pointer, lda: c,
+                           b: b.pointer, ldb: 4 * c, beta: 0, c: product.mutablePointer, ldc: 4 * c)
+            }) { _ = Ops.gelu(wide, kind: .tanh, tape: nil) }
+            let afterIdle = try median(setup: { usleep(300_000) }) { _ = Ops.gelu(wide, kind: .tanh, tape: nil) }
+            report("gelu tanh after_gemm", "forward", afterGemm, flops: 0, bytes: Double(2 * rows * 4 * c * 4))
+            report("gelu tanh after_idle", "forward", afterIdle, flops: 0, bytes: Double(2 * rows * 4 * c * 4))
+            withExtendedLifetime((a, b, product)) {}
+        }
 
         // One GPT-2 block, everything trainable: forward with tape, then backward.
+        guard selected("gpt2 block") else { return }
         let block = BlockWeights(c: c, param: param)
         let blockForward = try median { _ = block.forward(x, batch: batch, heads: heads, tape: nil) }
         var blockTimes: [Double] = []
