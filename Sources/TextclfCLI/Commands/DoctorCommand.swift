@@ -78,7 +78,7 @@ struct DoctorCommand: ParsableCommand {
                     print("  warning  OpenBLAS did not take the requested kernel family")
                 }
                 print("  threads  \(BLAS.threadCount) (idle threads spin 2^\(info.threadTimeout) cycles"
-                      + "\(info.threadTimeoutIsUserSet ? ", set by OPENBLAS_THREAD_TIMEOUT" : "")))")
+                      + "\(info.threadTimeoutIsUserSet ? ", set by OPENBLAS_THREAD_TIMEOUT" : ""))")
                 if let gflops { print(String(format: "sgemm      %d×%d×%d: %.1f GFLOP/s", shape.m, shape.k, shape.n, gflops)) }
             case .failure(let error):
                 print("BLAS       missing: \(error)")
