@@ -19,6 +19,7 @@ struct TextclfCommand: AsyncParsableCommand {
             FetchCommand.self,
             CacheCommand.self,
             TokenizeCommand.self,
+            DoctorCommand.self,
         ]
     )
 

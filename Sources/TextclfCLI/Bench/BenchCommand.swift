@@ -14,6 +14,8 @@ struct BenchCommand: AsyncParsableCommand {
             BenchRead.self,
             SHA256Bench.self,
             BenchTokenize.self,
+            BenchGemm.self,
+            BenchKernels.self,
         ]
     )
 }

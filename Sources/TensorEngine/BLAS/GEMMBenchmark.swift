@@ -1,0 +1,43 @@
+// Measures sgemm speed for `textclf bench gemm` and `textclf doctor`.
+import Foundation
+
+public struct GEMMMeasurement: Sendable {
+    public var m: Int, k: Int, n: Int
+    /// Seconds per call, one entry per timed repeat.
+    public var seconds: [Double]
+
+    public var flops: Double { 2 * Double(m) * Double(k) * Double(n) }
+    public var medianSeconds: Double { Self.medianOf(seconds) }
+    public var medianGFLOPS: Double { flops / medianSeconds / 1e9 }
+    /// The fastest repeat: what the machine gives when nothing else runs (shared machines).
+    public var bestGFLOPS: Double { flops / (seconds.min() ?? .nan) / 1e9 }
+
+    /// The median of some timings (benchmarks report medians).
+    public static func medianOf(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return .nan }
+        let mid = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+    }
+}
+
+extension BLAS {
+    /// Times C[m, n] = A[m, k] · B[k, n] (`repeats` timed calls after `warmup` untimed ones).
+    public static func measureSgemm(m: Int, k: Int, n: Int, repeats: Int, warmup: Int = 2) throws -> GEMMMeasurement {
+        try ensureLoaded()
+        let a = Tensor.random(shape: [m, k], seed: 1)
+        let b = Tensor.random(shape: [k, n], seed: 2)
+        let c = Tensor(zeros: [m, n])
+        var seconds: [Double] = []
+        withExtendedLifetime((a, b, c)) {
+            for i in 0..<(warmup + repeats) {
+                let start = DispatchTime.now().uptimeNanoseconds
+                sgemm(transposeA: false, transposeB: false, m: m, n: n, k: k,
+                      a: a.pointer, lda: k, b: b.pointer, ldb: n, beta: 0, c: c.mutablePointer, ldc: n)
+                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                if i >= warmup { seconds.append(elapsed) }
+            }
+        }
+        return GEMMMeasurement(m: m, k: k, n: n, seconds: seconds)
+    }
+}

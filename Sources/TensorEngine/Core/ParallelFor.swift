@@ -1,0 +1,69 @@
+// Both cores for our own kernels: a tiny parallel-for over Dispatch's concurrentPerform.
+//
+// Threading policy: our kernels and BLAS calls alternate on the calling thread and never
+// overlap (BLAS is never called from inside parallelFor). OpenBLAS's idle threads would
+// otherwise spin on a core after each call; the loader sets OPENBLAS_THREAD_TIMEOUT so
+// they go to sleep almost at once (measured in `textclf bench gemm --contention`).
+import Dispatch
+import Foundation
+
+public enum Parallel {
+    /// Workers for our own kernels: one per core (2 on the reference machine).
+    public static let workerCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Runs `body` on disjoint ranges that together cover 0..<count, in parallel when the
+    /// work is big enough. `grain` is the least count worth a thread of its own (roughly
+    /// 10–50 µs of work); `chunksPerWorker` > 1 balances uneven work (e.g. causal rows).
+    ///
+    /// `body` runs concurrently with itself: it must only write memory its range owns.
+    /// That contract is why the non-Sendable closure may cross threads here.
+    public static func forRanges(_ count: Int, grain: Int = 1, chunksPerWorker: Int = 1,
+                                 _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let maxChunks = workerCount * max(1, chunksPerWorker)
+        let chunks = min(maxChunks, max(1, count / max(1, grain)))
+        if chunks <= 1 {
+            body(0..<count)
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) let body = body
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                let start = count * chunk / chunks
+                let end = count * (chunk + 1) / chunks
+                body(start..<end)
+            }
+        }
+    }
+
+    /// How many chunks `forChunks` will use for this much work.
+    public static func chunkCount(_ count: Int, grain: Int = 1) -> Int {
+        max(1, min(workerCount, count / max(1, grain)))
+    }
+
+    /// Like `forRanges` with exactly `chunkCount(count, grain:)` chunks, passing the chunk
+    /// index too, so each chunk can accumulate into its own partial buffer (e.g. a bias
+    /// gradient summed over rows), reduced afterwards by the caller.
+    public static func forChunks(_ count: Int, grain: Int = 1, _ body: (_ chunk: Int, Range<Int>) -> Void) {
+        let chunks = chunkCount(count, grain: grain)
+        if chunks <= 1 {
+            body(0, 0..<count)
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) let body = body
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                body(chunk, (count * chunk / chunks)..<(count * (chunk + 1) / chunks))
+            }
+        }
+    }
+
+    /// Element-wise form of `forRanges`.
+    @inline(__always)
+    public static func forEach(_ count: Int, grain: Int = 1, chunksPerWorker: Int = 1,
+                               _ body: (Int) -> Void) {
+        forRanges(count, grain: grain, chunksPerWorker: chunksPerWorker) { range in
+            for i in range { body(i) }
+        }
+    }
+}

@@ -1,0 +1,184 @@
+import ArgumentParser
+import Foundation
+import Textclf
+
+/// `textclf bench kernels`: forward and backward time of each TensorEngine op at GPT-2 small
+/// training shapes (batch 8 × 120 tokens, 768 channels, 12 heads), and of a whole block.
+struct BenchKernels: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kernels",
+        abstract: "Time each tensor-engine op (forward and backward) at GPT-2 shapes.",
+        discussion: """
+        Reports the median of --repeats runs per op. "after_gemm" rows time the same
+        element-wise op right after an sgemm, to show whether OpenBLAS's idle threads
+        (spinning for 2^OPENBLAS_THREAD_TIMEOUT cycles) slow our own parallel kernels.
+
+        JSON keys (one line per op): bench, op, pass ("forward"/"backward"), median_ms,
+        gflops (matmul-bound ops) or gbytes_per_s (element-wise), repeats.
+
+        Examples:
+          textclf bench kernels
+          OPENBLAS_THREAD_TIMEOUT=28 textclf bench kernels --json
+        """)
+
+    @OptionGroup var output: OutputOptions
+
+    @Option(help: "Timed runs per op (the median is reported).")
+    var repeats = 9
+
+    @Option(help: "Sequences per batch.")
+    var batchSize = 8
+
+    @Option(help: "Tokens per sequence.")
+    var time = 120
+
+    @Option(help: "Attention threading: per-head (our workers, 1-thread BLAS each) or phased.")
+    var attentionSchedule = "per-head"
+
+    @Option(help: "Run only the ops whose name contains this (e.g. attention, block).")
+    var only: String?
+
+    func validate() throws {
+        guard ["per-head", "phased"].contains(attentionSchedule) else {
+            throw ValidationError("--attention-schedule must be per-head or phased")
+        }
+        guard repeats >= 1, batchSize >= 1, time >= 1 else { throw ValidationError("sizes and --repeats must be at least 1") }
+    }
+
+    func run() throws {
+        try BLAS.ensureLoaded()
+        AttentionKernel.schedule = attentionSchedule == "phased" ? .phased : .perHead
+        let (c, heads) = (768, 12)
+        let batch = try PaddedBatch(batchSize: batchSize, time: time)
+        let rows = batch.rowCount
+        var generator = SplitMix64(seed: 1)
+        func param(_ name: String, _ shape: [Int], scale: Float = 0.02) -> Parameter {
+            Parameter(name: name, value: Tensor.random(shape: shape, seed: generator.next(), scale: scale))
+        }
+        func input(_ shape: [Int]) -> Variable {
+            Variable(Tensor.random(shape: shape, seed: generator.next()), requiresGrad: true)
+        }
+
+        let x = input([rows, c]), wide = input([rows, 4 * c]), qkv = input([rows, 3 * c])
+        let lnW = param("ln.weight", [c], scale: 1), lnB = param("ln.bias", [c])
+        let fcW = param("c_fc.weight", [c, 4 * c]), fcB = param("c_fc.bias", [4 * c])
+        let tokens = (0..<rows).map { _ in Int32(generator.next() % 50257) }
+        let wte = param("wte.weight", [50257, c]), wpe = param("wpe.weight", [1024, c])
+
+        let headDim = Double(c / heads)
+        let attentionFlops = 4 * Double(batchSize * heads) * Double(time * time) * headDim
+        let cases: [(String, Double, Double, (Tape?) throws -> Variable)] = [
+            // name, forward flops, bytes moved (forward), op
+            ("embedding", 0, Double(3 * rows * c * 4), { try Ops.embedding(tokens: tokens, batch: batch, tokenTable: wte, positionTable: wpe, tape: $0) }),
+            ("layerNorm", 0, Double(2 * rows * c * 4), { Ops.layerNorm(x, weight: lnW, bias: lnB, eps: 1e-5, tape: $0) }),
+            ("linear c_fc", 2 * Double(rows * c * 4 * c), 0, { Ops.linear(x, weight: fcW, bias: fcB, layout: .inOut, tape: $0) }),
+            ("gelu tanh", 0, Double(2 * rows * 4 * c * 4), { Ops.gelu(wide, kind: .tanh, tape: $0) }),
+            ("gelu erf", 0, Double(2 * rows * 4 * c * 4), { Ops.gelu(wide, kind: .erf, tape: $0) }),
+            ("attention", attentionFlops, 0, { Ops.attention(qkv: qkv, batch: batch, heads: heads, causal: true, tape: $0) }),
+            ("add", 0, Double(3 * rows * c * 4), { Ops.add(x, x, tape: $0) }),
+        ]
+        func selected(_ name: String) -> Bool { only.map { name.contains($0) } ?? true }
+        for (name, flops, bytes, op) in cases where selected(name) {
+            let forward = try median { _ = try op(nil) }
+            var backwardTimes: [Double] = []
+            for _ in 0..<(repeats + 1) {
+                let tape = Tape()
+                let out = try op(tape)
+                let gradient = Tensor(shape: out.shape, repeating: 0.01)
+                let start = DispatchTime.now().uptimeNanoseconds
+                tape.backward(from: out, gradient: gradient)
+                backwardTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                for v in [x, wide, qkv] { v.grad = nil }
+            }
+            let backward = GEMMMeasurement.medianOf(Array(backwardTimes.dropFirst()))
+            report(name, "forward", forward, flops: flops, bytes: bytes)
+            report(name, "backward", backward, flops: 2 * flops, bytes: 2 * bytes)
+        }
+
+        // Contention: the same GELU right after a 960×768×3072 sgemm.
+        if selected("gelu tanh after") {
+            let a = Tensor.random(shape: [rows, c], seed: 5), b = Tensor.random(shape: [c, 4 * c], seed: 6)
+            let product = Tensor(zeros: [rows, 4 * c])
+            let afterGemm = try median(setup: {
+                BLAS.sgemm(transposeA: false, transposeB: false, m: rows, n: 4 * c, k: c, a: a.pointer, lda: c,
+                           b: b.pointer, ldb: 4 * c, beta: 0, c: product.mutablePointer, ldc: 4 * c)
+            }) { _ = Ops.gelu(wide, kind: .tanh, tape: nil) }
+            let afterIdle = try median(setup: { usleep(300_000) }) { _ = Ops.gelu(wide, kind: .tanh, tape: nil) }
+            report("gelu tanh after_gemm", "forward", afterGemm, flops: 0, bytes: Double(2 * rows * 4 * c * 4))
+            report("gelu tanh after_idle", "forward", afterIdle, flops: 0, bytes: Double(2 * rows * 4 * c * 4))
+            withExtendedLifetime((a, b, product)) {}
+        }
+
+        // One GPT-2 block, everything trainable: forward with tape, then backward.
+        guard selected("gpt2 block") else { return }
+        let block = BlockWeights(c: c, param: param)
+        let blockForward = try median { _ = block.forward(x, batch: batch, heads: heads, tape: nil) }
+        var blockTimes: [Double] = []
+        for _ in 0..<(repeats + 1) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let tape = Tape()
+            let out = block.forward(x, batch: batch, heads: heads, tape: tape)
+            tape.backward(from: out, gradient: Tensor(shape: out.shape, repeating: 0.01))
+            blockTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            x.grad = nil
+        }
+        let blockFlops = 2 * Double(rows) * Double(c * 3 * c + c * c + 8 * c * c) + attentionFlops
+        report("gpt2 block", "forward", blockForward, flops: blockFlops, bytes: 0)
+        report("gpt2 block", "forward+backward", GEMMMeasurement.medianOf(Array(blockTimes.dropFirst())), flops: 3 * blockFlops, bytes: 0)
+    }
+
+    private func median(setup: () -> Void = {}, _ body: () throws -> Void) throws -> Double {
+        var times: [Double] = []
+        for _ in 0..<(repeats + 1) {
+            setup()
+            let start = DispatchTime.now().uptimeNanoseconds
+            try body()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return GEMMMeasurement.medianOf(Array(times.dropFirst()))
+    }
+
+    private func report(_ op: String, _ pass: String, _ seconds: Double, flops: Double, bytes: Double) {
+        var line: [String: Any] = ["bench": "kernels", "op": op, "pass": pass,
+                                   "median_ms": (seconds * 1e5).rounded() / 100, "repeats": repeats]
+        var rate = ""
+        if flops > 0 {
+            line["gflops"] = (flops / seconds / 1e8).rounded() / 10
+            rate = String(format: "%7.1f GFLOP/s", flops / seconds / 1e9)
+        } else if bytes > 0 {
+            line["gbytes_per_s"] = (bytes / seconds / 1e8).rounded() / 10
+            rate = String(format: "%7.1f GB/s", bytes / seconds / 1e9)
+        }
+        if output.json {
+            JSONLines.emit(line)
+        } else {
+            print("\(op.padding(toLength: 22, withPad: " ", startingAt: 0)) \(pass.padding(toLength: 17, withPad: " ", startingAt: 0))"
+                  + String(format: "%8.2f ms ", seconds * 1e3) + rate)
+        }
+    }
+}
+
+/// The weights of one GPT-2 block and its forward pass, written with the TensorEngine ops
+/// (a benchmark stand-in; the real model lives in Backbones).
+private struct BlockWeights {
+    let ln1W, ln1B, attnW, attnB, projW, projB, ln2W, ln2B, fcW, fcB, fcProjW, fcProjB: Parameter
+
+    init(c: Int, param: (String, [Int], Float) -> Parameter) {
+        ln1W = param("ln_1.weight", [c], 1); ln1B = param("ln_1.bias", [c], 0.02)
+        attnW = param("attn.c_attn.weight", [c, 3 * c], 0.02); attnB = param("attn.c_attn.bias", [3 * c], 0.02)
+        projW = param("attn.c_proj.weight", [c, c], 0.02); projB = param("attn.c_proj.bias", [c], 0.02)
+        ln2W = param("ln_2.weight", [c], 1); ln2B = param("ln_2.bias", [c], 0.02)
+        fcW = param("mlp.c_fc.weight", [c, 4 * c], 0.02); fcB = param("mlp.c_fc.bias", [4 * c], 0.02)
+        fcProjW = param("mlp.c_proj.weight", [4 * c, c], 0.02); fcProjB = param("mlp.c_proj.bias", [c], 0.02)
+    }
+
+    func forward(_ x: Variable, batch: PaddedBatch, heads: Int, tape: Tape?) -> Variable {
+        let h = Ops.layerNorm(x, weight: ln1W, bias: ln1B, eps: 1e-5, tape: tape)
+        let qkv = Ops.linear(h, weight: attnW, bias: attnB, layout: .inOut, tape: tape)
+        let attention = Ops.attention(qkv: qkv, batch: batch, heads: heads, causal: true, tape: tape)
+        let x1 = Ops.add(x, Ops.linear(attention, weight: projW, bias: projB, layout: .inOut, tape: tape), tape: tape)
+        let h2 = Ops.layerNorm(x1, weight: ln2W, bias: ln2B, eps: 1e-5, tape: tape)
+        let up = Ops.gelu(Ops.linear(h2, weight: fcW, bias: fcB, layout: .inOut, tape: tape), kind: .tanh, tape: tape)
+        return Ops.add(x1, Ops.linear(up, weight: fcProjW, bias: fcProjB, layout: .inOut, tape: tape), tape: tape)
+    }
+}
