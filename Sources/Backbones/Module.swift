@@ -1,1 +1,0 @@
-// Backbones module: see README's architecture section.
