@@ -51,5 +51,10 @@ let package = Package(
         .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine"]),
         .testTarget(name: "SerializationTests", dependencies: ["TensorEngine", "Backbones"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "DataIO", "Store", "Tokenizers"]),
+
+        // Example: a dataset adapter written in Swift, registered next to a dataset spec.
+        .executableTarget(name: "CustomDatasetExample", dependencies: ["Datasets", "Store"], path: "Examples/custom-dataset",
+                          exclude: ["README.md", "tickets.json", "data", "make_sample_data.py"]),
     ]
 )

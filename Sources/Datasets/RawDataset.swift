@@ -74,6 +74,14 @@ public struct SkipReport: Sendable, Hashable, Codable {
         public var reason: String
         public var detail: String
 
+        public init(location: String, line: Int?, row: Int?, reason: String, detail: String) {
+            self.location = location
+            self.line = line
+            self.row = row
+            self.reason = reason
+            self.detail = detail
+        }
+
         public var description: String {
             var place = location
             if let line { place += ", line \(line)" }

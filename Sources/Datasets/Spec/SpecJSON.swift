@@ -87,8 +87,8 @@ struct SpecObject {
 
     func checkKeys(_ allowed: [String]) throws {
         for key in fields.keys.sorted() where !allowed.contains(key) {
-            let close = allowed.filter { editDistance($0, key) <= 2 }
-            let hint = close.isEmpty ? "" : " (did you mean '\(prefix)\(close[0])'?)"
+            let closest = allowed.map { (name: $0, distance: editDistance($0, key)) }.min { $0.distance < $1.distance }
+            let hint = closest.map { $0.distance <= 2 ? " (did you mean '\(prefix)\($0.name)'?)" : "" } ?? ""
             throw error(key, "unknown key\(hint); allowed here: \(allowed.joined(separator: ", "))")
         }
     }
@@ -186,17 +186,19 @@ struct SpecObject {
     }
 }
 
-/// Levenshtein distance, for "did you mean" hints on misspelt keys.
+/// Edit distance counting a swap of neighbours as one edit ("lables" is one from "labels"),
+/// for "did you mean" hints on misspelt keys.
 func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a), b = Array(b)
     if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
-    var previous = Array(0 ... b.count)
+    var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+    for i in 0 ... a.count { d[i][0] = i }
+    for j in 0 ... b.count { d[0][j] = j }
     for i in 1 ... a.count {
-        var current = [i] + [Int](repeating: 0, count: b.count)
         for j in 1 ... b.count {
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
         }
-        previous = current
     }
-    return previous[b.count]
+    return d[a.count][b.count]
 }
