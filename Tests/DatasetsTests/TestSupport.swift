@@ -89,12 +89,17 @@ func sharedMirror() throws -> URL {
 /// mirror checksums are computed once (the Store stamps them there).
 func mirrorStore() throws -> Store {
     let mirror = try sharedMirror()
+    _ = removeMirrorTestCacheAtExit
     return try Store(configuration: StoreConfiguration(cacheDirectory: mirrorTestCache, mirrors: [mirror], offline: true,
                                                        showProgress: false, log: { _ in }))
 }
 
-let mirrorTestCache = FileManager.default.temporaryDirectory
+private let mirrorTestCache = FileManager.default.temporaryDirectory
     .appendingPathComponent("datasets-tests-cache-\(getpid())", isDirectory: true)
+
+private let removeMirrorTestCacheAtExit: Void = {
+    atexit { try? FileManager.default.removeItem(at: mirrorTestCache) }
+}()
 
 /// Examples from (label, text) pairs, rows numbered from 1.
 func examples(_ pairs: [(Int, String)]) -> [Example] {

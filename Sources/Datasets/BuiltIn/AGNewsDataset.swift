@@ -44,7 +44,8 @@ public struct AGNewsDataset: DatasetAdapter {
         return try layout.read([TableFile(split: "all", path: zip, member: "*test.csv")], dataset: name)
     }
 
-    static func joinTitle(_ title: String, _ description: String) -> String {
+    /// Title and description joined as the type documentation says.
+    public static func joinTitle(_ title: String, _ description: String) -> String {
         if title.isEmpty { return description }
         if description.isEmpty { return title }
         let separator = title.last.map { ".!?:".contains($0) } == true ? " " : ". "
