@@ -19,6 +19,8 @@ struct TextclfCommand: AsyncParsableCommand {
             FetchCommand.self,
             CacheCommand.self,
             TokenizeCommand.self,
+            DatasetsCommand.self,
+            DataCommand.self,
         ]
     )
 
