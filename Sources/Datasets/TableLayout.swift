@@ -74,11 +74,22 @@ public struct TableLayout: Sendable {
     /// Reads every file as one source split (in the given order) into a `RawDataset`.
     public func read(_ files: [TableFile], dataset: String) throws -> RawDataset {
         guard !textColumns.isEmpty else { throw DatasetError("dataset \(dataset): no text column given") }
+        // Files are read in parallel (IMDB's two members on two cores), results kept in order;
+        // when several fail, the first file's error is the one reported.
+        let results = ResultSlots<(location: String, rows: [PendingRow], skipped: SkipReport)>(count: files.count)
+        DispatchQueue.concurrentPerform(iterations: files.count) { k in
+            results.set(k, Result {
+                var skipped = SkipReport()
+                let (location, rows) = try readRows(files[k], skipped: &skipped)
+                return (location, rows, skipped)
+            })
+        }
         var skipped = SkipReport()
         var pending: [(file: TableFile, location: String, rows: [PendingRow])] = []
-        for file in files {
-            let (location, rows) = try readRows(file, skipped: &skipped)
-            pending.append((file, location, rows))
+        for (file, result) in zip(files, results.values) {
+            let read = try result.get()
+            skipped.merge(read.skipped)
+            pending.append((file, read.location, read.rows))
         }
         let labelSet: LabelSet
         switch labels {
@@ -101,7 +112,7 @@ public struct TableLayout: Sendable {
     // MARK: - Reading rows
 
     /// A row read, its label not yet a class id (inferred labels need every row first).
-    private struct PendingRow {
+    private struct PendingRow: Sendable {
         var text: String
         /// The class name after mapping (nil never survives: such rows fail or are skipped).
         var labelName: String?
@@ -207,5 +218,20 @@ public struct TableLayout: Sendable {
         let delimiter = format.delimiter == "\t" ? "tab" : "\"\(format.delimiter)\""
         return ReadError(.unknownColumn, error.location, line: error.line, row: error.row,
                          "\(error.detail). Every row has a single field with the delimiter \(delimiter)\(suggestion)")
+    }
+}
+
+/// One result slot per concurrent task; each task writes only its own slot.
+private final class ResultSlots<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<T, Error>?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ result: Result<T, Error>) { lock.withLock { slots[index] = result } }
+
+    /// Every slot's result (all tasks have finished when this is read).
+    var values: [Result<T, Error>] {
+        lock.withLock { slots.map { $0 ?? .failure(DatasetError("internal error: a file was not read")) } }
     }
 }

@@ -38,6 +38,12 @@ final class BadInputTests: DatasetTestCase {
 
     func testMissingFile() throws {
         assertReadError(.fileNotFound, mentions: [url("nowhere.csv").path]) { try load(["source": ["path": "nowhere.csv"]]) }
+        // Files are read in parallel, but the error reported is always the first file's.
+        for _ in 0 ..< 5 {
+            assertReadError(.fileNotFound, mentions: [url("first.csv").path]) {
+                try load(["source": NSNull(), "splits": ["files": ["train": "first.csv", "test": "second.csv"]]])
+            }
+        }
     }
 
     func testWrongDelimiterSaysEveryRowHasOneField() throws {

@@ -29,24 +29,37 @@ public struct IMDBDataset: DatasetAdapter {
                                 TableFile(split: "test", path: zip, member: "imdb_test.csv")], dataset: name)
     }
 
-    /// `<br />`, `<br/>` and `<br>` (any case) → "\n".
+    /// `<br />`, `<br/>` and `<br>` (any case) → "\n". Works on UTF-8 bytes: this runs over
+    /// 66 MB of reviews, where Character-by-Character scanning would dominate loading.
     public static func replaceLineBreakTags(_ text: String) -> String {
-        guard text.contains("<") else { return text }
-        var result = ""
-        result.reserveCapacity(text.utf8.count)
-        var rest = Substring(text)
-        while let open = rest.firstIndex(of: "<") {
-            result += rest[..<open]
-            let tail = rest[open...]
-            if let tag = ["<br />", "<br/>", "<br>"].first(where: { tail.prefix($0.count).lowercased() == $0 }) {
-                result += "\n"
-                rest = tail.dropFirst(tag.count)
-            } else {
-                result += "<"
-                rest = tail.dropFirst()
+        guard text.utf8.contains(UInt8(ascii: "<")) else { return text }
+        var text = text
+        return text.withUTF8 { bytes -> String in
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count)
+            var copied = 0, i = 0
+            while let open = bytes[i...].firstIndex(of: UInt8(ascii: "<")) {
+                if let length = lineBreakTagLength(bytes, at: open) {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied ..< open]))
+                    out.append(UInt8(ascii: "\n"))
+                    copied = open + length
+                }
+                i = open + 1
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied...]))
+            return String(decoding: out, as: UTF8.self)
         }
-        result += rest
-        return result
+    }
+
+    /// The length of `<br>`, `<br/>` or `<br />` (letters in any case) at `start`, or nil.
+    private static func lineBreakTagLength(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Int? {
+        func byte(_ k: Int) -> UInt8? { start + k < bytes.count ? bytes[start + k] | (k == 1 || k == 2 ? 0x20 : 0) : nil }
+        guard byte(1) == UInt8(ascii: "b"), byte(2) == UInt8(ascii: "r") else { return nil }
+        switch (byte(3), byte(4), byte(5)) {
+        case (UInt8(ascii: ">")?, _, _): return 4
+        case (UInt8(ascii: "/")?, UInt8(ascii: ">")?, _): return 5
+        case (UInt8(ascii: " ")?, UInt8(ascii: "/")?, UInt8(ascii: ">")?): return 6
+        default: return nil
+        }
     }
 }
