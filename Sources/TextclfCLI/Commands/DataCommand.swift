@@ -71,7 +71,13 @@ struct DataInspectCommand: ParsableCommand {
         let adapter = try DatasetRegistry.builtIn.adapter(named: dataset)
         var policy = adapter.defaultSplitPolicy
         if let seed { policy.seed = seed }
-        let tokenizer: GPT2Tokenizer? = noTokens ? nil : try gpt2Tokenizer(store: store, model: model)
+        let tokenizer: GPT2Tokenizer?
+        do {
+            tokenizer = noTokens ? nil : try gpt2Tokenizer(store: store, model: model)
+        } catch let error as ResolutionError {
+            Log.info("(the GPT-2 vocabulary is only needed for token lengths: --no-tokens skips them)")
+            throw error
+        }
         if !output.json { Log.info("reading \(adapter.name) (\(adapter.source))...") }
         let raw = try adapter.load(using: store)
         let report = try DatasetReport(raw: raw, policy: policy, tokenizer: tokenizer)
