@@ -137,9 +137,10 @@ public struct TableLayout: Sendable {
         let location = reader.location.description
         let labelPosition = textColumns.count
         var rows: [PendingRow] = []
+        var skips: [SkipReport.Row] = []
 
         func skip(_ reason: String, _ detail: String, line: Int?, row: Int?) {
-            skipped.add(SkipReport.Row(location: location, line: line, row: row, reason: reason, detail: detail))
+            skips.append(SkipReport.Row(location: location, line: line, row: row, reason: reason, detail: detail))
         }
         func bad(_ reason: String, _ detail: String) throws {
             if badRows == .fail { throw reader.error(detail) }
@@ -167,9 +168,9 @@ public struct TableLayout: Sendable {
             guard let name = try className(rawLabel, bad: bad) else { continue }
             rows.append(PendingRow(text: text, labelName: name, id: idColumn == nil ? nil : fields[labelPosition + 1], row: reader.row))
         }
-        for row in reader.skipped {
-            skipped.add(SkipReport.Row(location: location, line: row.line, row: row.row, reason: SkipReport.Reason.wrongFieldCount, detail: row.reason))
-        }
+        // The reader keeps its own list of rows with the wrong field count; list all in file order.
+        for row in reader.skipped { skip(SkipReport.Reason.wrongFieldCount, row.reason, line: row.line, row: row.row) }
+        for row in skips.sorted(by: { ($0.line ?? 0) < ($1.line ?? 0) }) { skipped.add(row) }
         skipped.add(count: reader.skippedCount - reader.skipped.count, reason: SkipReport.Reason.wrongFieldCount)
         return (location, rows)
     }

@@ -141,6 +141,15 @@ final class BadInputTests: DatasetTestCase {
         XCTAssertTrue(raw.skipped.summary.contains("1 row skipped: 1 wrong field count"), raw.skipped.summary)
     }
 
+    func testSkippedRowsAreListedInFileOrder() throws {
+        try write("text,label\nfine,a\ntoo,many,fields\n ,b\nok,c\nshort\nlast,b\n", to: "data.csv")
+        let raw = try load(["source": ["path": "data.csv"], "labels": ["a", "b"], "bad_rows": "skip"])
+        XCTAssertEqual(raw.skipped.rows.map(\.line), [3, 4, 5, 6])
+        XCTAssertEqual(raw.skipped.rows.map(\.reason), [SkipReport.Reason.wrongFieldCount, SkipReport.Reason.emptyText,
+                                                       SkipReport.Reason.unknownLabel, SkipReport.Reason.wrongFieldCount])
+        XCTAssertEqual(raw.sources[0].examples.map(\.text), ["fine", "last"])
+    }
+
     // MARK: - Spec files
 
     func testUnknownKeyNamesTheKeyAndTheFile() throws {
@@ -182,6 +191,11 @@ final class BadInputTests: DatasetTestCase {
         }
         assertThrows(DatasetSpecError.self, mentions: ["'source'", "required"]) { try spec(["source": NSNull()]) }
         assertThrows(DatasetSpecError.self, mentions: ["'name'"]) { try spec(["name": "has space", "source": ["path": "x.csv"]]) }
+        assertThrows(DatasetSpecError.self, mentions: ["'source.file'", "required"]) { try spec(["source": ["dataset": "imdb"]]) }
+        assertThrows(DatasetSpecError.self, mentions: ["'source.dataset'", "not both"]) { try spec(["source": ["dataset": "imdb", "path": "x"]]) }
+        assertThrows(DatasetSpecError.self, mentions: ["'source.member'", "splits.files"]) {
+            try spec(["source": ["path": "x.zip", "member": "a.csv"], "splits": ["files": ["train": "a.csv", "test": "b.csv"]]])
+        }
         assertThrows(DatasetSpecError.self, mentions: ["'version'"]) { try spec(["version": 2, "source": ["path": "x.csv"]]) }
     }
 

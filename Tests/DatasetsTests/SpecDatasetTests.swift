@@ -100,6 +100,20 @@ final class SpecDatasetTests: DatasetTestCase {
         XCTAssertEqual(splits.validation.map(\.text), ["nice", "poor"], "source splits keep the file order")
     }
 
+    func testFilesPooledByRatios() throws {
+        try write(csvRows(["a", "b"], perClass: 5), to: "parts/one.csv")
+        try write(csvRows(["a", "b"], perClass: 5).replacingOccurrences(of: "body of", with: "other body of"), to: "parts/two.csv")
+        let spec = try write("""
+        {"name": "pooled", "source": {"path": "parts"}, "text": "body", "label": "category",
+         "splits": {"files": {"part2": "two.csv", "part1": "one.csv"}, "ratios": {"train": 0.6, "validation": 0.2, "test": 0.2}}}
+        """, to: "pooled.json")
+        let raw = try SpecDataset(contentsOf: spec).load(using: emptyStore())
+        XCTAssertEqual(raw.sources.map(\.name), ["part1", "part2"], "other names in alphabetical order")
+        let splits = try raw.split(SpecDataset(contentsOf: spec).defaultSplitPolicy)
+        XCTAssertEqual([splits.train.count, splits.validation.count, splits.test.count], [12, 4, 4])
+        XCTAssertEqual(Set(splits.record.splits["train"]!.rows.map { $0[0] }), [0, 1], "both files feed the pool")
+    }
+
     func testDirectorySource() throws {
         try write(csvRows(["a", "b"], perClass: 4), to: "dir/all.csv")
         let spec = try write("""
