@@ -32,23 +32,31 @@ public struct IMDBDataset: DatasetAdapter {
     /// `<br />`, `<br/>` and `<br>` (any case) → "\n". Works on UTF-8 bytes: this runs over
     /// 66 MB of reviews, where Character-by-Character scanning would dominate loading.
     public static func replaceLineBreakTags(_ text: String) -> String {
-        guard text.utf8.contains(UInt8(ascii: "<")) else { return text }
         var text = text
-        return text.withUTF8 { bytes -> String in
+        let replaced = text.withUTF8 { bytes -> String? in
+            guard let base = bytes.baseAddress else { return nil }
+            /// The next "<" at or after `from` (memchr: most reviews have a handful).
+            func nextOpen(_ from: Int) -> Int? {
+                guard from < bytes.count, let hit = memchr(base + from, 0x3C, bytes.count - from) else { return nil }
+                return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            }
+            guard var open = nextOpen(0) else { return nil }
             var out: [UInt8] = []
             out.reserveCapacity(bytes.count)
-            var copied = 0, i = 0
-            while let open = bytes[i...].firstIndex(of: UInt8(ascii: "<")) {
+            var copied = 0
+            while true {
                 if let length = lineBreakTagLength(bytes, at: open) {
                     out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied ..< open]))
                     out.append(UInt8(ascii: "\n"))
                     copied = open + length
                 }
-                i = open + 1
+                guard let next = nextOpen(open + 1) else { break }
+                open = next
             }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied...]))
             return String(decoding: out, as: UTF8.self)
         }
+        return replaced ?? text
     }
 
     /// The length of `<br>`, `<br/>` or `<br />` (letters in any case) at `start`, or nil.
