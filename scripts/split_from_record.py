@@ -7,7 +7,7 @@ reference scripts that must train and evaluate on exactly the same examples.
 Reads the dataset's original archive from MIRROR (datasets/NAME/FILE), picks each split's rows
 in the recorded order ([source index, row]: 1-based data rows of the source file, header not
 counted), applies the adapter's text cleaning, and checks each split's digest (FNV-1a 64 over
-text bytes, 0xFF, class id in decimal, 0xFF). Supports sms-spam, sst2, imdb and bbc-news.
+text bytes, 0xFF, class id in decimal, 0xFF). Supports every built-in dataset.
 With --dump DIR, writes DIR/{train,validation,test}.jsonl ({"text", "label"} per line).
 
 As a module: `load_split(record_path, mirror)` returns {"train": [(text, label), ...], ...}."""
@@ -42,6 +42,68 @@ def read_rows(zip_path, member, delimiter, quoting, header):
     return rows[1:] if header else rows
 
 
+AG_NAMED = {"quot": '"', "amp": "&", "lt": "<", "gt": ">", "apos": "'", "nbsp": " ",
+            "hellip": "\u2026", "mdash": "\u2014", "ndash": "\u2013"}
+AG_CP1252 = {code: bytes([code]).decode("cp1252") for code in range(128, 160) if code not in (129, 141, 143, 144, 157)}
+
+
+def ag_entity(text, start):
+    """(character, length) of an entity body like '#39;' or 'quot;' at start, or None."""
+    end = start
+    while end < len(text) and end - start <= 8 and text[end] != ";":
+        end += 1
+    if end >= len(text) or text[end] != ";" or end == start:
+        return None
+    body = text[start:end]
+    if body.startswith("#"):
+        if not body[1:].isdigit() or int(body[1:]) == 0:
+            return None
+        code = int(body[1:])
+        if code in AG_CP1252:
+            return AG_CP1252[code], end - start + 1
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            return None
+        return chr(code), end - start + 1
+    return (AG_NAMED[body], end - start + 1) if body in AG_NAMED else None
+
+
+def ag_clean(text):
+    """AGNewsDataset.clean: entities (their '&' often became a space), backslash escapes, spaces."""
+    out = []
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\":
+            if i + 1 < len(text) and text[i + 1] == "$":
+                out.append("$")
+                i += 2
+            else:
+                out.append("\n")
+                i += 1
+            continue
+        if c in "& " or i == 0:
+            start = i + 1 if c in "& " else i
+            found = ag_entity(text, start)
+            if found:
+                out.append(found[0])
+                i = start + found[1]
+                continue
+        if c == " " and out and out[-1] == " ":
+            i += 1
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out).strip()
+
+
+def ag_join(title, description):
+    if not title:
+        return description
+    if not description:
+        return title
+    return title + (" " if title[-1] in ".!?:" else ". ") + description
+
+
 def source_examples(dataset, mirror):
     """{source split name: [(text, class name) per data row]} as the textclf adapter reads it."""
     root = Path(mirror) / "datasets" / dataset
@@ -57,6 +119,11 @@ def source_examples(dataset, mirror):
         br = re.compile(r"<br ?/?>", re.IGNORECASE)
         return {split: [(br.sub("\n", row[3]), names[row[0]]) for row in read_rows(root / "imdb.zip", f"imdb_{split}.csv", ",", csv.QUOTE_MINIMAL, True)]
                 for split in ("train", "test")}
+    if dataset == "ag-news":
+        with zipfile.ZipFile(root / "ag_news_csv.zip") as archive:
+            classes = archive.read("ag_news_csv/classes.txt").decode("utf-8").split()
+        rows = read_rows(root / "ag_news_csv.zip", "ag_news_csv/test.csv", ",", csv.QUOTE_MINIMAL, False)
+        return {"all": [(ag_join(ag_clean(title), ag_clean(description)), classes[int(label) - 1]) for label, title, description in rows]}
     if dataset == "bbc-news":
         return {"all": [(row[2], row[0]) for row in read_rows(root / "bbc-news.zip", "bbc_news_2225.csv", ",", csv.QUOTE_MINIMAL, True)]}
     raise SystemExit(f"{dataset}: not supported by this script (sms-spam, sst2, imdb, bbc-news)")

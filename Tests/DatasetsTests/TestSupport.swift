@@ -118,3 +118,16 @@ func syntheticDataset(_ counts: [Int], labels: [String]? = nil, name: String = "
     let names = labels ?? counts.indices.map { "c\($0)" }
     return try RawDataset(name: name, labels: LabelSet(names), sources: [SourceSplit(name: "all", location: "memory", examples: list)])
 }
+
+/// FNV-1a 64 (hex) over every example: text UTF-8, 0xFF, class id in decimal, 0xFF — the digest
+/// of split records, written out here so the tests check the documented definition.
+func textDigest(_ examples: [Example]) -> String {
+    var h: UInt64 = 0xCBF2_9CE4_8422_2325
+    for example in examples {
+        for byte in Array(example.text.utf8) + [0xFF] + Array(String(example.label).utf8) + [0xFF] {
+            h = (h ^ UInt64(byte)) &* 0x100_0000_01B3
+        }
+    }
+    let hex = String(h, radix: 16)
+    return String(repeating: "0", count: 16 - hex.count) + hex
+}

@@ -4,24 +4,24 @@ import XCTest
 /// The built-in adapters' text clean-ups, on strings shaped like the data.
 final class TextCleaningTests: XCTestCase {
     func testAGNewsEscapes() {
-        XCTAssertEqual(AGNewsDataset.clean("the  #36;10 million prize"), "the $10 million prize")
-        XCTAssertEqual(AGNewsDataset.clean("Newsday #146;s Stephen"), "Newsday\u{2019}s Stephen")
-        XCTAssertEqual(AGNewsDataset.clean("vowing:  quot;After the fall quot; he said"), "vowing: \"After the fall\" he said")
-        XCTAssertEqual(AGNewsDataset.clean("Johnson  amp; Johnson"), "Johnson & Johnson")
-        XCTAssertEqual(AGNewsDataset.clean("Dell Inc. &lt;DELL.O&gt;, the"), "Dell Inc. <DELL.O>, the")
-        XCTAssertEqual(AGNewsDataset.clean("convention  #151; California"), "convention \u{2014} California")
+        XCTAssertEqual(AGNewsDataset.clean("a  #36;5 fee"), "a $5 fee")
+        XCTAssertEqual(AGNewsDataset.clean("Acme #146;s chief"), "Acme\u{2019}s chief")
+        XCTAssertEqual(AGNewsDataset.clean("said:  quot;Go on quot; twice"), "said: \"Go on\" twice")
+        XCTAssertEqual(AGNewsDataset.clean("Smith  amp; Jones"), "Smith & Jones")
+        XCTAssertEqual(AGNewsDataset.clean("Acme Corp. &lt;ACME.O&gt;, a"), "Acme Corp. <ACME.O>, a")
+        XCTAssertEqual(AGNewsDataset.clean("meeting  #151; Paris"), "meeting \u{2014} Paris")
         XCTAssertEqual(AGNewsDataset.clean("it #39;s"), "it's")
-        XCTAssertEqual(AGNewsDataset.clean("for just over \\$1 billion"), "for just over $1 billion")
-        XCTAssertEqual(AGNewsDataset.clean("a second\\team of"), "a second\nteam of")
-        XCTAssertEqual(AGNewsDataset.clean("distribution.\\\\I think"), "distribution.\n\nI think")
-        XCTAssertEqual(AGNewsDataset.clean("  Turner   Newall  "), "Turner Newall")
+        XCTAssertEqual(AGNewsDataset.clean("costs \\$3 now"), "costs $3 now")
+        XCTAssertEqual(AGNewsDataset.clean("one line\\another"), "one line\nanother")
+        XCTAssertEqual(AGNewsDataset.clean("end.\\\\Next"), "end.\n\nNext")
+        XCTAssertEqual(AGNewsDataset.clean("  Alpha   Beta  "), "Alpha Beta")
         // Not entities: left alone.
         XCTAssertEqual(AGNewsDataset.clean("R&D spending; more"), "R&D spending; more")
         XCTAssertEqual(AGNewsDataset.clean("the #1 seed; again"), "the #1 seed; again")
     }
 
     func testAGNewsTitleJoin() {
-        XCTAssertEqual(AGNewsDataset.joinTitle("Fears for pension after talks", "Unions say"), "Fears for pension after talks. Unions say")
+        XCTAssertEqual(AGNewsDataset.joinTitle("Plans for a new park", "The council says"), "Plans for a new park. The council says")
         XCTAssertEqual(AGNewsDataset.joinTitle("Is it over?", "Maybe."), "Is it over? Maybe.")
         XCTAssertEqual(AGNewsDataset.joinTitle("Markets:", "Stocks rose."), "Markets: Stocks rose.")
         XCTAssertEqual(AGNewsDataset.joinTitle("", "Only a description."), "Only a description.")
