@@ -52,5 +52,10 @@ let package = Package(
         .testTarget(name: "SerializationTests", dependencies: ["TensorEngine", "Backbones"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "BackbonesTests", dependencies: ["Backbones", "Store", "Tokenizers"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "DataIO", "Store", "Tokenizers"]),
+
+        // Example: a dataset adapter written in Swift, registered next to a dataset spec.
+        .executableTarget(name: "CustomDatasetExample", dependencies: ["Datasets", "Store"], path: "Examples/custom-dataset",
+                          exclude: ["README.md", "tickets.json", "data", "make_sample_data.py"]),
     ]
 )

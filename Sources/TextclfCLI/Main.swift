@@ -20,6 +20,8 @@ struct TextclfCommand: AsyncParsableCommand {
             CacheCommand.self,
             TokenizeCommand.self,
             DoctorCommand.self,
+            DatasetsCommand.self,
+            DataCommand.self,
         ]
     )
 

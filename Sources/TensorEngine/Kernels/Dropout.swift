@@ -1,4 +1,5 @@
 // Inverted dropout: during training each element is zeroed with probability `rate` and the
+import DataIO
 // survivors scaled by 1/(1 − rate). Keep/drop comes from a counter-based hash of
 // (seed, call number, element index), so the mask is the same however the work is split
 // between threads, and backward regenerates it instead of storing it.

@@ -16,6 +16,7 @@ struct BenchCommand: AsyncParsableCommand {
             BenchTokenize.self,
             BenchGemm.self,
             BenchKernels.self,
+            BenchData.self,
         ]
     )
 }

@@ -1,0 +1,80 @@
+// Two ways to bring your own dataset to textclf:
+//   1. a JSON spec (tickets.json): no code, for CSV/TSV files and archives;
+//   2. a Swift type implementing `DatasetAdapter` (FeedbackDataset below), for anything else —
+//      here JSON lines whose label comes from a star rating.
+// Both are registered in a `DatasetRegistry` next to the built-in datasets.
+//
+//     swift run CustomDatasetExample [DIRECTORY-WITH-tickets.json]
+
+import DataIO
+import Datasets
+import Foundation
+import Store
+
+/// Product feedback as JSON lines `{"id": ..., "text": ..., "stars": 1-5}`: 1–2 stars are
+/// negative, 4–5 positive, and 3-star lines are left out (counted as skipped).
+struct FeedbackDataset: DatasetAdapter {
+    let file: URL
+    let name = "feedback"
+    let summary = "Invented product feedback (JSON lines), negative/positive from the stars"
+    var source: DatasetSource { .files([file]) }
+    var defaultSplitPolicy: SplitPolicy { .ratios(train: 0.6, validation: 0.2, test: 0.2, seed: 1, stratify: true) }
+
+    func load(using store: Store) throws -> RawDataset {
+        let labels = try LabelSet(["negative", "positive"])
+        let location = DataLocation(file: file.path)
+        let text = try ArchiveReader(path: file.path).open().readAllText()
+        var examples: [Example] = []
+        var skipped = SkipReport()
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
+            // Bad input is an error naming the file and line, never a crash.
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let body = object["text"] as? String, let stars = object["stars"] as? Int, (1 ... 5).contains(stars) else {
+                throw ReadError(.invalidValue, location, line: index + 1, "expected {\"text\": string, \"stars\": 1-5}")
+            }
+            if stars == 3 {
+                skipped.add(SkipReport.Row(location: location.description, line: index + 1, row: index + 1,
+                                           reason: "neutral", detail: "3 stars: neither negative nor positive"))
+                continue
+            }
+            examples.append(Example(text: body, label: stars >= 4 ? 1 : 0, id: object["id"] as? String, row: index + 1))
+        }
+        return try RawDataset(name: name, labels: labels,
+                              sources: [SourceSplit(name: "all", location: location.description, examples: examples)],
+                              skipped: skipped)
+    }
+}
+
+let directory = CommandLine.arguments.dropFirst().first.map { URL(fileURLWithPath: $0) }
+    ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+
+do {
+    var registry = DatasetRegistry.builtIn
+    try registry.register(FeedbackDataset(file: directory.appendingPathComponent("data/feedback.jsonl")))
+    try registry.registerSpec(at: directory.appendingPathComponent("tickets.json").path)
+    print("registered:", registry.adapters.map(\.name).joined(separator: ", "))
+
+    let store = try Store()
+    for name in ["feedback", "tickets"] {
+        let adapter = try registry.adapter(named: name)
+        let raw = try adapter.load(using: store)
+        let splits = try raw.split(adapter.defaultSplitPolicy)
+        print("\n\(name): \(adapter.summary)")
+        print("  labels: \(raw.labels.names.joined(separator: ", "));  \(raw.skipped.summary)")
+        for split in SplitName.allCases {
+            print("  \(split): \(splits[split].count) examples, per class \(splits.labelCounts(split))")
+        }
+        if let first = splits.train.first {
+            print("  first training example: [\(raw.labels[first.label])] \(first.text.replacingOccurrences(of: "\n", with: " / "))")
+        }
+        // A run directory would keep this, so the split can be replayed (also from Python).
+        let record = FileManager.default.temporaryDirectory.appendingPathComponent("textclf-example-\(name)-split.json")
+        try splits.record.write(to: record)
+        let replayed = try raw.split(reproducing: SplitRecord.read(from: record))
+        print("  split record: \(record.path) (replays identically: \(replayed.train == splits.train))")
+        try? FileManager.default.removeItem(at: record)
+    }
+} catch {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(error is InputError ? 2 : 1)
+}

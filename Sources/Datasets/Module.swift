@@ -1,1 +1,0 @@
-// Datasets module: see README's architecture section.
