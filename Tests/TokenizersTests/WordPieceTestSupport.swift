@@ -100,3 +100,13 @@ extension Mirror {
 
 /// A length that truncates nothing.
 let noTruncation = 1 << 30
+
+/// A string compared by its scalars: Swift's `==` on strings holds canonically equivalent ones
+/// equal ("e\u{301}" == "é", marks in either order), which would hide normalization differences.
+struct ExactText: Equatable, CustomStringConvertible {
+    let text: String
+    static func == (a: ExactText, b: ExactText) -> Bool { a.text.unicodeScalars.elementsEqual(b.text.unicodeScalars) }
+    var description: String { text.unicodeScalars.map { $0.isASCII ? String($0) : "\\u{\(String($0.value, radix: 16))}" }.joined().debugDescription }
+}
+
+func exactly(_ text: String) -> ExactText { ExactText(text: text) }
