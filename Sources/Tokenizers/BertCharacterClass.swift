@@ -21,8 +21,8 @@ enum BertCharacterClass {
     static let punctuation: UInt8 = 4
     static let chinese: UInt8 = 8
     static let nonspacingMark: UInt8 = 16
-    /// Maps to something other than itself when lowercased, decomposed (NFD, Unicode 9.0) or
-    /// has a nonzero combining class: the scalar needs `BertScalarExpansion` when the text is
+    /// May map to something other than itself when lowercased or decomposed (NFD, Unicode 9.0),
+    /// or has a nonzero combining class: the scalar needs `BertExpansion` when the text is
     /// lowercased or accents are stripped.
     static let mayChange: UInt8 = 32
 
@@ -31,11 +31,11 @@ enum BertCharacterClass {
 
     static func of(_ value: UInt32) -> UInt8 {
         guard let scalar = Unicode.Scalar(value) else { return 0 }
-        let properties = scalar.properties
         var flags: UInt8 = 0
-        if properties.isWhitespace { flags |= whitespace }
+        if isWhitespace(value) { flags |= whitespace }
         if isChinese(value) { flags |= chinese }
-        switch categoryInUnicode8(scalar) {
+        let age = scalar.properties.age
+        switch categoryInUnicode8(scalar, age: age) {
         case .control, .format, .privateUse, .surrogate:
             if value != 0x09 && value != 0x0A && value != 0x0D { flags |= removedByCleaning }
         case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
@@ -48,22 +48,33 @@ enum BertCharacterClass {
         }
         if value == 0 || value == 0xFFFD { flags |= removedByCleaning }
         if isASCIIPunctuation(value) { flags |= punctuation }
-        if value >= 0x80 && (properties.changesWhenLowercased || mayDecompose(scalar) || combiningClass(scalar) != 0) {
+        // Property lookups are what building the table costs, so the cheap test goes first
+        // (and characters unknown to Unicode 9.0 have neither decomposition nor combining class).
+        if value >= 0x80, let age, mayDecompose(scalar, age: age) || scalar.properties.changesWhenLowercased {
             flags |= mayChange
         }
         return flags
     }
 
+    /// Rust's `char::is_whitespace`: the White_Space property, which has not changed since
+    /// Unicode 6.3.
+    static func isWhitespace(_ value: UInt32) -> Bool {
+        switch value {
+        case 0x09 ... 0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000 ... 0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: return true
+        default: return false
+        }
+    }
+
     /// The general category Unicode 8.0 gave `scalar`; `.unassigned` for later characters.
     /// Seven characters changed category since; they are listed here (found by the sweep).
-    static func categoryInUnicode8(_ scalar: Unicode.Scalar) -> Unicode.GeneralCategory {
+    static func categoryInUnicode8(_ scalar: Unicode.Scalar, age: Unicode.Version?) -> Unicode.GeneralCategory {
         switch scalar.value {
         case 0x166D, 0x111C9: return .otherPunctuation   // now So and Mn
         case 0x1734, 0x1171E: return .nonspacingMark     // now Mc
         case 0x1885, 0x1886: return .otherLetter         // now Mn
         case 0xA9BD: return .spacingMark                 // now Mn
         default:
-            guard let age = scalar.properties.age, age <= categoryVersion else { return .unassigned }
+            guard let age, age <= categoryVersion else { return .unassigned }
             return scalar.properties.generalCategory
         }
     }
@@ -74,10 +85,10 @@ enum BertCharacterClass {
         return scalar.properties.canonicalCombiningClass.rawValue
     }
 
-    /// False only where there is certainly no canonical decomposition (unassigned in 9.0, or
-    /// CJK unified ideographs, which are most non-Latin text).
-    static func mayDecompose(_ scalar: Unicode.Scalar) -> Bool {
-        guard let age = scalar.properties.age, age <= normalizationVersion else { return false }
+    /// False only where there is certainly no canonical decomposition and no combining class:
+    /// characters unknown to Unicode 9.0, and the CJK unified ideographs (most non-Latin text).
+    static func mayDecompose(_ scalar: Unicode.Scalar, age: Unicode.Version? = nil) -> Bool {
+        guard let age = age ?? scalar.properties.age, age <= normalizationVersion else { return false }
         return !(0x4E00 ... 0x9FFF).contains(scalar.value) && !(0x3400 ... 0x4DBF).contains(scalar.value)
     }
 

@@ -2,15 +2,16 @@ import Foundation
 
 /// Working memory for one BERT encoding at a time: the word being built and a cache of what
 /// normalization makes of each non-ASCII scalar (NFD through Foundation is slow; a text uses
-/// few distinct scalars).
-struct BertScratch {
-    /// The current word: UTF-8 of normalized scalars, and how many scalars that is.
-    var word: [UInt8] = []
-    var wordScalars = 0
-    /// Combining marks not yet written to `word`: NFD sorts each run of marks by combining
+/// few distinct scalars). A class so that the word's memory is freed with it.
+final class BertScratch {
+    /// The current word's storage; `BertWordScanner` works on a copy and hands it back.
+    var word = WordBuffer()
+    /// Combining marks not yet written to the word: NFD sorts each run of marks by combining
     /// class, so a run is collected and written once a class-0 scalar ends it. Each entry is
     /// `BertExpansion.pack(scalar, combiningClass)`.
     var marks: [UInt64] = []
+    /// Lent to the encoding in progress (nil meanwhile, so that it is never copied on write).
+    var pieces: WordPieceCache? = WordPieceCache()
 
     /// Expansion of scalar s < U+10000 is expansionData[expansionStarts[k] ..< expansionStarts[k + 1]]
     /// with k = basicPlaneSlot[s] (-1: not computed yet). Allocated on first use.
@@ -19,13 +20,13 @@ struct BertScratch {
     var expansionStarts: [Int32] = [0]
     var expansionData: [UInt64] = []
 
-    init() {
-        word.reserveCapacity(256)
+    deinit {
+        word.base.deallocate()
     }
 
     /// The cache slot of `scalar`'s expansion, computing it with `expand` on first sight.
     @inline(__always)
-    mutating func expansionSlot(_ scalar: UInt32, _ expand: (UInt32) -> [UInt64]) -> Int {
+    func expansionSlot(_ scalar: UInt32, _ expand: (UInt32) -> [UInt64]) -> Int {
         if scalar < 0x10000 {
             if basicPlaneSlot.isEmpty { basicPlaneSlot = [Int32](repeating: -1, count: 0x10000) }
             let slot = basicPlaneSlot[Int(scalar)]
@@ -40,11 +41,45 @@ struct BertScratch {
         return new
     }
 
-    private mutating func store(_ expansion: [UInt64]) -> Int {
+    private func store(_ expansion: [UInt64]) -> Int {
         expansionData.append(contentsOf: expansion)
         expansionStarts.append(Int32(expansionData.count))
         return expansionStarts.count - 2
     }
+}
+
+/// The UTF-8 bytes of the word being built, in memory the scanner writes with plain stores (an
+/// Array would check uniqueness and capacity on every byte).
+struct WordBuffer {
+    private(set) var base = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+    private(set) var capacity = 256
+    var count = 0
+    /// Unicode scalars in the word (WordPiece's limit is in scalars).
+    var scalars = 0
+
+    /// Makes room for `extra` more bytes.
+    @inline(__always)
+    mutating func reserve(_ extra: Int) {
+        if count + extra > capacity { grow(to: count + extra) }
+    }
+
+    private mutating func grow(to needed: Int) {
+        let newCapacity = max(needed, capacity * 2)
+        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newBase.update(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    /// Appends a byte there is room for.
+    @inline(__always)
+    mutating func append(_ byte: UInt8) {
+        base[count] = byte
+        count += 1
+    }
+
+    var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
 }
 
 /// What BERT's normalizer turns one scalar into, as packed entries: the scalar in the low 32

@@ -79,10 +79,15 @@ public struct BertTokenizer: Tokenizer {
     /// Text to ordinary ids: no [CLS]/[SEP] added. Special tokens written in the text ("[SEP]")
     /// are recognised as in Hugging Face, unless `splitSpecialTokens` is set.
     public func encode(_ text: String) -> [Int] {
+        var text = text
+        let scratch = scratchPool.take()
         var sink = WordPieceSink(vocabulary: vocabulary, specialIDs: scannerSpecialIDs, unknownID: unkTokenID,
-                                 maxInputCharsPerWord: configuration.maxInputCharsPerWord)
+                                 maxInputCharsPerWord: configuration.maxInputCharsPerWord, cache: scratch.pieces ?? WordPieceCache())
+        scratch.pieces = nil
         sink.ids.reserveCapacity(text.utf8.count / 4 + 8)
-        scan(text, into: &sink)
+        text.withUTF8 { scanner.scan($0, scratch: scratch, sink: &sink) }
+        scratch.pieces = sink.cache
+        scratchPool.giveBack(scratch)
         return sink.ids
     }
 
@@ -108,16 +113,12 @@ public struct BertTokenizer: Tokenizer {
     /// lowercased, accents stripped as configured) and split on whitespace and punctuation;
     /// special tokens kept whole. Useful to see why a text encodes the way it does.
     public func basicTokens(of text: String) -> [String] {
-        var sink = WordListSink(specials: scanner.specials)
-        scan(text, into: &sink)
-        return sink.words
-    }
-
-    private func scan<Sink: BertWordSink>(_ text: String, into sink: inout Sink) {
         var text = text
-        var scratch = scratchPool.take()
-        text.withUTF8 { scanner.scan($0, scratch: &scratch, sink: &sink) }
+        var sink = WordListSink(specials: scanner.specials)
+        let scratch = scratchPool.take()
+        text.withUTF8 { scanner.scan($0, scratch: scratch, sink: &sink) }
         scratchPool.giveBack(scratch)
+        return sink.words
     }
 
     // MARK: Decoding
@@ -198,18 +199,12 @@ private struct WordPieceSink: BertWordSink {
     let specialIDs: [Int]
     let unknownID: Int
     let maxInputCharsPerWord: Int
+    var cache: WordPieceCache
     var ids: [Int] = []
-
-    init(vocabulary: WordPieceVocabulary, specialIDs: [Int], unknownID: Int, maxInputCharsPerWord: Int) {
-        self.vocabulary = vocabulary
-        self.specialIDs = specialIDs
-        self.unknownID = unknownID
-        self.maxInputCharsPerWord = maxInputCharsPerWord
-    }
 
     mutating func word(_ bytes: UnsafeBufferPointer<UInt8>, scalarCount: Int) {
         vocabulary.appendPieces(of: bytes, scalarCount: scalarCount, maxInputCharsPerWord: maxInputCharsPerWord,
-                                unknownID: unknownID, to: &ids)
+                                unknownID: unknownID, cache: &cache, to: &ids)
     }
 
     mutating func special(_ index: Int) { ids.append(specialIDs[index]) }

@@ -60,15 +60,32 @@ struct BertWordScanner: Sendable {
     }
 
     /// Scans `text`, handing each word and special token to `sink`.
-    func scan<Sink: BertWordSink>(_ text: UnsafeBufferPointer<UInt8>, scratch: inout BertScratch, sink: inout Sink) {
+    func scan<Sink: BertWordSink>(_ text: UnsafeBufferPointer<UInt8>, scratch: BertScratch, sink: inout Sink) {
         guard let base = text.baseAddress else { return }
+        var word = scratch.word
+        defer { scratch.word = word }
+        word.count = 0
+        word.scalars = 0
+        scratch.marks.removeAll(keepingCapacity: true)
         let n = text.count
         var i = 0
         while i < n {
             let b = base[i]
             let action = byteActions[Int(b)]
+            if action == Self.append {
+                // A run of ordinary ASCII: one byte out for each byte in.
+                if !scratch.marks.isEmpty { flushMarks(scratch, &word) }
+                word.reserve(n - i)
+                let start = i
+                repeat {
+                    word.append(asciiLowered[Int(base[i])])
+                    i += 1
+                } while i < n && byteActions[Int(base[i])] == Self.append
+                word.scalars += i - start
+                continue
+            }
             if action & Self.mayStartSpecial != 0, let special = matchSpecial(text, at: i) {
-                finishWord(&scratch, &sink)
+                finishWord(scratch, &word, &sink)
                 sink.special(special)
                 i += specials[special].count
                 continue
@@ -76,16 +93,18 @@ struct BertWordScanner: Sendable {
             if b < 0x80 {
                 switch action & ~Self.mayStartSpecial {
                 case Self.append:
-                    if !scratch.marks.isEmpty { flushMarks(&scratch) }
-                    scratch.word.append(asciiLowered[Int(b)])
-                    scratch.wordScalars += 1
+                    if !scratch.marks.isEmpty { flushMarks(scratch, &word) }
+                    word.reserve(1)
+                    word.append(asciiLowered[Int(b)])
+                    word.scalars += 1
                 case Self.boundary:
-                    finishWord(&scratch, &sink)
+                    finishWord(scratch, &word, &sink)
                 case Self.isolate:
-                    finishWord(&scratch, &sink)
-                    scratch.word.append(b)
-                    scratch.wordScalars = 1
-                    finishWord(&scratch, &sink)
+                    finishWord(scratch, &word, &sink)
+                    word.reserve(1)
+                    word.append(b)
+                    word.scalars = 1
+                    finishWord(scratch, &word, &sink)
                 default:
                     break
                 }
@@ -104,9 +123,9 @@ struct BertWordScanner: Sendable {
                 value = UInt32(b & 0x07) << 18 | UInt32(base[i + 1] & 0x3F) << 12 | UInt32(base[i + 2] & 0x3F) << 6 | UInt32(base[i + 3] & 0x3F)
                 i += 4
             }
-            nonASCII(value, &scratch, &sink)
+            nonASCII(value, scratch, &word, &sink)
         }
-        finishWord(&scratch, &sink)
+        finishWord(scratch, &word, &sink)
     }
 
     private func matchSpecial(_ text: UnsafeBufferPointer<UInt8>, at i: Int) -> Int? {
@@ -121,35 +140,36 @@ struct BertWordScanner: Sendable {
         return nil
     }
 
-    private func nonASCII<Sink: BertWordSink>(_ value: UInt32, _ scratch: inout BertScratch, _ sink: inout Sink) {
+    private func nonASCII<Sink: BertWordSink>(_ value: UInt32, _ scratch: BertScratch, _ word: inout WordBuffer, _ sink: inout Sink) {
         let flags = BertCharacterClass.flags(value)
         if cleanText && flags & BertCharacterClass.removedByCleaning != 0 { return }
         if flags & BertCharacterClass.whitespace != 0 {
-            finishWord(&scratch, &sink)
+            finishWord(scratch, &word, &sink)
             return
         }
         let isChinese = tokenizeChineseChars && flags & BertCharacterClass.chinese != 0
-        if isChinese { finishWord(&scratch, &sink) }
+        if isChinese { finishWord(scratch, &word, &sink) }
         if (stripAccents || lowercase) && flags & BertCharacterClass.mayChange != 0 {
             let slot = scratch.expansionSlot(value) { BertExpansion.of($0, stripAccents: stripAccents, lowercase: lowercase) }
             for k in Int(scratch.expansionStarts[slot]) ..< Int(scratch.expansionStarts[slot + 1]) {
                 let entry = scratch.expansionData[k]
                 if entry == BertExpansion.runBreak {
-                    if !scratch.marks.isEmpty { flushMarks(&scratch) }
+                    if !scratch.marks.isEmpty { flushMarks(scratch, &word) }
                 } else {
-                    emit(BertExpansion.scalar(entry), combiningClass: BertExpansion.combiningClass(entry), &scratch, &sink)
+                    emit(BertExpansion.scalar(entry), combiningClass: BertExpansion.combiningClass(entry), scratch, &word, &sink)
                 }
             }
         } else {
-            emit(value, combiningClass: 0, &scratch, &sink)
+            emit(value, combiningClass: 0, scratch, &word, &sink)
         }
-        if isChinese { finishWord(&scratch, &sink) }
+        if isChinese { finishWord(scratch, &word, &sink) }
     }
 
     /// One normalized scalar: a combining mark joins the pending run; anything else is split on
     /// (whitespace), isolated (punctuation) or added to the word.
     @inline(__always)
-    private func emit<Sink: BertWordSink>(_ value: UInt32, combiningClass: UInt8, _ scratch: inout BertScratch, _ sink: inout Sink) {
+    private func emit<Sink: BertWordSink>(_ value: UInt32, combiningClass: UInt8, _ scratch: BertScratch,
+                                          _ word: inout WordBuffer, _ sink: inout Sink) {
         if combiningClass != 0 {
             // Stable insertion by class: NFD's canonical ordering of the run.
             let entry = BertExpansion.pack(value, combiningClass)
@@ -158,51 +178,51 @@ struct BertWordScanner: Sendable {
             scratch.marks.insert(entry, at: at)
             return
         }
-        if !scratch.marks.isEmpty { flushMarks(&scratch) }
+        if !scratch.marks.isEmpty { flushMarks(scratch, &word) }
         let flags = BertCharacterClass.flags(value)
         if flags & BertCharacterClass.whitespace != 0 {
-            finishWord(&scratch, &sink)
+            finishWord(scratch, &word, &sink)
         } else if flags & BertCharacterClass.punctuation != 0 {
-            finishWord(&scratch, &sink)
-            appendScalar(value, &scratch)
-            finishWord(&scratch, &sink)
+            finishWord(scratch, &word, &sink)
+            appendScalar(value, &word)
+            finishWord(scratch, &word, &sink)
         } else {
-            appendScalar(value, &scratch)
+            appendScalar(value, &word)
         }
     }
 
-    private func flushMarks(_ scratch: inout BertScratch) {
-        for entry in scratch.marks { appendScalar(BertExpansion.scalar(entry), &scratch) }
+    private func flushMarks(_ scratch: BertScratch, _ word: inout WordBuffer) {
+        for entry in scratch.marks { appendScalar(BertExpansion.scalar(entry), &word) }
         scratch.marks.removeAll(keepingCapacity: true)
     }
 
     @inline(__always)
-    private func appendScalar(_ value: UInt32, _ scratch: inout BertScratch) {
-        scratch.wordScalars += 1
+    private func appendScalar(_ value: UInt32, _ word: inout WordBuffer) {
+        word.reserve(4)
+        word.scalars += 1
         if value < 0x80 {
-            scratch.word.append(UInt8(value))
+            word.append(UInt8(value))
         } else if value < 0x800 {
-            scratch.word.append(0xC0 | UInt8(value >> 6))
-            scratch.word.append(0x80 | UInt8(value & 0x3F))
+            word.append(0xC0 | UInt8(value >> 6))
+            word.append(0x80 | UInt8(value & 0x3F))
         } else if value < 0x10000 {
-            scratch.word.append(0xE0 | UInt8(value >> 12))
-            scratch.word.append(0x80 | UInt8(value >> 6 & 0x3F))
-            scratch.word.append(0x80 | UInt8(value & 0x3F))
+            word.append(0xE0 | UInt8(value >> 12))
+            word.append(0x80 | UInt8(value >> 6 & 0x3F))
+            word.append(0x80 | UInt8(value & 0x3F))
         } else {
-            scratch.word.append(0xF0 | UInt8(value >> 18))
-            scratch.word.append(0x80 | UInt8(value >> 12 & 0x3F))
-            scratch.word.append(0x80 | UInt8(value >> 6 & 0x3F))
-            scratch.word.append(0x80 | UInt8(value & 0x3F))
+            word.append(0xF0 | UInt8(value >> 18))
+            word.append(0x80 | UInt8(value >> 12 & 0x3F))
+            word.append(0x80 | UInt8(value >> 6 & 0x3F))
+            word.append(0x80 | UInt8(value & 0x3F))
         }
     }
 
     @inline(__always)
-    private func finishWord<Sink: BertWordSink>(_ scratch: inout BertScratch, _ sink: inout Sink) {
-        if !scratch.marks.isEmpty { flushMarks(&scratch) }
-        if scratch.word.isEmpty { return }
-        let count = scratch.wordScalars
-        scratch.word.withUnsafeBufferPointer { sink.word($0, scalarCount: count) }
-        scratch.word.removeAll(keepingCapacity: true)
-        scratch.wordScalars = 0
+    private func finishWord<Sink: BertWordSink>(_ scratch: BertScratch, _ word: inout WordBuffer, _ sink: inout Sink) {
+        if !scratch.marks.isEmpty { flushMarks(scratch, &word) }
+        if word.count == 0 { return }
+        sink.word(word.bytes, scalarCount: word.scalars)
+        word.count = 0
+        word.scalars = 0
     }
 }

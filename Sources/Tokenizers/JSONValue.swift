@@ -1,31 +1,13 @@
 import Foundation
 
-/// Any JSON value. Tokenizer files are read with JSONDecoder rather than JSONSerialization,
-/// which on Linux drops a byte-order mark that begins a string — a vocabulary may hold one.
-enum JSONValue: Decodable, Sendable {
+/// Any JSON value, as `JSONParser` reads it.
+enum JSONValue: Sendable {
     case null
     case bool(Bool)
     case number(Double)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
-
-    init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
-    }
 
     var string: String? {
         if case .string(let value) = self { return value }
@@ -53,21 +35,10 @@ struct JSONFile {
     init?(_ url: URL) throws {
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         let data = try BytePairVocabulary.readFile(url)
-        let value: JSONValue
-        do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(data))
-        } catch {
-            throw TokenizerFileError(file: url.path, "is not valid JSON (\(Self.describe(error)))")
-        }
+        var parser = JSONParser(data: data, file: url.path)
+        let value = try parser.parseDocument()
         guard case .object(let object) = value else { throw TokenizerFileError(file: url.path, "is not a JSON object") }
         self.init(object, file: url.path)
-    }
-
-    private static func describe(_ error: Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error {
-            return (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String ?? context.debugDescription
-        }
-        return "\(error)"
     }
 
     func error(_ reason: String) -> TokenizerFileError { TokenizerFileError(file: file, reason) }
@@ -119,5 +90,211 @@ struct JSONFile {
         if let string = value.string { return string }
         if case .object(let object) = value { return object["content"]?.string }
         return nil
+    }
+}
+
+/// A small JSON reader for tokenizer files. Foundation's is slow for a 0.5 MB tokenizer.json
+/// (JSONDecoder ~100 ms, JSONSerialization ~45 ms, every load) and JSONSerialization on Linux
+/// drops a byte-order mark that begins a string, which a vocabulary may hold. Errors name the
+/// file and byte offset.
+struct JSONParser {
+    let data: [UInt8]
+    let file: String
+    var position = 0
+    var depth = 0
+
+    init(data: [UInt8], file: String) {
+        self.data = data
+        self.file = file
+    }
+
+    mutating func parseDocument() throws -> JSONValue {
+        if data.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }  // a BOM before the document
+        let value = try parseValue()
+        skipWhitespace()
+        guard position == data.count else { throw fail("unexpected data after the JSON value") }
+        return value
+    }
+
+    private func fail(_ reason: String) -> TokenizerFileError {
+        let at = position < data.count ? "at byte \(position)" : "at the end (truncated?)"
+        return TokenizerFileError(file: file, "is not valid JSON: \(reason) \(at)")
+    }
+
+    private mutating func skipWhitespace() {
+        while position < data.count, data[position] == 0x20 || data[position] == 0x0A || data[position] == 0x0D || data[position] == 0x09 {
+            position += 1
+        }
+    }
+
+    private mutating func parseValue() throws -> JSONValue {
+        skipWhitespace()
+        guard position < data.count else { throw fail("expected a value") }
+        switch data[position] {
+        case UInt8(ascii: "{"): return try parseObject()
+        case UInt8(ascii: "["): return try parseArray()
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"): try expectWord("true"); return .bool(true)
+        case UInt8(ascii: "f"): try expectWord("false"); return .bool(false)
+        case UInt8(ascii: "n"): try expectWord("null"); return .null
+        default: return .number(try parseNumber())
+        }
+    }
+
+    private mutating func expectWord(_ word: String) throws {
+        let bytes = Array(word.utf8)
+        guard data.count - position >= bytes.count, data[position ..< position + bytes.count].elementsEqual(bytes) else {
+            throw fail("expected a value")
+        }
+        position += bytes.count
+    }
+
+    private mutating func nest() throws {
+        depth += 1
+        if depth > 256 { throw fail("nested too deeply") }
+    }
+
+    private mutating func parseObject() throws -> JSONValue {
+        try nest()
+        defer { depth -= 1 }
+        position += 1
+        var object: [String: JSONValue] = [:]
+        skipWhitespace()
+        if position < data.count, data[position] == UInt8(ascii: "}") {
+            position += 1
+            return .object(object)
+        }
+        while true {
+            skipWhitespace()
+            guard position < data.count, data[position] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+            let key = try parseString()
+            skipWhitespace()
+            guard position < data.count, data[position] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+            position += 1
+            object[key] = try parseValue()
+            skipWhitespace()
+            guard position < data.count else { throw fail("unterminated object") }
+            let separator = data[position]
+            position += 1
+            if separator == UInt8(ascii: "}") { return .object(object) }
+            guard separator == UInt8(ascii: ",") else { position -= 1; throw fail("expected ',' or '}'") }
+        }
+    }
+
+    private mutating func parseArray() throws -> JSONValue {
+        try nest()
+        defer { depth -= 1 }
+        position += 1
+        var array: [JSONValue] = []
+        skipWhitespace()
+        if position < data.count, data[position] == UInt8(ascii: "]") {
+            position += 1
+            return .array(array)
+        }
+        while true {
+            array.append(try parseValue())
+            skipWhitespace()
+            guard position < data.count else { throw fail("unterminated list") }
+            let separator = data[position]
+            position += 1
+            if separator == UInt8(ascii: "]") { return .array(array) }
+            guard separator == UInt8(ascii: ",") else { position -= 1; throw fail("expected ',' or ']'") }
+        }
+    }
+
+    private mutating func parseNumber() throws -> Double {
+        let start = position
+        if position < data.count, data[position] == UInt8(ascii: "-") { position += 1 }
+        var integer = 0.0, digits = 0
+        while position < data.count, data[position] >= 0x30, data[position] <= 0x39 {
+            integer = integer * 10 + Double(data[position] - 0x30)
+            digits += 1
+            position += 1
+        }
+        guard digits > 0 else { position = start; throw fail("expected a value") }
+        let isPlainInteger = position >= data.count || !(data[position] == UInt8(ascii: ".") || data[position] | 0x20 == UInt8(ascii: "e"))
+        if isPlainInteger && digits < 16 { return data[start] == UInt8(ascii: "-") ? -integer : integer }
+        while position < data.count, let c = Optional(data[position]),
+              (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: ".") || c | 0x20 == UInt8(ascii: "e") || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") {
+            position += 1
+        }
+        guard let value = Double(String(decoding: data[start ..< position], as: UTF8.self)) else {
+            position = start
+            throw fail("malformed number")
+        }
+        return value
+    }
+
+    /// A string starting at the opening quote; plain runs are copied as they are.
+    private mutating func parseString() throws -> String {
+        position += 1
+        var bytes: [UInt8] = []
+        var runStart = position
+        while true {
+            guard position < data.count else { throw fail("unterminated string") }
+            let b = data[position]
+            if b == UInt8(ascii: "\"") {
+                bytes += data[runStart ..< position]
+                position += 1
+                break
+            }
+            if b < 0x20 { throw fail("control character in string") }
+            if b != UInt8(ascii: "\\") {
+                position += 1
+                continue
+            }
+            bytes += data[runStart ..< position]
+            position += 1
+            guard position < data.count else { throw fail("unterminated escape") }
+            let c = data[position]
+            position += 1
+            switch c {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): bytes.append(c)
+            case UInt8(ascii: "b"): bytes.append(0x08)
+            case UInt8(ascii: "f"): bytes.append(0x0C)
+            case UInt8(ascii: "n"): bytes.append(0x0A)
+            case UInt8(ascii: "r"): bytes.append(0x0D)
+            case UInt8(ascii: "t"): bytes.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try parseHex4()
+                if (0xD800 ..< 0xDC00).contains(scalar) {
+                    guard data.count - position >= 6, data[position] == UInt8(ascii: "\\"), data[position + 1] == UInt8(ascii: "u") else {
+                        throw fail("lone high surrogate")
+                    }
+                    position += 2
+                    let low = try parseHex4()
+                    guard (0xDC00 ..< 0xE000).contains(low) else { throw fail("bad surrogate pair") }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else if (0xDC00 ..< 0xE000).contains(scalar) {
+                    throw fail("lone low surrogate")
+                }
+                guard let character = Unicode.Scalar(scalar) else { throw fail("bad \\u escape") }
+                bytes += Array(String(character).utf8)
+            default:
+                position -= 1
+                throw fail("unknown escape")
+            }
+            runStart = position
+        }
+        guard let string = String(validating: bytes, as: UTF8.self) else { throw fail("invalid UTF-8 in string") }
+        return string
+    }
+
+    private mutating func parseHex4() throws -> UInt32 {
+        guard data.count - position >= 4 else { throw fail("truncated \\u escape") }
+        var value: UInt32 = 0
+        for _ in 0 ..< 4 {
+            let c = data[position]
+            let digit: UInt32
+            switch c {
+            case UInt8(ascii: "0") ... UInt8(ascii: "9"): digit = UInt32(c - UInt8(ascii: "0"))
+            case UInt8(ascii: "a") ... UInt8(ascii: "f"): digit = UInt32(c - UInt8(ascii: "a")) + 10
+            case UInt8(ascii: "A") ... UInt8(ascii: "F"): digit = UInt32(c - UInt8(ascii: "A")) + 10
+            default: throw fail("bad hex digit in \\u escape")
+            }
+            value = value << 4 | digit
+            position += 1
+        }
+        return value
     }
 }

@@ -14,6 +14,7 @@ struct BenchCommand: AsyncParsableCommand {
             BenchRead.self,
             SHA256Bench.self,
             BenchTokenize.self,
+            BenchWordPiece.self,
         ]
     )
 }
