@@ -10,8 +10,6 @@ final class BertScratch {
     /// class, so a run is collected and written once a class-0 scalar ends it. Each entry is
     /// `BertExpansion.pack(scalar, combiningClass)`.
     var marks: [UInt64] = []
-    /// Lent to the encoding in progress (nil meanwhile, so that it is never copied on write).
-    var pieces: WordPieceCache? = WordPieceCache()
 
     /// Expansion of scalar s < U+10000 is expansionData[expansionStarts[k] ..< expansionStarts[k + 1]]
     /// with k = basicPlaneSlot[s] (-1: not computed yet). Allocated on first use.

@@ -82,11 +82,9 @@ public struct BertTokenizer: Tokenizer {
         var text = text
         let scratch = scratchPool.take()
         var sink = WordPieceSink(vocabulary: vocabulary, specialIDs: scannerSpecialIDs, unknownID: unkTokenID,
-                                 maxInputCharsPerWord: configuration.maxInputCharsPerWord, cache: scratch.pieces ?? WordPieceCache())
-        scratch.pieces = nil
+                                 maxInputCharsPerWord: configuration.maxInputCharsPerWord)
         sink.ids.reserveCapacity(text.utf8.count / 4 + 8)
         text.withUTF8 { scanner.scan($0, scratch: scratch, sink: &sink) }
-        scratch.pieces = sink.cache
         scratchPool.giveBack(scratch)
         return sink.ids
     }
@@ -199,12 +197,11 @@ private struct WordPieceSink: BertWordSink {
     let specialIDs: [Int]
     let unknownID: Int
     let maxInputCharsPerWord: Int
-    var cache: WordPieceCache
     var ids: [Int] = []
 
     mutating func word(_ bytes: UnsafeBufferPointer<UInt8>, scalarCount: Int) {
         vocabulary.appendPieces(of: bytes, scalarCount: scalarCount, maxInputCharsPerWord: maxInputCharsPerWord,
-                                unknownID: unknownID, cache: &cache, to: &ids)
+                                unknownID: unknownID, to: &ids)
     }
 
     mutating func special(_ index: Int) { ids.append(specialIDs[index]) }

@@ -118,7 +118,7 @@ extension BertTokenizerConfiguration {
         for key in ["additional_special_tokens", "extra_special_tokens"] {
             guard let list = try json.array(key) else { continue }
             for (index, item) in list.enumerated() {
-                guard let name = JSONFile.tokenName(item) else { throw json.error("\(key)[\(index)] is not a token") }
+                let name = try json.tokenName(item, what: "\(key)[\(index)]")
                 if !additionalSpecialTokens.contains(name) { additionalSpecialTokens.append(name) }
             }
         }

@@ -79,17 +79,23 @@ struct JSONFile {
         return array
     }
 
-    /// A token given as a string or as an AddedToken object `{"content": ...}`.
+    /// A special token given as a string or as an AddedToken object `{"content": ...}`.
     func tokenName(_ key: String) throws -> String? {
         guard let value = value(key) else { return nil }
-        guard let name = Self.tokenName(value) else { throw error("\(key) is not a token") }
-        return name
+        return try tokenName(value, what: key)
     }
 
-    static func tokenName(_ value: JSONValue) -> String? {
+    /// The token's text; an AddedToken that strips spaces, matches single words only or is
+    /// matched after normalization is refused, as textclf does not implement those.
+    func tokenName(_ value: JSONValue, what: String) throws -> String {
         if let string = value.string { return string }
-        if case .object(let object) = value { return object["content"]?.string }
-        return nil
+        guard case .object(let object) = value, let content = object["content"]?.string else { throw error("\(what) is not a token") }
+        for flag in ["lstrip", "rstrip", "single_word", "normalized"] {
+            if case .bool(true)? = object[flag] {
+                throw error("\(what) is a token (\(content)) with \(flag) set, which textclf does not support")
+            }
+        }
+        return content
     }
 }
 

@@ -8,6 +8,12 @@ public struct ModelInputs: Sendable, Equatable {
     /// Whether each text was cut to fit `maxLength`.
     public var truncated: [Bool]
 
+    public init(inputIDs: [[Int]], attentionMask: [[Int]], truncated: [Bool]) {
+        self.inputIDs = inputIDs
+        self.attentionMask = attentionMask
+        self.truncated = truncated
+    }
+
     /// The common row length.
     public var length: Int { inputIDs.first?.count ?? 0 }
     /// Real (unpadded) tokens per row.

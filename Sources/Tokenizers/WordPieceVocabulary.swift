@@ -64,27 +64,16 @@ public struct WordPieceVocabulary: Sendable {
     /// Appends the pieces of one word (UTF-8, `scalarCount` Unicode scalars) to `ids`: greedy
     /// longest match from the left, each later piece looked up with the prefix. A word with more
     /// than `maxInputCharsPerWord` scalars, or with a stretch no token matches, becomes `unknownID`
-    /// as a whole, as in Hugging Face's WordPiece model. Words of several pieces are remembered
-    /// in `cache` (the search for them costs a lookup per candidate length).
+    /// as a whole, as in Hugging Face's WordPiece model. (A cache of multi-piece words, as GPT-2's
+    /// encoder has, did not pay here: most words are one lookup, and the rest short.)
     @inline(__always)
     func appendPieces(of word: UnsafeBufferPointer<UInt8>, scalarCount: Int, maxInputCharsPerWord: Int,
-                      unknownID: Int, cache: inout WordPieceCache, to ids: inout [Int]) {
+                      unknownID: Int, to ids: inout [Int]) {
         if scalarCount > maxInputCharsPerWord {
             ids.append(unknownID)
             return
         }
-        let hash = ByteStringMap.hash(word)
-        if word.count <= longestWordStart, let entry = wordStarts.index(of: word, hash: hash) {
-            ids.append(Int(wordStartIDs[entry]))
-            return
-        }
-        if let entry = cache.words.index(of: word, hash: hash) {
-            for k in Int(cache.starts[entry]) ..< Int(cache.starts[entry + 1]) { ids.append(Int(cache.ids[k])) }
-            return
-        }
-        let firstPiece = ids.count
         split(word, unknownID: unknownID, to: &ids)
-        cache.remember(word, hash: hash, ids: ids[firstPiece...])
     }
 
     private func split(_ word: UnsafeBufferPointer<UInt8>, unknownID: Int, to ids: inout [Int]) {
@@ -115,30 +104,6 @@ public struct WordPieceVocabulary: Sendable {
             ids.append(found)
             start = end
         }
-    }
-}
-
-/// The pieces of words that are not single tokens, remembered between texts (names, rare and
-/// misspelled words repeat a lot). Bounded: when full it starts over.
-struct WordPieceCache {
-    static let maximumWords = 1 << 16
-    static let maximumIDs = 1 << 20
-
-    var words = ByteStringMap(minimumCapacity: 4096)
-    /// Entry i's ids are ids[starts[i] ..< starts[i + 1]].
-    var ids: [Int32] = []
-    var starts: [Int32] = [0]
-
-    mutating func remember(_ word: UnsafeBufferPointer<UInt8>, hash: UInt64, ids pieces: ArraySlice<Int>) {
-        if words.count >= Self.maximumWords || ids.count + pieces.count >= Self.maximumIDs {
-            words.removeAll()
-            ids.removeAll(keepingCapacity: true)
-            starts.removeAll(keepingCapacity: true)
-            starts.append(0)
-        }
-        words.insert(word, hash: hash)
-        for id in pieces { ids.append(Int32(truncatingIfNeeded: id)) }
-        starts.append(Int32(ids.count))
     }
 }
 
