@@ -5,7 +5,8 @@ import XCTest
 /// The full-corpus check against Hugging Face, driven by scripts/check_wordpiece_tokenizer.py:
 /// the script writes the expected ids of every text of SMS spam, SST-2 and IMDB (and a sweep of
 /// all code points) to a JSON-lines file and runs this test with TEXTCLF_WORDPIECE_EXPECTED
-/// pointing to it. Without the variable the test is skipped.
+/// pointing to it (and TEXTCLF_WORDPIECE_MODEL to the model directory). Without the variable the
+/// test is skipped.
 final class WordPieceCorpusCheckTests: XCTestCase {
     struct Expected: Decodable {
         var corpus: String
@@ -25,7 +26,9 @@ final class WordPieceCorpusCheckTests: XCTestCase {
         guard let path = ProcessInfo.processInfo.environment["TEXTCLF_WORDPIECE_EXPECTED"] else {
             throw XCTSkip("set TEXTCLF_WORDPIECE_EXPECTED (scripts/check_wordpiece_tokenizer.py does)")
         }
-        let tokenizer = try Mirror.miniLM()
+        // The model directory the script used (it may have changed the settings), else the mirror's.
+        let tokenizer = try ProcessInfo.processInfo.environment["TEXTCLF_WORDPIECE_MODEL"]
+            .map { try BertTokenizer.load(directory: URL(fileURLWithPath: $0)) } ?? Mirror.miniLM()
         let data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         let decoder = JSONDecoder()
         var rows: [Expected] = []
