@@ -11,7 +11,9 @@ public protocol Tokenizer: Sendable {
     /// The id used to pad a batch to a common length.
     var padTokenID: Int { get }
 
-    /// Ordinary text to ids, with no special tokens added or recognised.
+    /// Ordinary text to ids, with no special tokens added. Special-token text in the input is
+    /// recognised as the reference tokenizer does: never for GPT-2 (tiktoken's `encode_ordinary`),
+    /// by default for BERT (Hugging Face's `split_special_tokens=False`).
     func encode(_ text: String) -> [Int]
     /// Ids back to text; bytes that are not valid UTF-8 become U+FFFD, unknown ids too.
     func decode(_ ids: [Int]) -> String
@@ -22,9 +24,14 @@ public protocol Tokenizer: Sendable {
     func encodeBatch(_ texts: [String]) -> [[Int]]
     /// The vocabulary's spelling of one token (e.g. GPT-2's "Ġworld"), or nil for an unknown id.
     func token(for id: Int) -> String?
+    /// The longest input the model takes, where the tokenizer's files say (Hugging Face's
+    /// `model_max_length`); nil by default.
+    var modelMaxLength: Int? { get }
 }
 
 extension Tokenizer {
+    public var modelMaxLength: Int? { nil }
+
     public func encodeBatch(_ texts: [String]) -> [[Int]] {
         concurrentMap(texts) { encode($0) }
     }
