@@ -22,6 +22,7 @@ struct TextclfCommand: AsyncParsableCommand {
             DoctorCommand.self,
             DatasetsCommand.self,
             DataCommand.self,
+            GenerateCommand.self,
         ]
     )
 

@@ -41,6 +41,7 @@ public final class GPT2Model: Backbone {
     /// `GPT2WeightNames.parameterNames(layerCount:)` with its HF shape; checked by the callers.
     init(name: String, config: GPT2Config, tokenizer: GPT2Tokenizer, parameters: [String: Parameter],
          source: String, dropoutSeed: UInt64 = 0) throws {
+        try BLAS.ensureLoaded()  // the kernels need it; fail here, with the fix, not in the first matmul
         try config.validate()
         guard tokenizer.vocabularySize <= config.vocabSize else {
             throw InvalidInput("the tokenizer (\(tokenizer.source)) has \(tokenizer.vocabularySize) tokens, "
