@@ -23,6 +23,7 @@ struct TextclfCommand: AsyncParsableCommand {
             DatasetsCommand.self,
             DataCommand.self,
             GenerateCommand.self,
+            DebugCommand.self,
         ]
     )
 

@@ -17,6 +17,9 @@ struct BenchCommand: AsyncParsableCommand {
             BenchGemm.self,
             BenchKernels.self,
             BenchData.self,
+            BenchForward.self,
+            BenchGenerate.self,
+            BenchLoad.self,
         ]
     )
 }
