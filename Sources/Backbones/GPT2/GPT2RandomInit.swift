@@ -41,8 +41,9 @@ extension GPT2Model {
                              source: "random init (seed \(seed))", dropoutSeed: seed)
     }
 
-    /// N(0, std²) values by Box–Muller, in fixed-size chunks each with its own generator so the
-    /// cores can share the work and the result does not depend on how it was split.
+    /// N(0, std²) values by Marsaglia's polar method (Box–Muller without the sine and cosine),
+    /// in fixed-size chunks each with its own generator, so the cores can share the work and
+    /// the result does not depend on how it was split.
     static func normalTensor(shape: [Int], std: Float, seed: UInt64) -> Tensor {
         let tensor = Tensor(uninitializedShape: shape)
         let count = tensor.count, chunk = 1 << 14
@@ -52,11 +53,13 @@ extension GPT2Model {
             var i = c * chunk
             let end = min(count, i + chunk)
             while i < end {
-                // u1 in (0, 1] so the log is finite; two normals per pair of uniforms.
-                let u1 = 1 - Double(rng.next() >> 11) * 0x1p-53, u2 = Double(rng.next() >> 11) * 0x1p-53
-                let radius = (-2 * Foundation.log(u1)).squareRoot(), angle = 2 * Double.pi * u2
-                base[i] = Float(radius * Foundation.cos(angle)) * std
-                if i + 1 < end { base[i + 1] = Float(radius * Foundation.sin(angle)) * std }
+                // A point uniform in the unit disc (rejecting ~21% of the square) gives two normals.
+                let u = Double(rng.next() >> 11) * 0x1p-52 - 1, v = Double(rng.next() >> 11) * 0x1p-52 - 1
+                let s = u * u + v * v
+                guard s < 1, s > 0 else { continue }
+                let factor = (-2 * Foundation.log(s) / s).squareRoot() * Double(std)
+                base[i] = Float(u * factor)
+                if i + 1 < end { base[i + 1] = Float(v * factor) }
                 i += 2
             }
         }

@@ -118,12 +118,12 @@ struct BenchForward: ParsableCommand {
                 "matmul_limit_seconds": BenchGPT2Model.rounded(result.limit, 1000),
                 "matmul_share": BenchGPT2Model.rounded(result.limit / result.median), "load_average": load,
             ]
-            var text = String(format: "%-10@  %7.1f tokens/s  (median %.3f s, best %.3f s; matmuls at BLAS speed %.3f s = %.0f%%)",
-                              result.pass.rawValue, rate, result.median, result.best, result.limit, 100 * result.limit / result.median)
+            var text = result.pass.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
+                + String(format: "  %7.1f tokens/s  (median %.3f s, best %.3f s; matmuls at BLAS speed %.3f s = %.0f%%)", rate, result.median, result.best, result.limit, 100 * result.limit / result.median)
             if let torchRate = torch[result.pass.rawValue]?["tokens_per_second"] as? Double {
                 line["torch_tokens_per_second"] = BenchGPT2Model.rounded(torchRate, 10)
                 line["ratio"] = BenchGPT2Model.rounded(rate / torchRate)
-                text += String(format: "\n            PyTorch %7.1f tokens/s  → textclf/PyTorch %.2fx", torchRate, rate / torchRate)
+                text += String(format: "\n  PyTorch   %7.1f tokens/s  → textclf/PyTorch %.2fx", torchRate, rate / torchRate)
             }
             if output.json { JSONLines.emit(line) } else { print(text) }
         }
