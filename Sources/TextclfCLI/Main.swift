@@ -22,6 +22,8 @@ struct TextclfCommand: AsyncParsableCommand {
             DoctorCommand.self,
             DatasetsCommand.self,
             DataCommand.self,
+            GenerateCommand.self,
+            DebugCommand.self,
         ]
     )
 

@@ -32,28 +32,30 @@ final class BLASTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(BLAS.threadCount, 1)
     }
 
-    /// sgemm with every transpose combination and padded leading dimensions vs a naive loop.
+    /// sgemm with every transpose combination and padded leading dimensions vs a naive loop;
+    /// one-row products (m = 1) take the matrix-vector path.
     func testSgemmMatchesNaive() throws {
         try requireBLAS()
-        let (m, n, k) = (5, 7, 3)
-        for transposeA in [false, true] {
-            for transposeB in [false, true] {
-                let lda = (transposeA ? m : k) + 2, ldb = (transposeB ? k : n) + 1, ldc = n + 3
-                let a = Tensor.random(shape: [(transposeA ? k : m) * lda], seed: 1)
-                let b = Tensor.random(shape: [(transposeB ? n : k) * ldb], seed: 2)
-                let c = Tensor.random(shape: [m * ldc], seed: 3)
-                let c0 = c.scalars
-                BLAS.sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 2,
-                           a: a.pointer, lda: lda, b: b.pointer, ldb: ldb, beta: 0.5, c: c.mutablePointer, ldc: ldc)
-                for i in 0..<m {
-                    for j in 0..<n {
-                        var sum: Float = 0
-                        for p in 0..<k {
-                            let av = transposeA ? a[flat: p * lda + i] : a[flat: i * lda + p]
-                            let bv = transposeB ? b[flat: j * ldb + p] : b[flat: p * ldb + j]
-                            sum += av * bv
+        for (m, n, k) in [(5, 7, 3), (1, 7, 3), (1, 300, 40)] {
+            for transposeA in [false, true] {
+                for transposeB in [false, true] {
+                    let lda = (transposeA ? m : k) + 2, ldb = (transposeB ? k : n) + 1, ldc = n + 3
+                    let a = Tensor.random(shape: [(transposeA ? k : m) * lda], seed: 1)
+                    let b = Tensor.random(shape: [(transposeB ? n : k) * ldb], seed: 2)
+                    let c = Tensor.random(shape: [m * ldc], seed: 3)
+                    let c0 = c.scalars
+                    BLAS.sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 2,
+                               a: a.pointer, lda: lda, b: b.pointer, ldb: ldb, beta: 0.5, c: c.mutablePointer, ldc: ldc)
+                    for i in 0..<m {
+                        for j in 0..<n {
+                            var sum: Float = 0
+                            for p in 0..<k {
+                                let av = transposeA ? a[flat: p * lda + i] : a[flat: i * lda + p]
+                                let bv = transposeB ? b[flat: j * ldb + p] : b[flat: p * ldb + j]
+                                sum += av * bv
+                            }
+                            XCTAssertEqual(c[flat: i * ldc + j], 2 * sum + 0.5 * c0[i * ldc + j], accuracy: 1e-5, "\(m)×\(n)×\(k)")
                         }
-                        XCTAssertEqual(c[flat: i * ldc + j], 2 * sum + 0.5 * c0[i * ldc + j], accuracy: 1e-5)
                     }
                 }
             }

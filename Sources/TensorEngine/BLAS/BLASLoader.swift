@@ -35,11 +35,14 @@ struct BLASFunctions: @unchecked Sendable {
     typealias SgemmFn = @convention(c) (Int32, Int32, Int32, Int32, Int32, Int32, Float,
                                         UnsafePointer<Float>?, Int32, UnsafePointer<Float>?, Int32,
                                         Float, UnsafeMutablePointer<Float>?, Int32) -> Void
+    typealias SgemvFn = @convention(c) (Int32, Int32, Int32, Int32, Float, UnsafePointer<Float>?, Int32,
+                                        UnsafePointer<Float>?, Int32, Float, UnsafeMutablePointer<Float>?, Int32) -> Void
     typealias GetStringFn = @convention(c) () -> UnsafeMutablePointer<CChar>?
     typealias SetThreadsFn = @convention(c) (Int32) -> Void
     typealias GetThreadsFn = @convention(c) () -> Int32
 
     let sgemm: SgemmFn
+    let sgemv: SgemvFn
     let getCoreName: GetStringFn
     let getConfig: GetStringFn
     let setNumThreads: SetThreadsFn
@@ -156,6 +159,7 @@ public enum BLAS {
         do {
             let functions = BLASFunctions(
                 sgemm: try symbol("cblas_sgemm", as: BLASFunctions.SgemmFn.self),
+                sgemv: try symbol("cblas_sgemv", as: BLASFunctions.SgemvFn.self),
                 getCoreName: try symbol("openblas_get_corename", as: BLASFunctions.GetStringFn.self),
                 getConfig: try symbol("openblas_get_config", as: BLASFunctions.GetStringFn.self),
                 setNumThreads: try symbol("openblas_set_num_threads", as: BLASFunctions.SetThreadsFn.self),

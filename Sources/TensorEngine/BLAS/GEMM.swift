@@ -19,6 +19,14 @@ extension BLAS {
         c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         let rowMajor: Int32 = 101, noTrans: Int32 = 111, trans: Int32 = 112  // cblas.h values
+        if m == 1 && n > 0 && k > 0 {
+            // One row (a generation step, attention of one query): a matrix-vector product.
+            // OpenBLAS's sgemm would first pack (copy) all of B, tripling the memory traffic.
+            // cᵀ = op(B)ᵀ · aᵀ, where aᵀ is A's row (stride 1) or, transposed, its column (stride lda).
+            functions.sgemv(rowMajor, transposeB ? noTrans : trans, Int32(transposeB ? n : k), Int32(transposeB ? k : n),
+                            alpha, b, Int32(ldb), a, Int32(transposeA ? lda : 1), beta, c, 1)
+            return
+        }
         functions.sgemm(rowMajor, transposeA ? trans : noTrans, transposeB ? trans : noTrans,
                         Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
                         beta, c, Int32(ldc))

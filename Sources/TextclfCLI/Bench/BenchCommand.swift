@@ -18,6 +18,9 @@ struct BenchCommand: AsyncParsableCommand {
             BenchKernels.self,
             BenchData.self,
             BenchWordPiece.self,
+            BenchForward.self,
+            BenchGenerate.self,
+            BenchLoad.self,
         ]
     )
 }

@@ -111,13 +111,13 @@ struct BenchKernels: ParsableCommand {
 
         // One GPT-2 block, everything trainable: forward with tape, then backward.
         guard selected("gpt2 block") else { return }
-        let block = BlockWeights(c: c, param: param)
-        let blockForward = try median { _ = block.forward(x, batch: batch, heads: heads, tape: nil) }
+        let block = BlockWeights(c: c, heads: heads, param: param)
+        let blockForward = try median { _ = block.forward(x, batch: batch, tape: nil) }
         var blockTimes: [Double] = []
         for _ in 0..<(repeats + 1) {
             let start = DispatchTime.now().uptimeNanoseconds
             let tape = Tape()
-            let out = block.forward(x, batch: batch, heads: heads, tape: tape)
+            let out = block.forward(x, batch: batch, tape: tape)
             tape.backward(from: out, gradient: Tensor(shape: out.shape, repeating: 0.01))
             blockTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             x.grad = nil
@@ -158,27 +158,23 @@ struct BenchKernels: ParsableCommand {
     }
 }
 
-/// The weights of one GPT-2 block and its forward pass, written with the TensorEngine ops
-/// (a benchmark stand-in; the real model lives in Backbones).
+/// One GPT-2 block (Backbones' own `GPT2Block`) with random weights at these sizes.
 private struct BlockWeights {
-    let ln1W, ln1B, attnW, attnB, projW, projB, ln2W, ln2B, fcW, fcB, fcProjW, fcProjB: Parameter
+    let block: GPT2Block
 
-    init(c: Int, param: (String, [Int], Float) -> Parameter) {
-        ln1W = param("ln_1.weight", [c], 1); ln1B = param("ln_1.bias", [c], 0.02)
-        attnW = param("attn.c_attn.weight", [c, 3 * c], 0.02); attnB = param("attn.c_attn.bias", [3 * c], 0.02)
-        projW = param("attn.c_proj.weight", [c, c], 0.02); projB = param("attn.c_proj.bias", [c], 0.02)
-        ln2W = param("ln_2.weight", [c], 1); ln2B = param("ln_2.bias", [c], 0.02)
-        fcW = param("mlp.c_fc.weight", [c, 4 * c], 0.02); fcB = param("mlp.c_fc.bias", [4 * c], 0.02)
-        fcProjW = param("mlp.c_proj.weight", [4 * c, c], 0.02); fcProjB = param("mlp.c_proj.bias", [c], 0.02)
+    init(c: Int, heads: Int, param: (String, [Int], Float) -> Parameter) {
+        func conv(_ name: String, _ inputs: Int, _ outputs: Int) -> GPT2Conv1D {
+            GPT2Conv1D(weight: param(name + ".weight", [inputs, outputs], 0.02), bias: param(name + ".bias", [outputs], 0.02))
+        }
+        func norm(_ name: String) -> GPT2LayerNorm {
+            GPT2LayerNorm(weight: param(name + ".weight", [c], 1), bias: param(name + ".bias", [c], 0.02), epsilon: 1e-5)
+        }
+        block = GPT2Block(ln1: norm("ln_1"), attn: GPT2Attention(cAttn: conv("attn.c_attn", c, 3 * c), cProj: conv("attn.c_proj", c, c), headCount: heads),
+                          ln2: norm("ln_2"), mlp: GPT2MLP(cFc: conv("mlp.c_fc", c, 4 * c), cProj: conv("mlp.c_proj", 4 * c, c)))
     }
 
-    func forward(_ x: Variable, batch: PaddedBatch, heads: Int, tape: Tape?) -> Variable {
-        let h = Ops.layerNorm(x, weight: ln1W, bias: ln1B, eps: 1e-5, tape: tape)
-        let qkv = Ops.linear(h, weight: attnW, bias: attnB, layout: .inOut, tape: tape)
-        let attention = Ops.attention(qkv: qkv, batch: batch, heads: heads, causal: true, tape: tape)
-        let x1 = Ops.add(x, Ops.linear(attention, weight: projW, bias: projB, layout: .inOut, tape: tape), tape: tape)
-        let h2 = Ops.layerNorm(x1, weight: ln2W, bias: ln2B, eps: 1e-5, tape: tape)
-        let up = Ops.gelu(Ops.linear(h2, weight: fcW, bias: fcB, layout: .inOut, tape: tape), kind: .tanh, tape: tape)
-        return Ops.add(x1, Ops.linear(up, weight: fcProjW, bias: fcProjB, layout: .inOut, tape: tape), tape: tape)
+    func forward(_ x: Variable, batch: PaddedBatch, tape: Tape?) -> Variable {
+        var noDropout = DropoutGenerator(seed: 0)
+        return block(x, batch: batch, dropout: 0, generator: &noDropout, tape: tape)
     }
 }

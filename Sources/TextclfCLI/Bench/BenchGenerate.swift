@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import Textclf
+
+/// `textclf bench generate`: greedy generation tokens/s with the KV cache, against
+/// transformers' `generate(use_cache=True)` in the same run.
+struct BenchGenerate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Measure GPT-2 generation tokens/s (KV cache) against PyTorch.",
+        discussion: """
+        Generates --new-tokens tokens greedily after --prompt (never stopping early at \
+        <|endoftext|>), --repeats times, and reports new tokens per second of the median run \
+        (prompt processing included, as in the anchor). Weights are random 124M unless --model \
+        names a model or a directory; when --model is a Hugging Face directory the anchor loads the \
+        same weights and the two runs' tokens are compared.
+
+        The anchor is scripts/bench_gpt2_torch.py generate (GPT2LMHeadModel.generate with \
+        do_sample=False, use_cache=True, 2 threads), run when python3 with torch is available.
+
+        --json writes one line with keys: bench, prompt_tokens, new_tokens, repeats, median_seconds, \
+        tokens_per_second, load_average, and when the anchor ran: torch_tokens_per_second, ratio, \
+        same_tokens (only with the same weights).
+
+        Examples:
+          textclf bench generate
+          textclf bench generate --model /path/to/gpt2-hf-dir --new-tokens 100 --json
+        """)
+
+    @Option(help: ArgumentHelp("GPT-2 name or directory (default: random 124M weights).", valueName: "name|dir"))
+    var model: String?
+
+    @Option(help: "The prompt.")
+    var prompt = "Every effort moves you"
+
+    @Option(help: "Tokens to generate per run.")
+    var newTokens = 50
+
+    @Option(help: "Timed runs; the median is reported.")
+    var repeats = 3
+
+    @Option(help: "The anchor script (default: scripts/bench_gpt2_torch.py of this checkout).")
+    var anchor: String?
+
+    @Flag(help: "Do not run the PyTorch anchor.")
+    var noAnchor = false
+
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard repeats >= 1, newTokens >= 1 else { throw ValidationError("--new-tokens and --repeats must be at least 1") }
+    }
+
+    func run() throws {
+        let model = try BenchGPT2Model.load(model)
+        let load = BenchGPT2Model.loadAverage
+        let promptIDs = model.gpt2Tokenizer.encode(prompt)
+        guard promptIDs.count + newTokens <= model.maxSequenceLength else {
+            throw ValidationError("prompt + --new-tokens exceed the model's \(model.maxSequenceLength) positions")
+        }
+        Log.info("bench generate: \(model.name), \(promptIDs.count) prompt tokens + \(newTokens) new; load average \(load)")
+        let options = GPT2GenerationOptions(maxNewTokens: newTokens, stopAtEndOfText: false)
+        var ids: [Int] = []
+        let median = try BenchTiming.medianSeconds(runs: repeats) { ids = try model.generate(promptIDs: promptIDs, options: options).newIDs }
+        let rate = Double(newTokens) / median
+
+        var line: [String: Any] = [
+            "bench": "generate", "prompt_tokens": promptIDs.count, "new_tokens": newTokens, "repeats": repeats,
+            "median_seconds": BenchGPT2Model.rounded(median, 1000), "tokens_per_second": BenchGPT2Model.rounded(rate, 10),
+            "load_average": load,
+        ]
+        var lines = [String(format: "textclf  %6.1f tokens/s  (median %.3f s for %d tokens after a %d-token prompt)",
+                            rate, median, newTokens, promptIDs.count)]
+        if !noAnchor {
+            var arguments = ["generate", "--prompt-ids", promptIDs.map(String.init).joined(separator: ","),
+                             "--new-tokens", "\(newTokens)", "--repeats", "\(repeats)"]
+            let sameWeights = self.model.flatMap { GPT2WeightLayout.detect(in: URL(fileURLWithPath: $0)) } == .huggingFace
+            if sameWeights, let directory = self.model { arguments += ["--model", directory] }
+            switch GPT2TorchAnchor.locate(explicit: anchor).flatMap({ $0.run(arguments) }) {
+            case .success(let passes):
+                if let torchRate = passes["generate"]?["tokens_per_second"] as? Double {
+                    line["torch_tokens_per_second"] = BenchGPT2Model.rounded(torchRate, 10)
+                    line["ratio"] = BenchGPT2Model.rounded(rate / torchRate)
+                    lines.append(String(format: "PyTorch  %6.1f tokens/s  → textclf/PyTorch %.2fx", torchRate, rate / torchRate))
+                }
+                if sameWeights, let torchIDs = passes["generate"]?["ids"] as? [Int] {
+                    line["same_tokens"] = torchIDs == ids
+                    lines.append(torchIDs == ids ? "same tokens as transformers" : "tokens differ from transformers: \(torchIDs) vs \(ids)")
+                }
+            case .failure(let reason):
+                Log.info("anchor not run: \(reason)")
+            }
+        }
+        if output.json { JSONLines.emit(line) } else { lines.forEach { print($0) } }
+    }
+}
