@@ -109,6 +109,8 @@ final class BERTParityTests: XCTestCase {
         XCTAssertGreaterThan(maxAbsDifferenceOverRealRows(trainingA, inference, batch: input.batch, width: 32), 1e-2)
         model.hiddenDropoutProb = 0
         XCTAssertEqual(try model.forward(input, tape: Tape()).value.scalars, inference)
+        model.hiddenDropoutProb = 1
+        XCTAssertThrowsError(try model.forward(input, tape: Tape())) { XCTAssertTrue("\($0)".contains("[0, 1)"), "\($0)") }
     }
 
     func testBackboneFacts() throws {

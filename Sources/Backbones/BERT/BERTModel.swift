@@ -85,7 +85,8 @@ public final class BERTModel: Backbone {
     public var blockCount: Int { layers.count }
 
     /// Dropout after the embeddings and after each layer's two output projections (the config's
-    /// hidden_dropout_prob, applied only when a tape records); 0 turns it off.
+    /// hidden_dropout_prob, applied only when a tape records); 0 turns it off. Must be in [0, 1):
+    /// a forward with another value throws.
     public var hiddenDropoutProb: Float {
         get { config.hiddenDropoutProb }
         set { config.hiddenDropoutProb = newValue }
@@ -97,7 +98,8 @@ public final class BERTModel: Backbone {
     }
 
     public func embed(_ input: BackboneInput, tape: Tape?) throws -> Variable {
-        try embeddings.forward(input, config: config, dropout: &dropoutGenerator, tape: tape)
+        try checkDropout()
+        return try embeddings.forward(input, config: config, dropout: &dropoutGenerator, tape: tape)
     }
 
     public func block(_ index: Int, _ hidden: Variable, batch: PaddedBatch, tape: Tape?) throws -> Variable {
@@ -107,7 +109,14 @@ public final class BERTModel: Backbone {
         guard hidden.shape == [batch.rowCount, config.hiddenSize] else {
             throw TensorShapeError("layer \(index) of \(name): hidden states \(hidden.shape) do not fit a batch of \(batch.batchSize) × \(batch.time) and width \(config.hiddenSize)")
         }
+        try checkDropout()
         return layers[index].forward(hidden, batch: batch, config: config, dropout: &dropoutGenerator, tape: tape)
+    }
+
+    private func checkDropout() throws {
+        guard (0..<1).contains(config.hiddenDropoutProb) else {
+            throw InvalidInput("\(name): hidden dropout \(config.hiddenDropoutProb) must be in [0, 1)")
+        }
     }
 
     /// BERT has no final norm: every layer already ends in a LayerNorm.
