@@ -16,13 +16,21 @@ public struct BackboneInput: Sendable {
     public var tokenIDs: [Int32]
     /// Shape and real lengths: sequence b uses positions 0..<lengths[b].
     public var batch: PaddedBatch
+    /// BERT's segment ids (Hugging Face's `token_type_ids`), row-major like `tokenIDs`: 0 for the
+    /// first text of a pair, 1 for the second. Nil means all 0, as Hugging Face assumes when none
+    /// are passed; backbones without token types (GPT-2) ignore them.
+    public var tokenTypeIDs: [Int32]?
 
-    public init(tokenIDs: [Int32], batch: PaddedBatch) throws {
+    public init(tokenIDs: [Int32], batch: PaddedBatch, tokenTypeIDs: [Int32]? = nil) throws {
         guard tokenIDs.count == batch.rowCount else {
             throw InvalidInput("\(tokenIDs.count) token ids for a batch of \(batch.batchSize) × \(batch.time)")
         }
+        if let tokenTypeIDs, tokenTypeIDs.count != batch.rowCount {
+            throw InvalidInput("\(tokenTypeIDs.count) token type ids for a batch of \(batch.batchSize) × \(batch.time)")
+        }
         self.tokenIDs = tokenIDs
         self.batch = batch
+        self.tokenTypeIDs = tokenTypeIDs
     }
 
     /// Pads `sequences` (each non-empty) to the longest of them with `padID`.

@@ -21,6 +21,7 @@ struct BenchCommand: AsyncParsableCommand {
             BenchForward.self,
             BenchGenerate.self,
             BenchLoad.self,
+            BenchBERT.self,
         ]
     )
 }

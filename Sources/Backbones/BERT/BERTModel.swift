@@ -1,0 +1,133 @@
+import DataIO
+import Foundation
+import Store
+import TensorEngine
+import Tokenizers
+
+/// A BERT encoder (Hugging Face's `BertModel` without the pooler): embeddings, then
+/// `numHiddenLayers` post-LN layers; no final norm (each layer ends in its own LayerNorm).
+/// Attention is bidirectional over each text's real tokens, so sentence-transformers' mean
+/// pooling is the default.
+///
+///     let model = try BERTModel.pretrained("all-MiniLM-L6-v2")   // via the Store
+///     // or: try BERTModel.load(directory: URL(fileURLWithPath: "models/all-MiniLM-L6-v2"))
+///     let input = try model.input(for: ["Free entry in a weekly draw!", "See you at lunch?"])
+///     let hidden = try model.forward(input, tape: nil)            // [2 · time, 384]
+///     let sentences = try Ops.meanPool(hidden, batch: input.batch, tape: nil)  // [2, 384]
+public final class BERTModel: Backbone {
+    public let name: String
+    public let tokenizer: any Tokenizer
+    public private(set) var config: BERTConfig
+    public let embeddings: BERTEmbeddings
+    public let layers: [BERTLayer]
+    public let namedParameters: [(name: String, parameter: Parameter)]
+    /// The randomness of dropout in training (a forward with a tape); inference uses none.
+    public var dropoutGenerator = DropoutGenerator(seed: 0)
+
+    /// Builds the model from parameters named and shaped as `BERTWeightNames.parameterShapes(config)`
+    /// lists them (any order).
+    public init(name: String, config: BERTConfig, parameters: [Parameter], tokenizer: any Tokenizer) throws {
+        try config.validate()
+        var byName: [String: Parameter] = [:]
+        for parameter in parameters { byName[parameter.name] = parameter }
+        var ordered: [(name: String, parameter: Parameter)] = []
+        for (expectedName, shape) in BERTWeightNames.parameterShapes(config) {
+            guard let parameter = byName[expectedName] else {
+                throw InvalidInput("BERT parameter \(expectedName) (shape \(shape)) was not given")
+            }
+            guard parameter.shape == shape else {
+                throw TensorShapeError("BERT parameter \(expectedName) has shape \(parameter.shape), expected \(shape)")
+            }
+            ordered.append((expectedName, parameter))
+        }
+        guard tokenizer.vocabularySize <= config.vocabSize else {
+            throw InvalidInput("the tokenizer has \(tokenizer.vocabularySize) ids but the model's word embeddings only \(config.vocabSize) rows")
+        }
+        self.name = name
+        self.config = config
+        self.tokenizer = tokenizer
+        self.namedParameters = ordered
+        let lookup = { (name: String) in byName[name]! }  // every name was checked above
+        embeddings = BERTEmbeddings(lookup)
+        layers = (0..<config.numHiddenLayers).map { BERTLayer(index: $0, lookup) }
+    }
+
+    /// The model in a Hugging Face directory: `config.json`, `model.safetensors` (with or
+    /// without the `bert.` prefix; mapped, not copied) and the tokenizer files (`vocab.txt`,
+    /// `tokenizer_config.json`), unless `tokenizer` is given. `name` defaults to the directory's.
+    public static func load(directory: URL, name: String? = nil, tokenizer: (any Tokenizer)? = nil) throws -> BERTModel {
+        let config = try BERTConfig.load(from: directory.appendingPathComponent("config.json"))
+        let archive = try SafeTensorsFile(url: directory.appendingPathComponent("model.safetensors"))
+        let parameters = try BERTWeights.load(archive, config: config)
+        return try BERTModel(name: name ?? directory.lastPathComponent, config: config, parameters: parameters,
+                             tokenizer: tokenizer ?? loadTokenizer(directory))
+    }
+
+    // TODO(wordpiece merge): TokenizerLoader.load(directory:)
+    private static func loadTokenizer(_ directory: URL) throws -> any Tokenizer {
+        throw InvalidInput("\(directory.path): no WordPiece tokenizer yet; pass one")
+    }
+
+    /// The manifest model `name` (e.g. "all-MiniLM-L6-v2"), its files found by the Store (cache,
+    /// mirror, or a verified download); like `BertModel.from_pretrained(name)`.
+    public static func pretrained(_ name: String = "all-MiniLM-L6-v2", store: Store? = nil) throws -> BERTModel {
+        let store = try store ?? Store()
+        return try load(directory: store.resolveDirectory(.model(name)), name: name)
+    }
+
+    // MARK: Backbone
+
+    public var hiddenSize: Int { config.hiddenSize }
+    public var maxSequenceLength: Int { config.maxPositionEmbeddings }
+    public var isCausal: Bool { false }
+    /// sentence-transformers' pooling for MiniLM: the mean of the real tokens' hidden states.
+    public var defaultPooling: Pooling { .mean }
+    public var blockCount: Int { layers.count }
+
+    /// Dropout after the embeddings and after each layer's two output projections (the config's
+    /// hidden_dropout_prob, applied only when a tape records); 0 turns it off. Must be in [0, 1):
+    /// a forward with another value throws.
+    public var hiddenDropoutProb: Float {
+        get { config.hiddenDropoutProb }
+        set { config.hiddenDropoutProb = newValue }
+    }
+
+    public var units: [BackboneUnit] {
+        [BackboneUnit(kind: .embeddings, parameters: embeddings.parameters)]
+            + layers.enumerated().map { BackboneUnit(kind: .block($0.offset), parameters: $0.element.parameters) }
+    }
+
+    public func embed(_ input: BackboneInput, tape: Tape?) throws -> Variable {
+        try checkDropout()
+        return try embeddings.forward(input, config: config, dropout: &dropoutGenerator, tape: tape)
+    }
+
+    public func block(_ index: Int, _ hidden: Variable, batch: PaddedBatch, tape: Tape?) throws -> Variable {
+        guard layers.indices.contains(index) else {
+            throw InvalidInput("\(name) has layers 0..<\(layers.count); there is no layer \(index)")
+        }
+        guard hidden.shape == [batch.rowCount, config.hiddenSize] else {
+            throw TensorShapeError("layer \(index) of \(name): hidden states \(hidden.shape) do not fit a batch of \(batch.batchSize) × \(batch.time) and width \(config.hiddenSize)")
+        }
+        try checkDropout()
+        return layers[index].forward(hidden, batch: batch, config: config, dropout: &dropoutGenerator, tape: tape)
+    }
+
+    private func checkDropout() throws {
+        guard (0..<1).contains(config.hiddenDropoutProb) else {
+            throw InvalidInput("\(name): hidden dropout \(config.hiddenDropoutProb) must be in [0, 1)")
+        }
+    }
+
+    /// BERT has no final norm: every layer already ends in a LayerNorm.
+    public func finalNorm(_ hidden: Variable, tape: Tape?) throws -> Variable { hidden }
+
+    // MARK: Inputs
+
+    /// `texts` tokenized as the model expects (`[CLS] … [SEP]`, at most `maxLength` ids, default
+    /// the position table's length) and right-padded with the tokenizer's pad id.
+    public func input(for texts: [String], maxLength: Int? = nil) throws -> BackboneInput {
+        let encoded = tokenizer.encodeBatchForModel(texts, maxLength: min(maxLength ?? maxSequenceLength, maxSequenceLength))
+        return try BackboneInput(sequences: encoded.map(\.ids), padID: tokenizer.padTokenID)
+    }
+}
