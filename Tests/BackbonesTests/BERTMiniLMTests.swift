@@ -2,6 +2,7 @@ import Backbones
 import Foundation
 import Store
 import TensorEngine
+import Tokenizers
 import XCTest
 
 /// The real all-MiniLM-L6-v2 weights from the shared mirror (skipped without it) against
@@ -9,7 +10,7 @@ import XCTest
 /// invented texts of 18, 10, 3 and 15 tokens padded to 18 (Fixtures/tiny-bert/minilm_reference.safetensors).
 final class BERTMiniLMTests: XCTestCase {
     func testHiddenStatesAndSentenceEmbeddingsMatchTheReferences() throws {
-        let model = try BERTModel.load(directory: miniLMDirectory(), tokenizer: IDOnlyTokenizer(vocabularySize: 30522))
+        let model = try BERTModel.load(directory: miniLMDirectory())
         XCTAssertEqual(model.name, "all-MiniLM-L6-v2")
         XCTAssertEqual(model.config, BERTConfig(vocabSize: 30522, hiddenSize: 384, numHiddenLayers: 6, numAttentionHeads: 12,
                                                 intermediateSize: 1536))
@@ -41,7 +42,10 @@ final class BERTMiniLMTests: XCTestCase {
                                                                 showProgress: false, log: { _ in }))
         let resolved = try store.resolveDirectory(.model("all-MiniLM-L6-v2"))
         XCTAssertEqual(resolved.standardizedFileURL.path, directory.standardizedFileURL.path)
-        let model = try BERTModel.load(directory: resolved, name: "all-MiniLM-L6-v2", tokenizer: IDOnlyTokenizer(vocabularySize: 30522))
+        let model = try BERTModel.pretrained(store: store)
+        XCTAssertEqual(model.name, "all-MiniLM-L6-v2")
+        XCTAssertEqual(model.tokenizer.vocabularySize, 30522)
+        XCTAssertEqual(model.tokenizer.encodeForModel("hello world", maxLength: 16).ids, [101, 7592, 2088, 102])
         XCTAssertEqual(model.blockCount, 6)
         XCTAssertEqual(model.parameterCount, 22_565_376, "22,713,216 less the pooler")
     }

@@ -8,9 +8,7 @@ import XCTest
 /// for a missing tensor, a wrong shape or a config we cannot build, on broken copies of the
 /// tiny fixture that each test writes to a temporary directory.
 final class BERTWeightsTests: XCTestCase {
-    private let tokenizer = IDOnlyTokenizer(vocabularySize: 100)
-
-    /// A temporary model directory with the fixture's config.json and a model.safetensors made
+    /// A temporary model directory with the fixture's config.json and tokenizer files, and a model.safetensors made
     /// from the fixture's tensors by `edit` (name → tensor; return nil to drop one).
     private func directory(config: String? = nil,
                            edit: (String, StoredTensor, inout SafeTensorsWriter) throws -> Void) throws -> URL {
@@ -23,6 +21,9 @@ final class BERTWeightsTests: XCTestCase {
         } else {
             try FileManager.default.copyItem(at: source.appendingPathComponent("config.json"), to: dir.appendingPathComponent("config.json"))
         }
+        for name in ["vocab.txt", "tokenizer_config.json"] {
+            try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: dir.appendingPathComponent(name))
+        }
         let file = try SafeTensorsFile(url: source.appendingPathComponent("model.safetensors"))
         var writer = SafeTensorsWriter(metadata: ["format": "pt"])
         for name in file.names { try edit(name, try file.floats(name), &writer) }
@@ -31,7 +32,7 @@ final class BERTWeightsTests: XCTestCase {
     }
 
     private func assertLoadFails(_ dir: URL, mentioning fragments: [String], file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertThrowsError(try BERTModel.load(directory: dir, tokenizer: tokenizer), file: file, line: line) { error in
+        XCTAssertThrowsError(try BERTModel.load(directory: dir), file: file, line: line) { error in
             XCTAssertTrue(error is InputError, "\(type(of: error)): \(error)", file: file, line: line)
             for fragment in fragments {
                 XCTAssertTrue("\(error)".contains(fragment), "'\(error)' does not mention '\(fragment)'", file: file, line: line)
@@ -47,11 +48,11 @@ final class BERTWeightsTests: XCTestCase {
             try writer.add(tensor, as: "bert." + name)
             if name == "pooler.dense.bias" { try writer.add("classifier.weight", shape: [2, 32], values: Array(repeating: 0.5, count: 64)) }
         }
-        let plain = try BERTModel.load(directory: tinyBERTDirectory(), tokenizer: tokenizer)
+        let plain = try BERTModel.load(directory: tinyBERTDirectory())
         let input = try BERTReference("reference.safetensors").input
         let expected = try plain.forward(input, tape: nil).value.scalars
         for dir in [prefixed, withHead] {
-            let model = try BERTModel.load(directory: dir, tokenizer: tokenizer)
+            let model = try BERTModel.load(directory: dir)
             XCTAssertEqual(model.namedParameters.map(\.name), plain.namedParameters.map(\.name))
             for ((_, a), (_, b)) in zip(model.namedParameters, plain.namedParameters) {
                 XCTAssertEqual(a.value.scalars, b.value.scalars, a.name)

@@ -27,6 +27,7 @@ public final class BERTModel: Backbone {
     /// Builds the model from parameters named and shaped as `BERTWeightNames.parameterShapes(config)`
     /// lists them (any order).
     public init(name: String, config: BERTConfig, parameters: [Parameter], tokenizer: any Tokenizer) throws {
+        try BLAS.ensureLoaded()  // the kernels need it; fail here, with the fix, not in the first matmul
         try config.validate()
         var byName: [String: Parameter] = [:]
         for parameter in parameters { byName[parameter.name] = parameter }
@@ -60,12 +61,7 @@ public final class BERTModel: Backbone {
         let archive = try SafeTensorsFile(url: directory.appendingPathComponent("model.safetensors"))
         let parameters = try BERTWeights.load(archive, config: config)
         return try BERTModel(name: name ?? directory.lastPathComponent, config: config, parameters: parameters,
-                             tokenizer: tokenizer ?? loadTokenizer(directory))
-    }
-
-    // TODO(wordpiece merge): TokenizerLoader.load(directory:)
-    private static func loadTokenizer(_ directory: URL) throws -> any Tokenizer {
-        throw InvalidInput("\(directory.path): no WordPiece tokenizer yet; pass one")
+                             tokenizer: tokenizer ?? TokenizerLoader.load(directory: directory))
     }
 
     /// The manifest model `name` (e.g. "all-MiniLM-L6-v2"), its files found by the Store (cache,
@@ -84,12 +80,17 @@ public final class BERTModel: Backbone {
     public var defaultPooling: Pooling { .mean }
     public var blockCount: Int { layers.count }
 
-    /// Dropout after the embeddings and after each layer's two output projections (the config's
-    /// hidden_dropout_prob, applied only when a tape records); 0 turns it off. Must be in [0, 1):
-    /// a forward with another value throws.
-    public var hiddenDropoutProb: Float {
-        get { config.hiddenDropoutProb }
-        set { config.hiddenDropoutProb = newValue }
+    /// Dropout after the embeddings and after each layer's two output projections, applied only
+    /// when a tape records; starts as config.json's hidden_dropout_prob (0.1 for MiniLM).
+    public var hiddenDropoutProb: Float { config.hiddenDropoutProb }
+
+    /// Sets the hidden dropout rate (in [0, 1); 0 turns dropout off). Attention-probability
+    /// dropout is not implemented (see `BERTSelfAttention`).
+    public func setDropout(hidden: Float) throws {
+        var changed = config
+        changed.hiddenDropoutProb = hidden
+        try changed.validate(path: "dropout")
+        config = changed
     }
 
     public var units: [BackboneUnit] {
@@ -98,8 +99,7 @@ public final class BERTModel: Backbone {
     }
 
     public func embed(_ input: BackboneInput, tape: Tape?) throws -> Variable {
-        try checkDropout()
-        return try embeddings.forward(input, config: config, dropout: &dropoutGenerator, tape: tape)
+        try embeddings.forward(input, config: config, dropout: &dropoutGenerator, tape: tape)
     }
 
     public func block(_ index: Int, _ hidden: Variable, batch: PaddedBatch, tape: Tape?) throws -> Variable {
@@ -109,14 +109,7 @@ public final class BERTModel: Backbone {
         guard hidden.shape == [batch.rowCount, config.hiddenSize] else {
             throw TensorShapeError("layer \(index) of \(name): hidden states \(hidden.shape) do not fit a batch of \(batch.batchSize) × \(batch.time) and width \(config.hiddenSize)")
         }
-        try checkDropout()
         return layers[index].forward(hidden, batch: batch, config: config, dropout: &dropoutGenerator, tape: tape)
-    }
-
-    private func checkDropout() throws {
-        guard (0..<1).contains(config.hiddenDropoutProb) else {
-            throw InvalidInput("\(name): hidden dropout \(config.hiddenDropoutProb) must be in [0, 1)")
-        }
     }
 
     /// BERT has no final norm: every layer already ends in a LayerNorm.
