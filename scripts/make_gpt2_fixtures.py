@@ -2,6 +2,8 @@
 """Writes the tiny GPT-2 test fixtures under Tests/BackbonesTests/Fixtures/tiny-gpt2/.
 
     python3 scripts/make_gpt2_fixtures.py [OUTDIR]
+    python3 scripts/make_gpt2_fixtures.py --generation-only [OUTDIR]   # only generation.safetensors
+
 
 Needs torch, transformers, safetensors, numpy, regex; TensorFlow (`pip install tensorflow-cpu`)
 for a real TF checkpoint (without it the OpenAI layout is written by scripts/tf_bundle.py and the
@@ -25,7 +27,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gpt2_layouts as L  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "Tests/BackbonesTests/Fixtures/tiny-gpt2")
+GENERATION_ONLY = "--generation-only" in sys.argv[1:]
+_paths = [a for a in sys.argv[1:] if a != "--generation-only"]
+OUT = _paths[0] if _paths else os.path.join(ROOT, "Tests/BackbonesTests/Fixtures/tiny-gpt2")
 
 N_MERGES = 43  # 256 byte tokens + 43 merges + <|endoftext|> = 300 ids
 N_EMBD, N_LAYER, N_HEAD, N_CTX = 32, 2, 4, 32
@@ -46,6 +50,7 @@ messages whose class is known, and then it is tested on messages it has never se
 
 # The reference batch: tokenized with this vocabulary, right-padded with <|endoftext|>.
 TEXTS = ["The dog is not", "The fox and the dog ran.", "Hi!"]  # 7, 12 and 3 tokens
+GREEDY_NEW_TOKENS = 20  # 12 + 20 = the whole context of the longest prompt
 PAT = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
 
 
@@ -218,11 +223,44 @@ def main():
     }
     save_file(clsd, os.path.join(OUT, "classifier_step.safetensors"), metadata=cmeta)
 
+    write_generation_fixture(ids, eot)
+
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(OUT) for f in fs)
     print(f"OpenAI layout written with: {writer}")
     print(f"vocab {n_vocab} (eot {eot}); lengths {lengths}; LM loss {loss.item():.6f}; "
           f"classifier loss {cls_loss.item():.6f}; {total} bytes under {OUT}")
 
 
+def write_generation_fixture(ids, eot):
+    """generation.safetensors: HF's greedy `generate` (float64, KV cache) continuing each
+    reference text on its own (batch of 1, no padding), for the Swift generation test."""
+    model = GPT2LMHeadModel.from_pretrained(os.path.join(OUT, "hf"), dtype=torch.float64, attn_implementation="eager").eval()
+    tensors, margins = {}, []
+    for b, seq in enumerate(ids):
+        prompt = torch.tensor([seq])
+        with torch.no_grad():
+            out = model.generate(prompt, max_new_tokens=GREEDY_NEW_TOKENS, do_sample=False, use_cache=True,
+                                 eos_token_id=eot, pad_token_id=eot, output_scores=True, return_dict_in_generate=True)
+        new = out.sequences[0, len(seq):]
+        # The gap between the two best logits of every step: a float32 model can only be
+        # expected to pick the same tokens when no step is a near tie.
+        margins += [float(s[0].topk(2).values[0] - s[0].topk(2).values[1]) for s in out.scores]
+        tensors[f"greedy.{b}"] = new.numpy().astype(np.int64)
+    assert min(margins) > 1e-4, f"near tie in greedy decoding (margin {min(margins)})"
+    meta = {"texts": json.dumps(TEXTS), "max_new_tokens": str(GREEDY_NEW_TOKENS),
+            "definition": "greedy.<b> = GPT2LMHeadModel.generate(input_ids of texts[b] alone, do_sample=False, "
+                          "use_cache=True, eos_token_id=<|endoftext|>) minus the prompt; stops early at <|endoftext|>",
+            "smallest_top2_logit_gap": f"{min(margins):.6f}",
+            "computed_in": "float64 (weights read from hf/model.safetensors)",
+            "torch": torch.__version__, "transformers": transformers.__version__}
+    save_file(tensors, os.path.join(OUT, "generation.safetensors"), metadata=meta)
+    print("greedy continuations:", {k: v.tolist() for k, v in tensors.items()}, f"smallest top-2 gap {min(margins):.4f}")
+
+
+def generation_only():
+    tok = transformers.GPT2Tokenizer(os.path.join(OUT, "hf", "vocab.json"), os.path.join(OUT, "hf", "merges.txt"))
+    write_generation_fixture([tok.encode(t) for t in TEXTS], tok.convert_tokens_to_ids("<|endoftext|>"))
+
+
 if __name__ == "__main__":
-    main()
+    generation_only() if GENERATION_ONLY else main()

@@ -1,0 +1,22 @@
+import TensorEngine
+
+/// The feed-forward sublayer of a GPT-2 block: widen 4×, tanh GELU (`gelu_new`), project back.
+///
+///     out = gelu(x · c_fc.weight + c_fc.bias) · c_proj.weight + c_proj.bias
+public struct GPT2MLP {
+    /// [C, 4C]
+    public let cFc: GPT2Conv1D
+    /// [4C, C]
+    public let cProj: GPT2Conv1D
+
+    public init(cFc: GPT2Conv1D, cProj: GPT2Conv1D) {
+        self.cFc = cFc
+        self.cProj = cProj
+    }
+
+    public func callAsFunction(_ x: Variable, tape: Tape?) -> Variable {
+        cProj(Ops.gelu(cFc(x, tape: tape), kind: .tanh, tape: tape), tape: tape)
+    }
+
+    public var parameters: [Parameter] { cFc.parameters + cProj.parameters }
+}

@@ -1,0 +1,132 @@
+import DataIO
+import TensorEngine
+import Tokenizers
+
+/// GPT-2 (Radford et al. 2019) as a `Backbone`: Hugging Face's `GPT2Model`, and with
+/// `languageModelLogits` its `GPT2LMHeadModel`.
+///
+///     x = wte[tokens] + wpe[positions]        embeddings (then embd_pdrop dropout)
+///     x = h[i](x)   for i in 0..<n_layer      GPT2Block: attention and MLP, pre-norm
+///     x = ln_f(x)                             final LayerNorm
+///     logits = x · wteᵀ                       LM head, tied to the token embedding
+///
+/// Getting one:
+///
+///     let model = try GPT2Model.pretrained("gpt2")                 // by name, via the Store
+///     let model = try GPT2Model.load(directory: url)                // HF or OpenAI files
+///     let model = try GPT2Model.randomlyInitialized(config: .gpt2, seed: 1)
+///
+/// Loaded weights stay in the memory-mapped file (no copy) until a training step writes one;
+/// only the tensors that are trained get a private copy.
+public final class GPT2Model: Backbone {
+    public let name: String
+    public private(set) var config: GPT2Config
+    public let gpt2Tokenizer: GPT2Tokenizer
+    /// Where the weights came from: a file path, or "random init (seed N)".
+    public let source: String
+
+    /// Token embedding [vocab, C]; also the LM head's weight.
+    public let wte: Parameter
+    /// Position embedding [context, C].
+    public let wpe: Parameter
+    /// The transformer blocks, `h.0` ... `h.{n_layer-1}`.
+    public let h: [GPT2Block]
+    /// The final LayerNorm.
+    public let lnF: GPT2LayerNorm
+
+    /// Draws every dropout mask (embeddings and residual branches), in call order.
+    public var dropoutGenerator: DropoutGenerator
+
+    /// `parameters` by Hugging Face name (no `transformer.`), every one of
+    /// `GPT2WeightNames.parameterNames(layerCount:)` with its HF shape; checked by the callers.
+    init(name: String, config: GPT2Config, tokenizer: GPT2Tokenizer, parameters: [String: Parameter],
+         source: String, dropoutSeed: UInt64 = 0) throws {
+        try config.validate()
+        guard tokenizer.vocabularySize <= config.vocabSize else {
+            throw InvalidInput("the tokenizer (\(tokenizer.source)) has \(tokenizer.vocabularySize) tokens, "
+                               + "but the model's embedding has only \(config.vocabSize) rows")
+        }
+        self.name = name
+        self.config = config
+        self.gpt2Tokenizer = tokenizer
+        self.source = source
+        let table = GPT2ParameterTable(parameters)
+        wte = table["wte.weight"]
+        wpe = table["wpe.weight"]
+        h = (0..<config.layerCount).map { i in
+            GPT2Block(ln1: table.layerNorm("h.\(i).ln_1", epsilon: config.layerNormEpsilon),
+                      attn: GPT2Attention(cAttn: table.conv1D("h.\(i).attn.c_attn"), cProj: table.conv1D("h.\(i).attn.c_proj"),
+                                          headCount: config.headCount),
+                      ln2: table.layerNorm("h.\(i).ln_2", epsilon: config.layerNormEpsilon),
+                      mlp: GPT2MLP(cFc: table.conv1D("h.\(i).mlp.c_fc"), cProj: table.conv1D("h.\(i).mlp.c_proj")))
+        }
+        lnF = table.layerNorm("ln_f", epsilon: config.layerNormEpsilon)
+        dropoutGenerator = DropoutGenerator(seed: dropoutSeed)
+    }
+
+    /// Sets the dropout rates used while training (a tape is recording): on the embeddings
+    /// (`embd_pdrop`) and on each sublayer's output (`resid_pdrop`). Attention-probability
+    /// dropout (`attn_pdrop`) is not implemented; fine-tuning recipes set all three to 0.
+    public func setDropout(embedding: Float, residual: Float) throws {
+        var changed = config
+        changed.embeddingDropout = embedding
+        changed.residualDropout = residual
+        try changed.validate(source: "dropout")
+        config = changed
+    }
+
+    // MARK: Backbone
+
+    public var tokenizer: any Tokenizer { gpt2Tokenizer }
+    public var hiddenSize: Int { config.embeddingSize }
+    public var maxSequenceLength: Int { config.contextLength }
+    public var isCausal: Bool { true }
+    public var defaultPooling: Pooling { .last }
+    public var blockCount: Int { config.layerCount }
+
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        units.flatMap(\.parameters).map { ($0.name, $0) }
+    }
+
+    public var units: [BackboneUnit] {
+        [BackboneUnit(kind: .embeddings, parameters: [wte, wpe])]
+            + h.enumerated().map { BackboneUnit(kind: .block($0.offset), parameters: $0.element.parameters) }
+            + [BackboneUnit(kind: .finalNorm, parameters: lnF.parameters)]
+    }
+
+    public func embed(_ input: BackboneInput, tape: Tape?) throws -> Variable {
+        let x = try Ops.embedding(tokens: input.tokenIDs, batch: input.batch, tokenTable: wte, positionTable: wpe, tape: tape)
+        return Ops.dropout(x, rate: config.embeddingDropout, generator: &dropoutGenerator, tape: tape)
+    }
+
+    public func block(_ index: Int, _ hidden: Variable, batch: PaddedBatch, tape: Tape?) throws -> Variable {
+        guard h.indices.contains(index) else {
+            throw InvalidInput("\(name) has blocks 0..<\(h.count), not block \(index)")
+        }
+        try checkHidden(hidden, rows: batch.rowCount)
+        return h[index](hidden, batch: batch, dropout: config.residualDropout, generator: &dropoutGenerator, tape: tape)
+    }
+
+    public func finalNorm(_ hidden: Variable, tape: Tape?) throws -> Variable {
+        try checkHidden(hidden, rows: nil)
+        return lnF(hidden, tape: tape)
+    }
+
+    // MARK: Language-model head
+
+    /// Next-token logits for hidden states after `ln_f`: [rows, C] → [rows, vocab], as
+    /// `hidden · wteᵀ` (the LM head is tied to the token embedding, so its gradient adds to
+    /// `wte`'s). Pass only the rows you need: for 50257 tokens this is the costliest matmul.
+    public func languageModelLogits(_ hidden: Variable, tape: Tape?) throws -> Variable {
+        try checkHidden(hidden, rows: nil)
+        return Ops.linear(hidden, weight: wte, bias: nil, layout: .outIn, tape: tape)
+    }
+
+    private func checkHidden(_ hidden: Variable, rows: Int?) throws {
+        let shape = hidden.shape
+        guard shape.count == 2, shape[1] == config.embeddingSize, rows.map({ $0 == shape[0] }) ?? true else {
+            let expected = rows.map { "[\($0), \(config.embeddingSize)]" } ?? "[rows, \(config.embeddingSize)]"
+            throw TensorShapeError("\(name): hidden states have shape \(shape), expected \(expected)")
+        }
+    }
+}
