@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "BackbonesTests", dependencies: ["Backbones", "Store", "Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "DataIO", "Store", "Tokenizers"]),
         .testTarget(name: "HeadsTests", dependencies: ["Heads", "Backbones", "TensorEngine", "Tokenizers"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Heads", "Backbones", "TensorEngine", "Datasets", "Tokenizers"],
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Heads", "Backbones", "TensorEngine", "Datasets", "Tokenizers", "DataIO"],
                     resources: [.copy("Fixtures")]),
 
         // Example: a dataset adapter written in Swift, registered next to a dataset spec.
