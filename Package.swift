@@ -38,7 +38,7 @@ let package = Package(
         // Optimisers, training loop, metrics, checkpoints.
         .target(name: "Training", dependencies: ["Heads", "Backbones", "TensorEngine", "Datasets", "Store"], swiftSettings: fast),
         // Tasks: a dataset + labels + backbone + head + training settings.
-        .target(name: "Tasks", dependencies: ["Datasets", "Training", "Heads", "Backbones"]),
+        .target(name: "Tasks", dependencies: ["Datasets", "Training", "Heads", "Backbones", "Store", "Tokenizers", "DataIO"]),
         // The library users import.
         .target(name: "Textclf", dependencies: ["DataIO", "Tokenizers", "TensorEngine", "Backbones", "Heads",
                                                "Store", "Datasets", "Training", "Tasks"]),

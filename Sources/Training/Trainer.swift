@@ -80,21 +80,8 @@ public final class Trainer {
         } else {
             batches = try BatchSampler(lengths: examples.lengths, batchSize: configuration.evalBatchSize, order: .byLength).batches()
         }
-        var confusion = ConfusionMatrix(labels: classifier.labels)
-        var lossSum: Double = 0
-        let classes = classifier.labels.count
-        for indices in batches {
-            let values = try logits(split, indices, tape: nil).value.scalars
-            for (row, index) in indices.enumerated() {
-                let logits = values[row * classes..<(row + 1) * classes]
-                let top = Double(logits.max() ?? 0)
-                let logSumExp = top + Foundation.log(logits.reduce(0) { $0 + Foundation.exp(Double($1) - top) })
-                let label = examples.labels[index]
-                lossSum += logSumExp - Double(logits[logits.startIndex + label])
-                confusion.add(truth: label, predicted: argmax(Array(logits)))
-            }
-        }
-        return SplitEvaluation(split: split.rawValue, loss: confusion.total == 0 ? 0 : lossSum / Double(confusion.total), confusion: confusion)
+        return try SplitEvaluation.accumulate(split: split.rawValue, labels: classifier.labels, exampleLabels: examples.labels,
+                                              batches: batches) { try logits(split, $0, tape: nil).value.scalars }
     }
 
     private func evaluateAll() throws -> [SplitEvaluation] {
