@@ -22,6 +22,9 @@ struct TextclfCommand: AsyncParsableCommand {
             DoctorCommand.self,
             DatasetsCommand.self,
             DataCommand.self,
+            FinetuneCommand.self,
+            EvaluateCommand.self,
+            PredictCommand.self,
         ]
     )
 
