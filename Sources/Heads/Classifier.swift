@@ -105,24 +105,33 @@ public final class Classifier {
 
     /// Token ids → logits [B, classes].
     public func logits(_ input: BackboneInput, tape: Tape?) throws -> Variable {
-        let hidden = try backbone.forward(input, tape: tape)
-        return try logits(finalHidden: hidden, batch: input.batch, tape: tape)
+        try logits(hidden: backbone.embed(input, tape: tape), fromBlock: 0, batch: input.batch, tape: tape)
     }
 
     /// Hidden states that went through the embeddings and blocks 0..<`firstBlock` (e.g. from
     /// the frozen-prefix cache) → logits, running blocks firstBlock..<blockCount, the final
     /// norm, pooling and the head.
+    ///
+    /// When the pooling reads one real position per text (`last`, `first`), the last block
+    /// computes only those rows (`Backbone.block(_:_:batch:outputRows:tape:)`) and the final
+    /// norm and head see B rows: the same logits as the full path, for much less work.
     public func logits(hidden: Variable, fromBlock firstBlock: Int, batch: PaddedBatch, tape: Tape?) throws -> Variable {
-        guard (0...backbone.blockCount).contains(firstBlock) else {
-            throw InvalidInput("block \(firstBlock) is outside 0...\(backbone.blockCount)")
+        let blockCount = backbone.blockCount
+        guard (0...blockCount).contains(firstBlock) else {
+            throw InvalidInput("block \(firstBlock) is outside 0...\(blockCount)")
         }
-        let final = try backbone.run(blocks: firstBlock..<backbone.blockCount, on: hidden, batch: batch, tape: tape)
-        return try logits(finalHidden: final, batch: batch, tape: tape)
-    }
-
-    private func logits(finalHidden: Variable, batch: PaddedBatch, tape: Tape?) throws -> Variable {
-        let pooled = try pooling.pool(finalHidden, batch: batch, tape: tape)
-        return try head.forward(pooled, tape: tape)
+        if let rows = pooling.readsPadding ? nil : pooling.rows(batch) {
+            var x = hidden
+            if firstBlock < blockCount {
+                for index in firstBlock..<(blockCount - 1) { x = try backbone.block(index, x, batch: batch, tape: tape) }
+                x = try backbone.block(blockCount - 1, x, batch: batch, outputRows: rows, tape: tape)
+            } else {
+                x = try Ops.gatherRows(x, rows: rows, tape: tape)
+            }
+            return try head.forward(backbone.finalNorm(x, tape: tape), tape: tape)
+        }
+        let final = try backbone.run(blocks: firstBlock..<blockCount, on: hidden, batch: batch, tape: tape)
+        return try head.forward(pooling.pool(final, batch: batch, tape: tape), tape: tape)
     }
 
     // MARK: Tokens

@@ -8,14 +8,23 @@ extension Pooling {
         switch self {
         case .last:
             return try Ops.lastTokenPool(hidden, batch: batch, tape: tape)
-        case .positionLast:
-            return try Ops.gatherRows(hidden, rows: (0..<batch.batchSize).map { $0 * batch.time + batch.time - 1 }, tape: tape)
-        case .first:
-            return try Ops.gatherRows(hidden, rows: (0..<batch.batchSize).map { $0 * batch.time }, tape: tape)
+        case .positionLast, .first:
+            return try Ops.gatherRows(hidden, rows: rows(batch)!, tape: tape)
         case .mean:
             return try Ops.meanPool(hidden, batch: batch, tape: tape)
         case .max:
             return try Ops.maxPool(hidden, batch: batch, tape: tape)
+        }
+    }
+
+    /// The one row per sequence this pooling reads, or nil when it reads all real rows
+    /// (mean, max). Then only those rows of the last block need computing.
+    public func rows(_ batch: PaddedBatch) -> [Int]? {
+        switch self {
+        case .last: batch.lastTokenRows
+        case .positionLast: (0..<batch.batchSize).map { $0 * batch.time + batch.time - 1 }
+        case .first: (0..<batch.batchSize).map { $0 * batch.time }
+        case .mean, .max: nil
         }
     }
 

@@ -41,6 +41,32 @@ final class ClassifierTests: XCTestCase {
         }
     }
 
+    /// Pooling one position per text lets the last block compute only those rows: logits and
+    /// every gradient equal the full path's (every row of every block, then pooled).
+    func testOutputRowsPathEqualsTheFullPath() throws {
+        for pooling in [Pooling.last, .first] {
+            let classifier = try tinyClassifier(pooling: pooling)
+            classifier.apply(.all)
+            let input = try classifier.input((Self.others + [Self.short]).map { classifier.encode($0).ids })
+            let labels: [Int32] = [0, 2, 1, 1]
+            func run(_ forward: (Tape) throws -> Variable) throws -> ([Float], [String: [Float]]) {
+                for p in classifier.trainableParameters { p.grad = nil }
+                let tape = Tape()
+                let logits = try forward(tape)
+                tape.backward(from: try Ops.crossEntropy(logits: logits, labels: labels, tape: tape))
+                return (logits.value.scalars, Dictionary(uniqueKeysWithValues: classifier.trainableParameters.map { ($0.name, $0.grad!.scalars) }))
+            }
+            let (fast, fastGrads) = try run { try classifier.logits(input, tape: $0) }
+            let (full, fullGrads) = try run { tape in
+                let hidden = try classifier.backbone.forward(input, tape: tape)
+                return try classifier.head.forward(pooling.pool(hidden, batch: input.batch, tape: tape), tape: tape)
+            }
+            XCTAssertLessThan(relativeError(fast, full), 1e-5, "\(pooling) logits")
+            XCTAssertEqual(Set(fastGrads.keys), Set(fullGrads.keys))
+            for (name, g) in fullGrads { XCTAssertLessThan(relativeError(fastGrads[name]!, g), 1e-4, "\(pooling) grad \(name)") }
+        }
+    }
+
     /// A text gets the same prediction alone or in any batch, whatever the batch size.
     func testPredictionAloneEqualsInBatch() throws {
         let classifier = try tinyClassifier(pooling: .last)

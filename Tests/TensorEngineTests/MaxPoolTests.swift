@@ -29,3 +29,32 @@ final class MaxPoolTests: XCTestCase {
         XCTAssertEqual(x.grad?.scalars, [0, 3, 0])
     }
 }
+
+/// Attention for one selected query row per sequence equals that row of the full op, and its
+/// gradient passes the finite-difference check.
+final class SelectedQueryAttentionTests: XCTestCase {
+    override func setUpWithError() throws { try requireBLAS() }
+
+    func testEqualsTheFullOpsRow() throws {
+        let batch = try PaddedBatch(batchSize: 3, time: 5, lengths: [5, 2, 4])
+        let qkv = variable([15, 3 * 16], seed: 51)
+        for causal in [true, false] {
+            let full = Ops.attention(qkv: qkv, batch: batch, heads: 4, causal: causal, tape: nil).value.scalars
+            for rows in [[4, 6, 13], [0, 5, 10], [2, 6, 11]] {
+                let selected = try Ops.attention(qkv: qkv, queryRows: rows, batch: batch, heads: 4, causal: causal, tape: nil).value.scalars
+                for (b, row) in rows.enumerated() {
+                    assertClose(Array(selected[(b * 16)..<(b * 16 + 16)]), Array(full[(row * 16)..<(row * 16 + 16)]), tolerance: 1e-6)
+                }
+            }
+        }
+        XCTAssertThrowsError(try Ops.attention(qkv: qkv, queryRows: [4, 7, 13], batch: batch, heads: 4, causal: true, tape: nil))
+    }
+
+    func testGradient() throws {
+        let batch = try PaddedBatch(batchSize: 2, time: 4, lengths: [4, 3])
+        let qkv = variable([8, 3 * 8], seed: 52)
+        for causal in [true, false] {
+            try checkGradients([qkv]) { try Ops.attention(qkv: qkv, queryRows: [2, 6], batch: batch, heads: 2, causal: causal, tape: $0) }
+        }
+    }
+}

@@ -18,10 +18,12 @@ final class FrozenPrefixCacheTests: XCTestCase {
             classifier.apply(.lastBlock)
             let tokens = syntheticExamples(count: 11, seed: 9).map { classifier.encode($0.text).ids }
             XCTAssertGreaterThan(Set(tokens.map(\.count)).count, 3, "lengths should vary")
-            // Plain: every text padded to the 32-token context, one batch.
+            // Plain: every text padded to the 32-token context, one batch, every row of every
+            // block computed, then pooled.
             let padded = try BackboneInput(tokenIDs: tokens.flatMap { $0 + Array(repeating: Int32(classifier.tokenizer.padTokenID), count: 32 - $0.count) },
                                            batch: PaddedBatch(batchSize: tokens.count, time: 32, lengths: tokens.map(\.count)))
-            let plain = try classifier.logits(padded, tape: nil).value.scalars
+            let full = try classifier.backbone.forward(padded, tape: nil)
+            let plain = try classifier.head.forward(pooling.pool(full, batch: padded.batch, tape: nil), tape: nil).value.scalars
             // Dynamic padding, batches of 3 by length.
             let dynamic = try classifier.logits(tokens: tokens, batchSize: 3).flatMap { $0 }
             XCTAssertLessThan(relativeError(dynamic, plain), 1e-5, "\(pooling): dynamic padding")
