@@ -36,9 +36,9 @@ let package = Package(
         // Dataset adapters and user dataset specs.
         .target(name: "Datasets", dependencies: ["DataIO", "Store", "Tokenizers"]),
         // Optimisers, training loop, metrics, checkpoints.
-        .target(name: "Training", dependencies: ["Heads", "Backbones", "TensorEngine", "Datasets"], swiftSettings: fast),
+        .target(name: "Training", dependencies: ["Heads", "Backbones", "TensorEngine", "Datasets", "Store"], swiftSettings: fast),
         // Tasks: a dataset + labels + backbone + head + training settings.
-        .target(name: "Tasks", dependencies: ["Datasets", "Training", "Heads", "Backbones"]),
+        .target(name: "Tasks", dependencies: ["Datasets", "Training", "Heads", "Backbones", "Store", "Tokenizers", "DataIO"]),
         // The library users import.
         .target(name: "Textclf", dependencies: ["DataIO", "Tokenizers", "TensorEngine", "Backbones", "Heads",
                                                "Store", "Datasets", "Training", "Tasks"]),
@@ -53,6 +53,9 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "BackbonesTests", dependencies: ["Backbones", "Store", "Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "DataIO", "Store", "Tokenizers"]),
+        .testTarget(name: "HeadsTests", dependencies: ["Heads", "Backbones", "TensorEngine", "Tokenizers"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Heads", "Backbones", "TensorEngine", "Datasets", "Tokenizers", "DataIO"],
+                    resources: [.copy("Fixtures")]),
 
         // Example: a dataset adapter written in Swift, registered next to a dataset spec.
         .executableTarget(name: "CustomDatasetExample", dependencies: ["Datasets", "Store"], path: "Examples/custom-dataset",

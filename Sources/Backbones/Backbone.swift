@@ -107,11 +107,23 @@ public protocol Backbone: AnyObject {
     func embed(_ input: BackboneInput, tape: Tape?) throws -> Variable
     /// Block `index` applied to hidden states [batch · time, hidden] of `batch`.
     func block(_ index: Int, _ hidden: Variable, batch: PaddedBatch, tape: Tape?) throws -> Variable
-    /// The final norm (identity where the architecture has none).
+    /// Block `index`, computing only the output rows `outputRows` (one per sequence, each a real
+    /// position of it): [batch.batchSize, hidden]. Every position still serves as a key and a
+    /// value. A classifier that pools one position per text (the last token, [CLS]) calls this
+    /// for the last block, whose other rows nobody reads. A default implementation runs the
+    /// whole block and picks the rows; a backbone overrides it to skip the unread rows' work.
+    func block(_ index: Int, _ hidden: Variable, batch: PaddedBatch, outputRows: [Int], tape: Tape?) throws -> Variable
+    /// The final norm (identity where the architecture has none). Acts on each row on its own,
+    /// so it may be given all rows or only the pooled ones.
     func finalNorm(_ hidden: Variable, tape: Tape?) throws -> Variable
 }
 
 extension Backbone {
+    /// The whole block, then the rows (correct for every backbone; overridden for speed).
+    public func block(_ index: Int, _ hidden: Variable, batch: PaddedBatch, outputRows: [Int], tape: Tape?) throws -> Variable {
+        try Ops.gatherRows(block(index, hidden, batch: batch, tape: tape), rows: outputRows, tape: tape)
+    }
+
     /// The whole body: ids to final hidden states [batch · time, hidden].
     public func forward(_ input: BackboneInput, tape: Tape?) throws -> Variable {
         try forward(input, blocks: 0..<blockCount, tape: tape)

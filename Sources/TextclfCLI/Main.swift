@@ -24,6 +24,9 @@ struct TextclfCommand: AsyncParsableCommand {
             DataCommand.self,
             GenerateCommand.self,
             DebugCommand.self,
+            FinetuneCommand.self,
+            EvaluateCommand.self,
+            PredictCommand.self,
         ]
     )
 

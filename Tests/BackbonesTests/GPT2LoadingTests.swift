@@ -42,6 +42,7 @@ final class GPT2LoadingTests: XCTestCase {
             (#"{"n_embd": 32, "n_head": 4}"#, "has no n_layer"),
             (#"{"n_embd": 32, "n_layer": 2, "n_head": 4, "activation_function": "relu"}"#, "activation_function"),
             (#"{"n_embd": 32, "n_layer": "two", "n_head": 4}"#, "n_layer is not an integer"),
+            (#"{"n_embd": 32, "n_layer": 2, "n_head": 4, "tie_word_embeddings": false}"#, "tie_word_embeddings"),
             ("[1, 2]", "not a JSON object"),
         ]
         for (json, expected) in cases {

@@ -108,6 +108,9 @@ public struct GPT2Config: Sendable, Equatable, CustomStringConvertible {
         if json["scale_attn_weights"] as? Bool == false {
             throw InvalidInput("\(file): scale_attn_weights = false is not supported")
         }
+        if json["tie_word_embeddings"] as? Bool == false {
+            throw InvalidInput("\(file): tie_word_embeddings = false is not supported (GPT-2's LM head is its token embedding)")
+        }
         let config = GPT2Config(
             vocabSize: try integer(json, ["vocab_size"], file: file, default: 50257),
             contextLength: try integer(json, ["n_positions", "n_ctx"], file: file, default: 1024),

@@ -122,20 +122,15 @@ extension GPT2Model {
         let positions = (0..<newTokens.count).map { Int32(position + $0) }
         var x = try Ops.embeddingSum([EmbeddingLookup(table: wte, ids: ids), EmbeddingLookup(table: wpe, ids: positions)], tape: nil)
         for (block, cache) in zip(h, caches) { x = try block(x, cache: cache) }
-        return try lastPositionLogits(x)
+        // ln_f and the LM head on the last row only: the other positions' logits are not needed.
+        let last = try Ops.gatherRows(x, rows: [x.shape[0] - 1], tape: nil)
+        return try languageModelLogits(finalNorm(last, tape: nil), tape: nil).value
     }
 
     /// Logits [vocab] after the last token of `sequence`, recomputing every position.
     func nextTokenLogits(sequence: [Int]) throws -> Tensor {
-        let input = try BackboneInput(sequences: [sequence], padID: gpt2Tokenizer.endOfTextID)
-        let x = try forward(input, blocks: 0..<(blockCount - 1), tape: nil)
-        return try lastPositionLogits(try block(blockCount - 1, x, batch: input.batch, tape: nil))
-    }
-
-    /// ln_f and the LM head on the last row only: the other positions' logits are not needed.
-    private func lastPositionLogits(_ x: Variable) throws -> Tensor {
-        let last = try Ops.gatherRows(x, rows: [x.shape[0] - 1], tape: nil)
-        return try languageModelLogits(finalNorm(last, tape: nil), tape: nil).value
+        let hidden = try forward(BackboneInput(sequences: [sequence], padID: gpt2Tokenizer.endOfTextID), tape: nil)
+        return try languageModelLogits(Ops.gatherRows(hidden, rows: [sequence.count - 1], tape: nil), tape: nil).value
     }
 
     /// The next token from its logits. Greedy (temperature 0): the first index of the largest

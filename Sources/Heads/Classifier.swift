@@ -1,0 +1,165 @@
+// Classifier = backbone + pooling + head. The backbone never learns which head sits on it, and
+// the head never learns which backbone feeds it: both meet at pooled vectors of `hiddenSize`.
+import Backbones
+import DataIO
+import TensorEngine
+import Tokenizers
+
+public final class Classifier {
+    public let backbone: any Backbone
+    public let head: any ClassificationHead
+    public let pooling: Pooling
+    /// Class names in class-id order.
+    public let labels: [String]
+    /// Texts are cut to this many tokens (at most the backbone's context).
+    public let maxLength: Int
+
+    /// Checks that the head fits the backbone and the labels, and that parameter names are unique.
+    public init(backbone: any Backbone, head: any ClassificationHead, labels: [String], pooling: Pooling? = nil,
+                maxLength: Int? = nil) throws {
+        guard labels.count >= 2, Set(labels).count == labels.count else {
+            throw InvalidInput("a classifier needs at least two distinct labels, got \(labels)")
+        }
+        guard head.inputSize == backbone.hiddenSize else {
+            throw TensorShapeError("head reads vectors of \(head.inputSize), but backbone \(backbone.name) produces \(backbone.hiddenSize)")
+        }
+        guard head.classCount == labels.count else {
+            throw TensorShapeError("head has \(head.classCount) outputs for \(labels.count) labels")
+        }
+        let limit = maxLength ?? backbone.maxSequenceLength
+        guard limit >= 1, limit <= backbone.maxSequenceLength else {
+            throw InvalidInput("max length \(limit) is outside 1...\(backbone.maxSequenceLength) (backbone \(backbone.name)'s context)")
+        }
+        self.backbone = backbone
+        self.head = head
+        self.labels = labels
+        self.pooling = pooling ?? backbone.defaultPooling
+        self.maxLength = limit
+        var seen = Set<String>()
+        for (name, _) in namedParameters where !seen.insert(name).inserted {
+            throw InvalidInput("parameter name \"\(name)\" occurs twice in the classifier (backbone and head must not share names)")
+        }
+    }
+
+    /// A classifier with a new head of `spec` (seeded initialisation).
+    public convenience init(backbone: any Backbone, labels: [String], head spec: HeadSpec = .linear, pooling: Pooling? = nil,
+                            maxLength: Int? = nil, seed: UInt64 = 123, heads: HeadRegistry = .builtIn) throws {
+        let head = try heads.makeHead(spec, inputSize: backbone.hiddenSize, classCount: labels.count, seed: seed)
+        try self.init(backbone: backbone, head: head, labels: labels, pooling: pooling, maxLength: maxLength)
+    }
+
+    public var tokenizer: any Tokenizer { backbone.tokenizer }
+
+    /// Backbone parameters under their own names (HF names without a model prefix), then the
+    /// head's (`head.*`).
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        backbone.namedParameters + head.parameters.map { ($0.name, $0) }
+    }
+
+    public var trainableParameters: [Parameter] {
+        namedParameters.map(\.parameter).filter(\.requiresGrad)
+    }
+
+    // MARK: Freezing
+
+    /// Freezes everything the policy does not train, unfreezes the rest (the head always trains).
+    @discardableResult
+    public func apply(_ policy: TrainablePolicy) -> TrainableSummary {
+        let blockCount = backbone.blockCount
+        // Parameters outside every unit (if a backbone has any) train only under `all`.
+        for (_, parameter) in backbone.namedParameters { parameter.setRequiresGrad(policy == .all) }
+        for unit in backbone.units {
+            let trains = policy.trains(unit.kind, blockCount: blockCount)
+            for parameter in unit.parameters { parameter.setRequiresGrad(trains) }
+        }
+        for parameter in head.parameters { parameter.setRequiresGrad(true) }
+        return trainableSummary(policy: policy)
+    }
+
+    /// The counts for the current requiresGrad flags.
+    public func trainableSummary(policy: TrainablePolicy) -> TrainableSummary {
+        let trainable = trainableParameters
+        return TrainableSummary(policy: policy, parameterCount: trainable.reduce(0) { $0 + $1.value.count },
+                                tensorCount: trainable.count,
+                                totalParameterCount: namedParameters.reduce(0) { $0 + $1.parameter.value.count },
+                                frozenPrefixBlocks: frozenPrefixBlocks)
+    }
+
+    /// Leading blocks whose output does not depend on anything trainable: 0 if any embedding
+    /// parameter trains, else the number of blocks before the first one with a trainable
+    /// parameter (`blockCount` when only the final norm and head train).
+    public var frozenPrefixBlocks: Int {
+        var count = 0
+        for unit in backbone.units {
+            let frozen = unit.parameters.allSatisfy { !$0.requiresGrad }
+            switch unit.kind {
+            case .embeddings: if !frozen { return 0 }
+            case .block: if frozen { count += 1 } else { return count }
+            case .finalNorm: return count
+            }
+        }
+        return count
+    }
+
+    // MARK: Forward
+
+    /// Token ids → logits [B, classes].
+    public func logits(_ input: BackboneInput, tape: Tape?) throws -> Variable {
+        try logits(hidden: backbone.embed(input, tape: tape), fromBlock: 0, batch: input.batch, tape: tape)
+    }
+
+    /// Hidden states that went through the embeddings and blocks 0..<`firstBlock` (e.g. from
+    /// the frozen-prefix cache) → logits, running blocks firstBlock..<blockCount, the final
+    /// norm, pooling and the head.
+    ///
+    /// When the pooling reads one real position per text (`last`, `first`), the last block
+    /// computes only those rows (`Backbone.block(_:_:batch:outputRows:tape:)`) and the final
+    /// norm and head see B rows: the same logits as the full path, for much less work.
+    public func logits(hidden: Variable, fromBlock firstBlock: Int, batch: PaddedBatch, tape: Tape?) throws -> Variable {
+        let blockCount = backbone.blockCount
+        guard (0...blockCount).contains(firstBlock) else {
+            throw InvalidInput("block \(firstBlock) is outside 0...\(blockCount)")
+        }
+        if let rows = pooling.readsPadding ? nil : pooling.rows(batch) {
+            var x = hidden
+            if firstBlock < blockCount {
+                for index in firstBlock..<(blockCount - 1) { x = try backbone.block(index, x, batch: batch, tape: tape) }
+                x = try backbone.block(blockCount - 1, x, batch: batch, outputRows: rows, tape: tape)
+            } else {
+                x = try Ops.gatherRows(x, rows: rows, tape: tape)
+            }
+            return try head.forward(backbone.finalNorm(x, tape: tape), tape: tape)
+        }
+        let final = try backbone.run(blocks: firstBlock..<blockCount, on: hidden, batch: batch, tape: tape)
+        return try head.forward(pooling.pool(final, batch: batch, tape: tape), tape: tape)
+    }
+
+    // MARK: Tokens
+
+    /// A text's ids as the classifier reads them: the tokenizer's model encoding cut to
+    /// `maxLength`. An empty encoding (an empty text, for GPT-2) becomes the pad token alone,
+    /// so every text has at least one position to pool.
+    public func encode(_ text: String) -> (ids: [Int32], truncated: Bool) {
+        let (ids, truncated) = tokenizer.encodeForModel(text, maxLength: maxLength)
+        return (Self.nonEmpty(ids, padID: tokenizer.padTokenID), truncated)
+    }
+
+    /// `encode` for many texts, on all cores.
+    public func encode(_ texts: [String]) -> [(ids: [Int32], truncated: Bool)] {
+        tokenizer.encodeBatchForModel(texts, maxLength: maxLength).map { (Self.nonEmpty($0.ids, padID: tokenizer.padTokenID), $0.truncated) }
+    }
+
+    static func nonEmpty(_ ids: [Int], padID: Int) -> [Int32] {
+        ids.isEmpty ? [Int32(truncatingIfNeeded: padID)] : ids.map { Int32(truncatingIfNeeded: $0) }
+    }
+
+    /// Pads token lists to the longest of them.
+    public func input(_ sequences: [[Int32]]) throws -> BackboneInput {
+        let time = max(1, sequences.map(\.count).max() ?? 1)
+        var ids = [Int32](repeating: Int32(truncatingIfNeeded: tokenizer.padTokenID), count: sequences.count * time)
+        for (b, sequence) in sequences.enumerated() {
+            for (t, id) in sequence.enumerated() { ids[b * time + t] = id }
+        }
+        return try BackboneInput(tokenIDs: ids, batch: PaddedBatch(batchSize: sequences.count, time: time, lengths: sequences.map(\.count)))
+    }
+}

@@ -1,1 +1,0 @@
-// Heads module: see README's architecture section.

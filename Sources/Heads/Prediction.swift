@@ -1,0 +1,64 @@
+// Prediction: texts in, a label and class probabilities out. Texts are batched by length (each
+// batch padded only to its own longest text), and pooling ignores padding, so a text gets the
+// same prediction alone or in any batch.
+import Foundation
+import TensorEngine
+
+public struct Prediction: Sendable, Equatable {
+    public let label: String
+    public let classIndex: Int
+    /// Softmax probabilities, in label order.
+    public let probabilities: [Float]
+    /// Whether the text was longer than the classifier's max length and was cut.
+    public let truncated: Bool
+    /// Tokens read (after truncation).
+    public let tokenCount: Int
+}
+
+extension Classifier {
+    /// Logits [texts, classes] for token lists, batched `batchSize` at a time in order of
+    /// length; rows come back in the order given.
+    public func logits(tokens: [[Int32]], batchSize: Int = 16) throws -> [[Float]] {
+        let order = tokens.indices.sorted { tokens[$0].count != tokens[$1].count ? tokens[$0].count > tokens[$1].count : $0 < $1 }
+        var result = [[Float]](repeating: [], count: tokens.count)
+        var start = 0
+        while start < order.count {
+            let indices = Array(order[start..<min(start + max(1, batchSize), order.count)])
+            let values = try logits(input(indices.map { tokens[$0] }), tape: nil).value.scalars
+            let classes = labels.count
+            for (row, index) in indices.enumerated() { result[index] = Array(values[row * classes..<(row + 1) * classes]) }
+            start += batchSize
+        }
+        return result
+    }
+
+    public func predict(_ texts: [String], batchSize: Int = 16) throws -> [Prediction] {
+        let encoded = encode(texts)
+        let logits = try logits(tokens: encoded.map(\.ids), batchSize: batchSize)
+        return zip(encoded, logits).map { encoded, row in
+            let probabilities = softmax(row)
+            let best = argmax(row)
+            return Prediction(label: labels[best], classIndex: best, probabilities: probabilities,
+                              truncated: encoded.truncated, tokenCount: encoded.ids.count)
+        }
+    }
+
+    public func predict(_ text: String) throws -> Prediction {
+        try predict([text])[0]
+    }
+}
+
+/// Softmax of one row, in Double for the sums.
+public func softmax(_ logits: [Float]) -> [Float] {
+    guard let top = logits.max() else { return [] }
+    let exps = logits.map { Foundation.exp(Double($0 - top)) }
+    let sum = exps.reduce(0, +)
+    return exps.map { Float($0 / sum) }
+}
+
+/// Index of the largest logit (the first on ties), i.e. the predicted class.
+public func argmax(_ row: [Float]) -> Int {
+    var best = 0
+    for i in row.indices where row[i] > row[best] { best = i }
+    return best
+}

@@ -1,0 +1,92 @@
+// Which parameters fine-tuning updates, stated in the backbone's units (embeddings, blocks,
+// final norm) so every policy means the same for every backbone. The head always trains.
+import Backbones
+import DataIO
+import TensorEngine
+
+public enum TrainablePolicy: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// Only the head; the whole backbone is frozen.
+    case head
+    /// The last `n` blocks, the final norm and the head (`last-block` is n = 1: the reference
+    /// recipe's default).
+    case lastBlocks(Int)
+    /// Everything (the reference's random-weights experiment).
+    case all
+
+    public static let lastBlock = TrainablePolicy.lastBlocks(1)
+
+    /// "head", "last-block", "last-N-blocks" (e.g. "last-2-blocks"), "all".
+    public init(parsing text: String) throws {
+        switch text {
+        case "head": self = .head
+        case "last-block": self = .lastBlocks(1)
+        case "all": self = .all
+        default:
+            if text.hasPrefix("last-"), text.hasSuffix("-blocks"),
+               let n = Int(text.dropFirst("last-".count).dropLast("-blocks".count)), n >= 1 {
+                self = .lastBlocks(n)
+            } else {
+                throw InvalidInput("trainable policy \"\(text)\" is not one of: head, last-block, last-N-blocks (e.g. last-2-blocks), all")
+            }
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .head: "head"
+        case .lastBlocks(1): "last-block"
+        case .lastBlocks(let n): "last-\(n)-blocks"
+        case .all: "all"
+        }
+    }
+
+    /// Whether a unit of a backbone with `blockCount` blocks trains under this policy.
+    public func trains(_ kind: BackboneUnit.Kind, blockCount: Int) -> Bool {
+        switch (self, kind) {
+        case (.all, _): true
+        case (.head, _): false
+        case (.lastBlocks, .embeddings): false
+        case (.lastBlocks, .finalNorm): true
+        case (.lastBlocks(let n), .block(let index)): index >= blockCount - n
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        try self.init(parsing: decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+/// What a policy left trainable.
+public struct TrainableSummary: Sendable, Equatable {
+    public let policy: TrainablePolicy
+    /// Elements in trainable tensors (backbone part + head).
+    public let parameterCount: Int
+    public let tensorCount: Int
+    /// All parameters (trainable or not).
+    public let totalParameterCount: Int
+    /// How many leading blocks (with the embeddings) are frozen: their output can be computed
+    /// once per text and cached. 0 when the embeddings train.
+    public let frozenPrefixBlocks: Int
+
+    /// "7,090,946 of 124,441,346 parameters trainable (5.70%): last-block"
+    public var description: String {
+        let share = totalParameterCount == 0 ? 0 : 100 * Double(parameterCount) / Double(totalParameterCount)
+        return "\(groupedDigits(parameterCount)) of \(groupedDigits(totalParameterCount)) parameters trainable (\(String(format: "%.2f", share))%), policy \(policy)"
+    }
+}
+
+/// 7090946 → "7,090,946".
+public func groupedDigits(_ n: Int) -> String {
+    let digits = String(n.magnitude)
+    var out = ""
+    for (i, c) in digits.enumerated() {
+        if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+        out.append(c)
+    }
+    return (n < 0 ? "-" : "") + out
+}

@@ -1,0 +1,126 @@
+// Where backbones come from, by name: the one place that knows the concrete backbone types.
+// Everything past it (heads, training, checkpoints) sees only the `Backbone` protocol.
+// A family (GPT-2 today; BERT/MiniLM later) says which names it knows and how to build
+// pretrained or seeded random instances; adding a family is one entry in `families`.
+import Backbones
+import DataIO
+import Foundation
+import Store
+import Tokenizers
+import Training
+
+public protocol BackboneFamily: Sendable {
+    /// For messages, e.g. "GPT-2".
+    var displayName: String { get }
+    /// Names this family builds (e.g. gpt2, gpt2-medium, 124M).
+    func knows(_ name: String) -> Bool
+    /// Whether a model directory is in this family's format.
+    func recognizes(directory: URL) -> Bool
+    /// Released weights through the Store. Throws `WeightsUnavailable` when they cannot be had.
+    func pretrained(_ name: String, store: Store, dropout: Float) throws -> any Backbone
+    func directory(_ url: URL, store: Store, dropout: Float) throws -> any Backbone
+    /// The named architecture with seeded random weights.
+    func random(_ name: String, seed: UInt64, store: Store, dropout: Float) throws -> any Backbone
+}
+
+/// Pretrained weights that the Store could not find (offline, not cached, not mirrored).
+public struct WeightsUnavailable: Error, CustomStringConvertible {
+    public let name: String
+    public let detail: String
+    public var description: String { detail }
+}
+
+struct GPT2Family: BackboneFamily {
+    var displayName: String { "GPT-2" }
+    func knows(_ name: String) -> Bool { GPT2ModelName(name) != nil }
+    func recognizes(directory: URL) -> Bool { GPT2WeightLayout.detect(in: directory) != nil }
+
+    func pretrained(_ name: String, store: Store, dropout: Float) throws -> any Backbone {
+        do { return try GPT2Model.pretrained(name, store: store, dropout: dropout) } catch let error as GPT2WeightsNotFound {
+            throw WeightsUnavailable(name: name, detail: error.description)
+        }
+    }
+
+    func directory(_ url: URL, store: Store, dropout: Float) throws -> any Backbone {
+        try GPT2Model.load(directory: url, store: store, dropout: dropout)
+    }
+
+    func random(_ name: String, seed: UInt64, store: Store, dropout: Float) throws -> any Backbone {
+        guard var config = GPT2Config.named(name) else { throw InvalidInput("\(name) is not a GPT-2 size") }
+        config.embeddingDropout = dropout
+        config.residualDropout = dropout
+        return try GPT2Model.randomlyInitialized(config: config, seed: seed, tokenizer: GPT2Tokenizer.pretrained("gpt2", store: store),
+                                                 store: store, name: name)
+    }
+}
+
+/// The backbone a run uses, and how to say which it is.
+public struct BackboneChoice {
+    public let backbone: any Backbone
+    public let source: BackboneSource
+    /// Plainly, which weights: "pretrained GPT-2 'gpt2' weights" or "RANDOMLY INITIALISED ...".
+    public let note: String
+    /// Set when pretrained weights were wanted but random ones are used.
+    public let warning: String?
+    public var isRandom: Bool { source.weights == .random }
+}
+
+public enum BackboneCatalog {
+    /// The families, in the order names are tried. (MiniLM/BERT will join here.)
+    public static let families: [any BackboneFamily] = [GPT2Family()]
+
+    static func family(for name: String) throws -> any BackboneFamily {
+        if let family = families.first(where: { $0.knows(name) }) { return family }
+        throw InvalidInput("unknown backbone \"\(name)\" (known: gpt2, gpt2-medium, gpt2-large, gpt2-xl, or a model directory)")
+    }
+
+    /// `name` (or a model directory) with `weights`; `auto` falls back to random weights, with
+    /// a warning, when the pretrained ones cannot be found.
+    public static func choose(_ name: String, weights: ClassificationTask.WeightsChoice, seed: UInt64, dropout: Float, store: Store) throws -> BackboneChoice {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory), isDirectory.boolValue {
+            let url = URL(fileURLWithPath: name, isDirectory: true)
+            let source = BackboneSource(name: url.lastPathComponent, weights: .directory, path: url.standardizedFileURL.path)
+            return BackboneChoice(backbone: try rebuild(source, store: store, dropout: dropout), source: source,
+                                  note: "weights from the directory \(url.path)", warning: nil)
+        }
+        let family = try family(for: name)
+        if weights != .random {
+            do {
+                let backbone = try family.pretrained(name, store: store, dropout: dropout)
+                return BackboneChoice(backbone: backbone, source: BackboneSource(name: name, weights: .pretrained),
+                                      note: "pretrained \(family.displayName) '\(name)' weights", warning: nil)
+            } catch let unavailable as WeightsUnavailable where weights == .auto {
+                let backbone = try family.random(name, seed: seed, store: store, dropout: dropout)
+                let firstReason = unavailable.detail.split(separator: "\n").dropFirst().first.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
+                return BackboneChoice(
+                    backbone: backbone, source: BackboneSource(name: name, weights: .random, seed: seed),
+                    note: "RANDOMLY INITIALISED \(family.displayName) '\(name)' (seed \(seed)): no pretrained weights",
+                    warning: "pretrained \(family.displayName) '\(name)' weights were not found (\(firstReason)); training a RANDOMLY INITIALISED model instead — the reference's random-weights experiment. Expect much lower accuracy than with pretrained weights. Put the weights in the cache (textclf fetch \(name)) or a mirror (TEXTCLF_MIRROR) to use them.")
+            }
+        }
+        let backbone = try family.random(name, seed: seed, store: store, dropout: dropout)
+        return BackboneChoice(backbone: backbone, source: BackboneSource(name: name, weights: .random, seed: seed),
+                              note: "randomly initialised \(family.displayName) '\(name)' (seed \(seed)), as asked", warning: nil)
+    }
+
+    /// The backbone a checkpoint records, rebuilt exactly (no fallback).
+    public static func rebuild(_ source: BackboneSource, store: Store, dropout: Float = 0) throws -> any Backbone {
+        switch source.weights {
+        case .pretrained:
+            do { return try family(for: source.name).pretrained(source.name, store: store, dropout: dropout) } catch let error as WeightsUnavailable {
+                throw InvalidInput("the model was trained on pretrained '\(source.name)' weights, which cannot be found: \(error.detail)")
+            }
+        case .random:
+            guard let seed = source.seed else { throw InvalidInput("backbone source \(source): random weights without a seed") }
+            return try family(for: source.name).random(source.name, seed: seed, store: store, dropout: dropout)
+        case .directory:
+            guard let path = source.path else { throw InvalidInput("backbone source \(source): no directory") }
+            let url = URL(fileURLWithPath: path, isDirectory: true)
+            guard let family = families.first(where: { $0.recognizes(directory: url) }) else {
+                throw InvalidInput("\(path): not a model directory any backbone family recognises (the model was trained on weights from there)")
+            }
+            return try family.directory(url, store: store, dropout: dropout)
+        }
+    }
+}

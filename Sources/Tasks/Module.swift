@@ -1,1 +1,0 @@
-// Tasks module: see README's architecture section.

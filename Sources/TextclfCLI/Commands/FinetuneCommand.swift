@@ -1,0 +1,167 @@
+import ArgumentParser
+import DataIO
+import Foundation
+import Heads
+import Store
+import Tasks
+import Textclf
+import Training
+
+/// `textclf finetune`: trains a classifier (task, task file or dataset) into a run directory.
+struct FinetuneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "finetune",
+        abstract: "Fine-tune a backbone with a classification head on a dataset.",
+        discussion: """
+        What to train: --task NAME (built-in: spam), --config FILE (a task as JSON, e.g. \
+        Examples/spam/config.json), or --dataset NAME|SPEC (the reference recipe on any dataset). \
+        The options below override the task's settings. The model is never chosen silently: \
+        pretrained weights when the Store finds them (cache, TEXTCLF_MIRROR, download), otherwise a \
+        randomly initialised model with a warning, trained with every layer (--trainable to choose).
+
+        Run directory (--output DIR, default runs/<task>-<timestamp>): config.json (the task as \
+        run, backbone source), split.json, metrics.jsonl (one line per evaluation), curves.svg, \
+        report.json + report.md, model/ (classifier.json + model.safetensors: the best weights by \
+        --monitor, unless --no-restore-best), resume/ (state for --resume). Ctrl-C stops after the \
+        current step and saves the state; --resume DIR continues exactly where it stopped.
+
+        With --json, JSON lines on stdout, each with an "event" key: prepared (epochs, \
+        steps_per_epoch, total_steps, start_step, trainable, trainable_parameters, \
+        total_parameters, examples, truncated, cache), cache (blocks, texts, tokens, bytes, \
+        seconds), baseline / final (splits: {train|validation|test: {split, examples, loss, \
+        accuracy, macro_f1, per_class, confusion}}), step (step, total_steps, epoch, loss, \
+        learning_rate, tokens_per_second, elapsed_seconds, eta_seconds), eval / epoch (the \
+        metrics.jsonl record: step, epoch, epoch_progress, train_loss, train_accuracy, \
+        validation_loss, validation_accuracy, validation_macro_f1, learning_rate, \
+        running_train_loss, examples_seen, tokens_seen, elapsed_seconds, best), stopped_early, \
+        interrupted, and last result (report.json's keys plus run_directory, wall_seconds).
+
+        Examples:
+          textclf finetune --task spam
+          textclf finetune --task spam --weights random --trainable last-block --epochs 1
+          textclf finetune --dataset bbc-news --trainable last-2-blocks --lr 1e-4 --output runs/bbc
+          textclf finetune --config Examples/spam/config.json --json
+          textclf finetune --resume runs/spam-20250101-120000
+        """
+    )
+
+    @Option(help: ArgumentHelp("A built-in task: spam.", valueName: "name")) var task: String?
+    @Option(help: ArgumentHelp("A task file (JSON).", valueName: "file")) var config: String?
+    @Option(help: ArgumentHelp("A dataset name or spec path, with the reference recipe's settings.", valueName: "name|spec"))
+    var dataset: String?
+    @Option(help: ArgumentHelp("Run directory (default runs/<task>-<timestamp>).", valueName: "dir")) var output: String?
+    @Option(help: ArgumentHelp("Continue the interrupted run in this directory.", valueName: "dir")) var resume: String?
+
+    @OptionGroup var training: TrainingOptions
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var outputOptions: OutputOptions
+
+    func validate() throws {
+        let sources = [task, config, dataset, resume].compactMap { $0 }.count
+        guard sources == 1 else {
+            throw ValidationError("give exactly one of --task, --config, --dataset or --resume")
+        }
+    }
+
+    func run() throws {
+        let store = try self.store.makeStore()
+        let progress = TrainingProgress(json: outputOptions.json)
+        let log: (String) -> Void = { line in if !outputOptions.json { Log.info(line) } }
+        let wallStart = DispatchTime.now()
+        let run: FineTuneRun
+        if let resume {
+            run = try FineTuneRun.resume(URL(fileURLWithPath: resume), store: store, version: textclfVersion, log: log)
+        } else {
+            var base: ClassificationTask
+            if let task {
+                guard let builtIn = BuiltInTasks.named(task) else {
+                    throw ValidationError("no task named \(task) (built-in: \(BuiltInTasks.all.map(\.name).joined(separator: ", ")))")
+                }
+                base = builtIn
+            } else if let config {
+                base = try ClassificationTask.load(from: URL(fileURLWithPath: config))
+            } else {
+                base = ClassificationTask.forDataset(dataset!)
+            }
+            base = try training.apply(to: base)
+            run = try FineTuneRun.start(base, output: output.map { URL(fileURLWithPath: $0) }, store: store,
+                                        keepTrainable: training.trainable != nil, version: textclfVersion, log: log)
+        }
+        for warning in run.configuration.warnings { Self.warn(warning, json: outputOptions.json) }
+        log("model: \(run.configuration.modelNote)")
+        log("run directory: \(run.directory.path)")
+
+        let stop = StopFlag()
+        stop.installInterruptHandler { Log.error("\ninterrupt: stopping after this step (Ctrl-C again to quit at once)") }
+        run.trainer.shouldStop = { stop.isRaised }
+        run.trainer.observer = progress.handle
+        let result = try run.run()
+        let wall = BenchTiming.seconds(since: wallStart)
+
+        if outputOptions.json {
+            var object = TrainingReport.json(result, run.description, configuration: run.task.training)
+            object["event"] = "result"
+            object["run_directory"] = run.directory.path
+            object["wall_seconds"] = wall
+            JSONLines.emit(object)
+        } else {
+            progress.log("")
+            Self.printSummary(result, run: run, wall: wall)
+        }
+        if result.interrupted {
+            // Not a failure of the run, but it did not finish: exit 1 with the way to continue.
+            CLIExit.fail(code: 1, "interrupted: continue with  textclf finetune --resume \(run.directory.path)", nil)
+        }
+    }
+
+    /// The prominent form of a warning: framed, on stderr (and as a JSON line with --json).
+    static func warn(_ text: String, json: Bool) {
+        if json { JSONLines.emit(["event": "warning", "message": text]) }
+        let rule = String(repeating: "!", count: 78)
+        Log.error(rule)
+        for line in wrap("WARNING: " + text, width: 76) { Log.error("! " + line) }
+        Log.error(rule)
+    }
+
+    static func printSummary(_ result: TrainingResult, run: FineTuneRun, wall: Double) {
+        print("\(run.description.title)")
+        print("model: \(run.configuration.modelNote)")
+        print("trainable: \(result.plan.trainable.description)")
+        print("")
+        print("accuracy     before    after   (examples)")
+        for split in ["train", "validation", "test"] {
+            guard let before = result.baseline(split) else { continue }
+            let after = result.final(split).map { percent($0.accuracy) } ?? "-"
+            print("  " + split.padding(toLength: 10, withPad: " ", startingAt: 0) + leftPad(percent(before.accuracy), 8)
+                  + leftPad(after, 9) + "   (\(before.examples))")
+        }
+        if let test = result.final("test") {
+            print("")
+            print(test.summary)
+        }
+        let t = result.timing
+        print("")
+        print(String(format: "wall time %.1f s: cache %.1f s, training %.1f s, periodic evaluation %.1f s, full evaluations %.1f s; %.0f training tokens/s",
+                     wall, t.cacheSeconds, t.trainSeconds, t.evalSeconds, t.fullEvalSeconds,
+                     t.trainSeconds > 0 ? Double(result.tokensSeen) / t.trainSeconds : 0))
+        if let best = result.bestStep {
+            print("best \(result.monitor.rawValue) at step \(best)" + (result.restoredBest ? " (restored and saved as the model)" : ""))
+        }
+        print("run directory: \(run.directory.path)  (report.md, curves.svg, model/)")
+    }
+}
+
+func wrap(_ text: String, width: Int) -> [String] {
+    var lines: [String] = [], current = ""
+    for word in text.split(separator: " ") {
+        if !current.isEmpty && current.count + 1 + word.count > width {
+            lines.append(current)
+            current = ""
+        }
+        current += (current.isEmpty ? "" : " ") + word
+    }
+    if !current.isEmpty { lines.append(current) }
+    return lines
+}
+
+private func leftPad(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import Store
+import Tasks
+import Training
+
+/// `--model RUN_DIR|MODEL_DIR` of evaluate and predict.
+struct ModelOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("A run directory (its model/) or a model directory (classifier.json + model.safetensors).", valueName: "dir"))
+    var model: String
+
+    @Flag(help: "Skip checking the rebuilt backbone's frozen weights against the recorded SHA-256.")
+    var noVerify = false
+
+    func load(store: Store) throws -> LoadedClassifier {
+        try ClassifierCheckpoint.load(URL(fileURLWithPath: model), verifyBackbone: !noVerify) { source in
+            try BackboneCatalog.rebuild(source, store: store)
+        }
+    }
+
+    /// The run the model came from (for its dataset and split), if `--model` is a run directory
+    /// or a run's model/.
+    var runDirectory: URL? {
+        let url = URL(fileURLWithPath: model)
+        for candidate in [url, url.deletingLastPathComponent()]
+        where FileManager.default.fileExists(atPath: candidate.appendingPathComponent("config.json").path)
+            && FileManager.default.fileExists(atPath: candidate.appendingPathComponent("split.json").path) {
+            return candidate
+        }
+        return nil
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import Backbones
+import Foundation
+import Heads
+import Tasks
+import Training
+
+/// The recipe settings `textclf finetune` can override on top of a task (each unset option
+/// keeps the task's value).
+struct TrainingOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Backbone name (gpt2, gpt2-medium, ...) or a model directory.", valueName: "name|dir"))
+    var backbone: String?
+
+    @Option(help: ArgumentHelp("auto: pretrained if found, else random with a warning; or pretrained, random.", valueName: "auto|pretrained|random"))
+    var weights: ClassificationTask.WeightsChoice?
+
+    @Option(help: ArgumentHelp("What trains besides the head: head, last-block, last-N-blocks, all.", valueName: "policy"))
+    var trainable: String?
+
+    @Option(help: ArgumentHelp("last (last real token), position-last, first, mean, max.", valueName: "pooling"))
+    var pooling: Pooling?
+
+    @Option(help: ArgumentHelp("linear, mlp, mlp:SIZE, mlp:SIZE:gelu|tanh.", valueName: "head"))
+    var head: String?
+
+    @Option(help: "Cut texts to this many tokens (default: the backbone's context).")
+    var maxLength: Int?
+
+    @Option(help: "Epochs.") var epochs: Int?
+    @Option(help: "Examples per batch.") var batchSize: Int?
+    @Option(help: ArgumentHelp("adamw, sgd or rmsprop.", valueName: "name")) var optimizer: OptimizerConfiguration.Kind?
+    @Option(name: .customLong("lr"), help: "Learning rate.") var learningRate: Double?
+    @Option(help: "Weight decay (decoupled for AdamW, L2 for SGD/RMSprop).") var weightDecay: Double?
+    @Option(help: "Momentum (SGD, RMSprop).") var momentum: Double?
+    @Flag(help: "Nesterov momentum (SGD).") var nesterov = false
+    @Option(help: ArgumentHelp("constant, linear or cosine, optionally :WARMUP_STEPS (e.g. cosine:100).", valueName: "schedule"))
+    var schedule: String?
+    @Option(help: "Clip gradients to this global L2 norm.") var clipNorm: Double?
+    @Option(help: "Batches per optimiser step (gradient accumulation).") var accumulate: Int?
+    @Option(help: ArgumentHelp("Evaluate every N steps (0: only at epoch ends).", valueName: "n")) var evalEvery: Int?
+    @Option(help: ArgumentHelp("Batches per periodic evaluation, or 'all'.", valueName: "n|all")) var evalBatches: String?
+    @Option(help: ArgumentHelp("validation_loss, validation_accuracy or validation_macro_f1: picks the best checkpoint.", valueName: "figure"))
+    var monitor: TrainingConfiguration.Monitor?
+    @Option(help: "Stop after this many evaluations without improvement.") var patience: Int?
+    @Option(help: "Seed of the head, the batch order and random weights.") var seed: UInt64?
+    @Option(help: "Seed of the dataset's split (default: the dataset's own).") var splitSeed: UInt64?
+    @Option(help: "Save a resumable state every N steps (default: at epoch ends).") var saveEvery: Int?
+    @Flag(help: "Plain shuffled batches instead of length buckets.") var noLengthBuckets = false
+    @Flag(help: "Run the whole backbone every step (no frozen-prefix cache).") var noCache = false
+    @Flag(help: "Keep the final weights instead of going back to the best ones.") var noRestoreBest = false
+    @Flag(help: "Save every parameter in the model (a standalone file), not only the trained ones.") var fullCheckpoint = false
+
+    /// `task` with these overrides applied.
+    func apply(to task: ClassificationTask) throws -> ClassificationTask {
+        var task = task
+        var t = task.training
+        if let backbone { task.backbone = backbone }
+        if let weights { task.weights = weights }
+        if let trainable { t.trainable = try TrainablePolicy(parsing: trainable) }
+        if let pooling { task.pooling = pooling }
+        if let head { task.head = try HeadSpec(parsing: head) }
+        if let maxLength { task.maxLength = maxLength }
+        if let epochs { t.epochs = epochs }
+        if let batchSize { t.batchSize = batchSize }
+        if let optimizer, optimizer != t.optimizer.kind {
+            t.optimizer = switch optimizer {
+            case .adamw: .adamW(learningRate: t.optimizer.learningRate, weightDecay: t.optimizer.weightDecay)
+            case .sgd: .sgd(learningRate: t.optimizer.learningRate, weightDecay: t.optimizer.weightDecay)
+            case .rmsprop: .rmsprop(learningRate: t.optimizer.learningRate, weightDecay: t.optimizer.weightDecay)
+            }
+        }
+        if let learningRate { t.optimizer.learningRate = learningRate }
+        if let weightDecay { t.optimizer.weightDecay = weightDecay }
+        if let momentum { t.optimizer.momentum = momentum }
+        if nesterov { t.optimizer.nesterov = true }
+        if let schedule { t.schedule = try LearningRateSchedule(parsing: schedule) }
+        if let clipNorm { t.gradientClipNorm = clipNorm }
+        if let accumulate { t.accumulationSteps = accumulate }
+        if let evalEvery { t.evalEvery = evalEvery == 0 ? nil : evalEvery }
+        if let evalBatches {
+            if evalBatches == "all" { t.evalBatches = nil } else {
+                guard let n = Int(evalBatches), n >= 1 else { throw ValidationError("--eval-batches must be a positive number or 'all'") }
+                t.evalBatches = n
+            }
+        }
+        if let monitor { t.monitor = monitor }
+        if let patience { t.patience = patience }
+        if let seed { t.seed = seed }
+        if let splitSeed { task.splitSeed = splitSeed }
+        if let saveEvery { t.saveEvery = saveEvery }
+        if noLengthBuckets { t.lengthBuckets = false }
+        if noCache { t.cache = .off }
+        if noRestoreBest { t.restoreBest = false }
+        if fullCheckpoint { t.fullCheckpoint = true }
+        try t.validate()
+        task.training = t
+        return task
+    }
+}
+
+extension ClassificationTask.WeightsChoice: ExpressibleByArgument {}
+extension Pooling: ExpressibleByArgument {}
+extension OptimizerConfiguration.Kind: ExpressibleByArgument {}
+extension TrainingConfiguration.Monitor: ExpressibleByArgument {}

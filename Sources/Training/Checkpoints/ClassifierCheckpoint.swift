@@ -1,0 +1,235 @@
+// A fine-tuned classifier on disk: a directory with
+//
+//   classifier.json     what the model is (format "textclf-classifier/1"): backbone source and
+//                       checksum, labels, pooling, head, trainable policy, tokenizer, max length
+//   model.safetensors   the trained tensors (trainable ones by default; every one with `full`)
+//
+// Loading rebuilds the backbone from its source (pretrained weights by name, a directory, or a
+// seeded random initialisation), checks that its frozen weights are the ones trained on (SHA-256
+// of those parameters), builds the head, and copies the saved tensors in, checking every name
+// and shape. Saving is all-or-nothing (a staging directory renamed into place).
+import Backbones
+import DataIO
+import Foundation
+import Heads
+import Store
+import TensorEngine
+
+/// Where a backbone's weights come from, so a checkpoint can rebuild it.
+public struct BackboneSource: Codable, Hashable, Sendable, CustomStringConvertible {
+    public enum Weights: String, Codable, Hashable, Sendable {
+        /// Released weights found by name through the Store (cache, mirror, download).
+        case pretrained
+        /// Weights read from `path` (a model directory).
+        case directory
+        /// A seeded random initialisation (`seed`) of the named architecture.
+        case random
+    }
+
+    /// The backbone's name, e.g. "gpt2" (for `random`, the architecture/size).
+    public var name: String
+    public var weights: Weights
+    public var seed: UInt64?
+    public var path: String?
+
+    public init(name: String, weights: Weights, seed: UInt64? = nil, path: String? = nil) {
+        self.name = name
+        self.weights = weights
+        self.seed = seed
+        self.path = path
+    }
+
+    public var description: String {
+        switch weights {
+        case .pretrained: "\(name) (pretrained)"
+        case .directory: "\(name) (weights from \(path ?? "?"))"
+        case .random: "\(name) (random weights, seed \(seed.map(String.init) ?? "?"))"
+        }
+    }
+}
+
+/// The contents of classifier.json.
+public struct CheckpointConfiguration: Codable, Hashable, Sendable {
+    public static let formatTag = "textclf-classifier/1"
+
+    public struct BackboneInfo: Codable, Hashable, Sendable {
+        public var source: BackboneSource
+        /// SHA-256 (hex) of the backbone parameters that are *not* in the tensor file, in
+        /// `namedParameters` order, each hashed as its name's UTF-8 bytes, a 0 byte, then its
+        /// float32 values little-endian. Loading recomputes it to prove the rebuilt backbone
+        /// is the one the head was trained on. (Of no bytes when every tensor is saved.)
+        public var frozenParametersSHA256: String
+        public var hiddenSize: Int
+        public var blockCount: Int
+
+        enum CodingKeys: String, CodingKey {
+            case source, frozenParametersSHA256 = "frozen_parameters_sha256", hiddenSize = "hidden_size", blockCount = "block_count"
+        }
+    }
+
+    public struct TokenizerInfo: Codable, Hashable, Sendable {
+        public var vocabularySize: Int
+        public var padTokenID: Int
+        enum CodingKeys: String, CodingKey { case vocabularySize = "vocabulary_size", padTokenID = "pad_token_id" }
+    }
+
+    public struct TensorsInfo: Codable, Hashable, Sendable {
+        public enum Content: String, Codable, Hashable, Sendable { case trainable, full }
+        public var file: String
+        public var content: Content
+        public var count: Int
+        public var parameters: Int
+    }
+
+    public var format: String
+    public var backbone: BackboneInfo
+    public var labels: [String]
+    public var pooling: Pooling
+    public var head: HeadSpec
+    public var trainable: TrainablePolicy
+    public var maxLength: Int
+    public var tokenizer: TokenizerInfo
+    public var tensors: TensorsInfo
+    /// Optimiser steps behind these weights.
+    public var step: Int
+    public var textclfVersion: String?
+
+    enum CodingKeys: String, CodingKey {
+        case format, backbone, labels, pooling, head, trainable, maxLength = "max_length", tokenizer, tensors, step
+        case textclfVersion = "textclf_version"
+    }
+}
+
+/// A loaded checkpoint: the classifier and what its config said.
+public struct LoadedClassifier {
+    public let classifier: Classifier
+    public let configuration: CheckpointConfiguration
+    public let directory: URL
+}
+
+public enum ClassifierCheckpoint {
+    public static let configFile = "classifier.json"
+    public static let tensorFile = "model.safetensors"
+
+    /// Writes `classifier` to `directory`. `content` chooses trainable tensors only (those with
+    /// requiresGrad, i.e. what `policy` trains) or every tensor. `values` replaces the current
+    /// value of named tensors (e.g. the best weights kept aside during training). `checksum`
+    /// is the frozen parameters' SHA-256 if already known (it is the same for every save of a
+    /// run).
+    public static func save(_ classifier: Classifier, source: BackboneSource, policy: TrainablePolicy, to directory: URL,
+                            content: CheckpointConfiguration.TensorsInfo.Content = .trainable, step: Int = 0,
+                            values: [String: Tensor] = [:], checksum: String? = nil, version: String? = nil) throws {
+        let saved = savedNames(classifier, content: content)
+        let checksum = try checksum ?? frozenChecksum(classifier, saved: saved)
+        var writer = SafeTensorsWriter(metadata: ["format": "pt", "textclf": CheckpointConfiguration.formatTag])
+        var elementCount = 0
+        for (name, parameter) in classifier.namedParameters where saved.contains(name) {
+            let tensor = values[name] ?? parameter.value
+            guard tensor.shape == parameter.shape else {
+                throw TensorShapeError("checkpoint: value for '\(name)' has shape \(tensor.shape), the parameter \(parameter.shape)")
+            }
+            try writer.add(name, shape: tensor.shape, floats: UnsafeBufferPointer(start: tensor.pointer, count: tensor.count), owner: tensor)
+            elementCount += tensor.count
+        }
+        let configuration = CheckpointConfiguration(
+            format: CheckpointConfiguration.formatTag,
+            backbone: .init(source: source, frozenParametersSHA256: checksum, hiddenSize: classifier.backbone.hiddenSize,
+                            blockCount: classifier.backbone.blockCount),
+            labels: classifier.labels, pooling: classifier.pooling, head: classifier.head.spec, trainable: policy,
+            maxLength: classifier.maxLength,
+            tokenizer: .init(vocabularySize: classifier.tokenizer.vocabularySize, padTokenID: classifier.tokenizer.padTokenID),
+            tensors: .init(file: tensorFile, content: content, count: saved.count, parameters: elementCount),
+            step: step, textclfVersion: version)
+        try DirectoryCommit.write(to: directory) { staging in
+            try writer.write(to: staging.appendingPathComponent(tensorFile))
+            try AtomicFile.write(try prettyJSON(configuration), to: staging.appendingPathComponent(configFile))
+        }
+    }
+
+    /// Names of the tensors a checkpoint with `content` holds.
+    public static func savedNames(_ classifier: Classifier, content: CheckpointConfiguration.TensorsInfo.Content) -> Set<String> {
+        Set(classifier.namedParameters.filter { content == .full || $0.parameter.requiresGrad }.map(\.name))
+    }
+
+    /// SHA-256 of the backbone parameters not in `saved` (see `BackboneInfo`).
+    public static func frozenChecksum(_ classifier: Classifier, saved: Set<String>) throws -> String {
+        var hasher = SHA256()
+        for (name, parameter) in classifier.backbone.namedParameters where !saved.contains(name) {
+            hasher.update(Array(name.utf8) + [0])
+            parameter.value.withUnsafeBufferPointer { hasher.update(UnsafeRawBufferPointer($0)) }
+        }
+        return hasher.finalize().hex
+    }
+
+    public static func readConfiguration(_ directory: URL) throws -> CheckpointConfiguration {
+        let url = directory.appendingPathComponent(configFile)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw InvalidInput("\(directory.path): no \(configFile) here: not a textclf model directory (a run directory holds one in model/)")
+        }
+        let configuration = try readJSON(CheckpointConfiguration.self, from: url, what: "classifier config")
+        guard configuration.format == CheckpointConfiguration.formatTag else {
+            throw InvalidInput("\(url.path): format \"\(configuration.format)\" is not \"\(CheckpointConfiguration.formatTag)\"")
+        }
+        return configuration
+    }
+
+    /// Loads the classifier in `directory` (a model directory, or a run directory holding one
+    /// in `model/`). `makeBackbone` rebuilds the backbone from its recorded source.
+    public static func load(_ directory: URL, heads: HeadRegistry = .builtIn, verifyBackbone: Bool = true,
+                            makeBackbone: (BackboneSource) throws -> any Backbone) throws -> LoadedClassifier {
+        let directory = modelDirectory(directory)
+        let configuration = try readConfiguration(directory)
+        let backbone = try makeBackbone(configuration.backbone.source)
+        guard backbone.hiddenSize == configuration.backbone.hiddenSize, backbone.blockCount == configuration.backbone.blockCount else {
+            throw InvalidInput("\(directory.path): the checkpoint was trained on a backbone with \(configuration.backbone.blockCount) blocks of width \(configuration.backbone.hiddenSize); \(configuration.backbone.source) has \(backbone.blockCount) of \(backbone.hiddenSize)")
+        }
+        let head = try heads.makeHead(configuration.head, inputSize: backbone.hiddenSize, classCount: configuration.labels.count, seed: 0)
+        let classifier = try Classifier(backbone: backbone, head: head, labels: configuration.labels, pooling: configuration.pooling,
+                                        maxLength: configuration.maxLength)
+        let file = try SafeTensorsFile(url: directory.appendingPathComponent(configuration.tensors.file))
+        let saved = try loadTensors(file, into: classifier)
+        classifier.apply(configuration.trainable)
+        if configuration.tensors.content == .trainable {
+            let expected = savedNames(classifier, content: .trainable)
+            if let missing = expected.subtracting(saved).sorted().first {
+                throw TensorFileError(file.path, tensor: missing, "is trained under policy \(configuration.trainable) but is not in the file")
+            }
+        }
+        if verifyBackbone {
+            let checksum = try frozenChecksum(classifier, saved: saved)
+            guard checksum == configuration.backbone.frozenParametersSHA256 else {
+                throw InvalidInput("\(directory.path): the frozen weights of \(configuration.backbone.source) differ from those the classifier was trained on (SHA-256 \(checksum.prefix(12))… vs \(configuration.backbone.frozenParametersSHA256.prefix(12))… recorded)")
+            }
+        }
+        return LoadedClassifier(classifier: classifier, configuration: configuration, directory: directory)
+    }
+
+    /// Copies every tensor of `file` into the classifier parameter of the same name; a name
+    /// the classifier lacks or a wrong shape is an error naming the tensor. Returns the names.
+    @discardableResult
+    public static func loadTensors(_ file: any TensorArchive, into classifier: Classifier) throws -> Set<String> {
+        let parameters = Dictionary(classifier.namedParameters.map { ($0.name, $0.parameter) }, uniquingKeysWith: { a, _ in a })
+        for name in file.names {
+            guard let parameter = parameters[name] else {
+                throw TensorFileError(file.path, tensor: name, "is not a parameter of this classifier")
+            }
+            let stored = try file.floats(name, shape: parameter.shape)
+            try withExtendedLifetime(stored.owner) {
+                guard stored.floats.count == parameter.value.count else {
+                    throw TensorFileError(file.path, tensor: name, "has \(stored.floats.count) values, expected \(parameter.value.count)")
+                }
+                parameter.value.mutablePointer.update(from: stored.floats.baseAddress!, count: stored.floats.count)
+            }
+        }
+        return Set(file.names)
+    }
+
+    /// `directory` itself if it holds classifier.json, else its `model/` (a run directory).
+    public static func modelDirectory(_ directory: URL) -> URL {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: directory.appendingPathComponent(configFile).path) { return directory }
+        let inner = directory.appendingPathComponent("model")
+        if fm.fileExists(atPath: inner.appendingPathComponent(configFile).path) { return inner }
+        return directory
+    }
+}

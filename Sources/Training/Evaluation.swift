@@ -1,0 +1,36 @@
+import Datasets
+import Foundation
+import Heads
+
+extension SplitEvaluation {
+    /// `classifier` on every example of `examples`, longest texts first in batches of
+    /// `batchSize` (each padded to its own longest text).
+    public static func evaluate(_ classifier: Classifier, _ examples: TokenizedExamples, split: String,
+                                batchSize: Int = 32) throws -> SplitEvaluation {
+        let batches = try BatchSampler(lengths: examples.lengths, batchSize: batchSize, order: .byLength).batches()
+        return try accumulate(split: split, labels: classifier.labels, exampleLabels: examples.labels, batches: batches) { indices in
+            try classifier.logits(classifier.input(indices.map { examples.tokens[$0] }), tape: nil).value.scalars
+        }
+    }
+
+    /// Mean cross-entropy (in Double) and the confusion matrix over `batches`, given each
+    /// batch's logits (row-major [batch, classes]).
+    static func accumulate(split: String, labels: [String], exampleLabels: [Int], batches: [[Int]],
+                           logits: ([Int]) throws -> [Float]) throws -> SplitEvaluation {
+        var confusion = ConfusionMatrix(labels: labels)
+        var lossSum: Double = 0
+        let classes = labels.count
+        for indices in batches {
+            let values = try logits(indices)
+            for (row, index) in indices.enumerated() {
+                let rowLogits = Array(values[row * classes..<(row + 1) * classes])
+                let top = Double(rowLogits.max() ?? 0)
+                let logSumExp = top + Foundation.log(rowLogits.reduce(0) { $0 + Foundation.exp(Double($1) - top) })
+                let label = exampleLabels[index]
+                lossSum += logSumExp - Double(rowLogits[label])
+                confusion.add(truth: label, predicted: argmax(rowLogits))
+            }
+        }
+        return SplitEvaluation(split: split, loss: confusion.total == 0 ? 0 : lossSum / Double(confusion.total), confusion: confusion)
+    }
+}

@@ -1,0 +1,92 @@
+// The frozen-prefix cache. When the embeddings and blocks 0..<k are frozen (and the backbone
+// uses no dropout), their output for a text never changes during training: compute it once per
+// text and keep the hidden states of its real tokens. Every later step of every epoch, and every
+// evaluation, assembles a batch from the cache and runs only blocks k..<n, the final norm, the
+// pooling and the head. Causal attention and key padding masks make a real token's state
+// independent of the padding and of the other texts in its batch, so a cached state is exactly
+// what the full forward would compute at that position.
+import Backbones
+import DataIO
+import Datasets
+import Heads
+import TensorEngine
+
+public final class FrozenPrefixCache {
+    /// The states are the output of blocks 0..<blocks (after the embeddings).
+    public let blocks: Int
+    public let hiddenSize: Int
+    /// Real tokens of each text.
+    public let lengths: [Int]
+    /// Row offset of each text's first token in `states`.
+    private let offsets: [Int]
+    /// [total tokens, hidden]: every text's real-token states, one after another.
+    private let states: Tensor
+
+    /// Runs the embeddings and blocks 0..<`blocks` over `tokens` without a tape, longest texts
+    /// first in batches of about `tokenBudget` padded tokens.
+    public init(classifier: Classifier, tokens: [[Int32]], blocks: Int, tokenBudget: Int = 4096) throws {
+        let backbone = classifier.backbone
+        guard (1...backbone.blockCount).contains(blocks) else {
+            throw InvalidInput("the frozen-prefix cache needs 1...\(backbone.blockCount) blocks, got \(blocks)")
+        }
+        self.blocks = blocks
+        hiddenSize = backbone.hiddenSize
+        lengths = tokens.map(\.count)
+        var offsets: [Int] = []
+        offsets.reserveCapacity(tokens.count)
+        var total = 0
+        for length in lengths {
+            offsets.append(total)
+            total += length
+        }
+        self.offsets = offsets
+        states = Tensor(uninitializedShape: [total, hiddenSize])
+        let order = tokens.indices.sorted { lengths[$0] != lengths[$1] ? lengths[$0] > lengths[$1] : $0 < $1 }
+        var start = 0
+        while start < order.count {
+            let time = max(1, lengths[order[start]])
+            let size = max(1, tokenBudget / time)
+            let indices = Array(order[start..<min(start + size, order.count)])
+            let input = try classifier.input(indices.map { tokens[$0] })
+            let hidden = try backbone.forward(input, blocks: 0..<blocks, tape: nil)
+            let source = hidden.value
+            withExtendedLifetime(source) {
+                let destination = states.mutablePointer
+                for (row, index) in indices.enumerated() {
+                    (destination + offsets[index] * hiddenSize)
+                        .update(from: source.pointer + row * input.batch.time * hiddenSize, count: lengths[index] * hiddenSize)
+                }
+            }
+            start += size
+        }
+    }
+
+    public var count: Int { lengths.count }
+    public var byteCount: Int { states.count * MemoryLayout<Float>.stride }
+    public var tokenCount: Int { states.shape[0] }
+
+    /// The cached states of `indices`, padded with zero rows to the longest of them: a
+    /// [B·T, hidden] input for block `blocks`, and its batch shape.
+    public func batch(_ indices: [Int]) throws -> (hidden: Variable, batch: PaddedBatch) {
+        let time = max(1, indices.map { lengths[$0] }.max() ?? 1)
+        let out = Tensor(zeros: [indices.count * time, hiddenSize])
+        withExtendedLifetime(states) {
+            let destination = out.mutablePointer
+            for (row, index) in indices.enumerated() {
+                (destination + row * time * hiddenSize)
+                    .update(from: states.pointer + offsets[index] * hiddenSize, count: lengths[index] * hiddenSize)
+            }
+        }
+        return (Variable(out), try PaddedBatch(batchSize: indices.count, time: time, lengths: indices.map { lengths[$0] }))
+    }
+
+    /// Whether the backbone's frozen prefix computes the same with a tape as without one,
+    /// i.e. no dropout (or other training-only behaviour) is active there; checked on one text.
+    /// Only then may the cache (computed without a tape) stand in for training forwards.
+    public static func prefixIsDeterministic(_ classifier: Classifier, sample: [Int32], blocks: Int) throws -> Bool {
+        let input = try classifier.input([sample])
+        let plain = try classifier.backbone.forward(input, blocks: 0..<blocks, tape: nil).value
+        let training = try classifier.backbone.forward(input, blocks: 0..<blocks, tape: Tape()).value
+        return plain.scalars == training.scalars
+    }
+}

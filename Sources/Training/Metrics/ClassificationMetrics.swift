@@ -1,0 +1,114 @@
+import Foundation
+// Classification metrics from a confusion matrix: accuracy, per-class precision / recall / F1,
+// macro-F1 (the unweighted mean of the per-class F1). A class never predicted has precision 0,
+// a class that never occurs has recall 0 (scikit-learn's zero_division=0).
+
+/// counts[true][predicted], with the class names.
+public struct ConfusionMatrix: Codable, Hashable, Sendable {
+    public let labels: [String]
+    public private(set) var counts: [[Int]]
+
+    public init(labels: [String]) {
+        self.labels = labels
+        counts = Array(repeating: Array(repeating: 0, count: labels.count), count: labels.count)
+    }
+
+    /// From a hand-made table (tests, reports); rows are true classes.
+    public init(labels: [String], counts: [[Int]]) {
+        precondition(counts.count == labels.count && counts.allSatisfy { $0.count == labels.count }, "a \(labels.count)×\(labels.count) table")
+        self.labels = labels
+        self.counts = counts
+    }
+
+    public mutating func add(truth: Int, predicted: Int) {
+        counts[truth][predicted] += 1
+    }
+
+    public var total: Int { counts.joined().reduce(0, +) }
+    public var correct: Int { labels.indices.reduce(0) { $0 + counts[$1][$1] } }
+    public var accuracy: Double { total == 0 ? 0 : Double(correct) / Double(total) }
+
+    /// Examples whose true class is `c` (row sum).
+    public func support(_ c: Int) -> Int { counts[c].reduce(0, +) }
+    /// Examples predicted as `c` (column sum).
+    public func predictedCount(_ c: Int) -> Int { counts.reduce(0) { $0 + $1[c] } }
+
+    public func precision(_ c: Int) -> Double { ratio(counts[c][c], predictedCount(c)) }
+    public func recall(_ c: Int) -> Double { ratio(counts[c][c], support(c)) }
+    public func f1(_ c: Int) -> Double {
+        let p = precision(c), r = recall(c)
+        return p + r == 0 ? 0 : 2 * p * r / (p + r)
+    }
+    public var macroF1: Double { labels.isEmpty ? 0 : labels.indices.reduce(0) { $0 + f1($1) } / Double(labels.count) }
+
+    private func ratio(_ a: Int, _ b: Int) -> Double { b == 0 ? 0 : Double(a) / Double(b) }
+
+    /// Per-class figures, in class order.
+    public var perClass: [ClassMetrics] {
+        labels.indices.map { ClassMetrics(label: labels[$0], precision: precision($0), recall: recall($0), f1: f1($0), support: support($0)) }
+    }
+
+    /// The matrix as aligned text, rows = true class, columns = predicted class.
+    public var table: String {
+        let width = max(6, (labels.map(\.count).max() ?? 0), String(counts.joined().max() ?? 0).count)
+        func pad(_ s: String) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
+        var lines = [pad("true\\pred") + " " + labels.map(pad).joined(separator: " ")]
+        for (c, row) in counts.enumerated() { lines.append(pad(labels[c]) + " " + row.map { pad(String($0)) }.joined(separator: " ")) }
+        return lines.joined(separator: "\n")
+    }
+
+    enum CodingKeys: String, CodingKey { case labels, counts }
+}
+
+public struct ClassMetrics: Codable, Hashable, Sendable {
+    public let label: String
+    public let precision: Double
+    public let recall: Double
+    public let f1: Double
+    public let support: Int
+}
+
+/// What one evaluation of a split gives.
+public struct SplitEvaluation: Codable, Sendable, Equatable {
+    public let split: String
+    /// Mean cross-entropy over the examples evaluated.
+    public let loss: Double
+    public let confusion: ConfusionMatrix
+    /// Number of examples evaluated (a subset when only a few batches are used).
+    public var examples: Int { confusion.total }
+    public var accuracy: Double { confusion.accuracy }
+    public var macroF1: Double { confusion.macroF1 }
+
+    public init(split: String, loss: Double, confusion: ConfusionMatrix) {
+        self.split = split
+        self.loss = loss
+        self.confusion = confusion
+    }
+
+    /// JSON-ready dictionary: split, examples, loss, accuracy, macro_f1, per_class, confusion.
+    public var jsonObject: [String: Any] {
+        [
+            "split": split, "examples": examples, "loss": loss, "accuracy": accuracy, "macro_f1": macroF1,
+            "per_class": confusion.perClass.map {
+                ["label": $0.label, "precision": $0.precision, "recall": $0.recall, "f1": $0.f1, "support": $0.support] as [String: Any]
+            },
+            "confusion": ["labels": confusion.labels, "counts": confusion.counts] as [String: Any],
+        ]
+    }
+
+    /// Several lines: accuracy, loss, macro-F1, per-class table, confusion matrix.
+    public var summary: String {
+        var lines = ["\(split): accuracy \(percent(accuracy)), loss \(String(format: "%.4f", loss)), macro-F1 \(String(format: "%.4f", macroF1)) (\(examples) examples)"]
+        let width = max(8, confusion.labels.map(\.count).max() ?? 0)
+        func pad(_ s: String) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
+        lines.append("  " + pad("class") + "  precision  recall      f1  support")
+        for c in confusion.perClass {
+            lines.append("  " + pad(c.label) + String(format: "  %9.4f  %6.4f  %6.4f  %7d", c.precision, c.recall, c.f1, c.support))
+        }
+        lines.append(contentsOf: confusion.table.split(separator: "\n").map { "  " + $0 })
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// 0.9567 → "95.67%".
+public func percent(_ x: Double) -> String { String(format: "%.2f%%", 100 * x) }

@@ -1,0 +1,40 @@
+import Datasets
+import Heads
+
+/// The three splits as token ids, encoded the way `classifier` reads texts (cut to its max
+/// length; an empty text becomes the pad token alone).
+public struct TrainingData: Sendable {
+    public let labels: [String]
+    public let train: TokenizedExamples
+    public let validation: TokenizedExamples
+    public let test: TokenizedExamples
+
+    public init(labels: [String], train: TokenizedExamples, validation: TokenizedExamples, test: TokenizedExamples) {
+        self.labels = labels
+        self.train = train
+        self.validation = validation
+        self.test = test
+    }
+
+    public init(_ splits: DatasetSplits, for classifier: Classifier) {
+        labels = splits.labels.names
+        train = Self.encode(splits.train, classifier)
+        validation = Self.encode(splits.validation, classifier)
+        test = Self.encode(splits.test, classifier)
+    }
+
+    public static func encode(_ examples: [Example], _ classifier: Classifier) -> TokenizedExamples {
+        let encoded = classifier.encode(examples.map(\.text))
+        return TokenizedExamples(tokens: encoded.map(\.ids), labels: examples.map(\.label),
+                                 padTokenID: Int32(truncatingIfNeeded: classifier.tokenizer.padTokenID),
+                                 truncatedCount: encoded.reduce(0) { $0 + ($1.truncated ? 1 : 0) })
+    }
+
+    public subscript(split: SplitName) -> TokenizedExamples {
+        switch split {
+        case .train: train
+        case .validation: validation
+        case .test: test
+        }
+    }
+}

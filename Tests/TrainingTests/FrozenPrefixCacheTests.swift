@@ -1,0 +1,84 @@
+import Backbones
+import Datasets
+import Foundation
+import Heads
+import TensorEngine
+import Training
+import XCTest
+
+/// The speed paths compute what the plain path computes: dynamic padding (each batch padded to
+/// its own longest text) and the frozen-prefix cache give the logits of padding every text to
+/// the full context in one batch.
+final class FrozenPrefixCacheTests: XCTestCase {
+    override func setUpWithError() throws { try requireBLAS() }
+
+    func testCacheAndDynamicPaddingMatchThePlainPaddedPath() throws {
+        for pooling in Pooling.allCases where !pooling.readsPadding {
+            let classifier = try tinyClassifier(pooling: pooling)
+            classifier.apply(.lastBlock)
+            let tokens = syntheticExamples(count: 11, seed: 9).map { classifier.encode($0.text).ids }
+            XCTAssertGreaterThan(Set(tokens.map(\.count)).count, 3, "lengths should vary")
+            // Plain: every text padded to the 32-token context, one batch, every row of every
+            // block computed, then pooled.
+            let padded = try BackboneInput(tokenIDs: tokens.flatMap { $0 + Array(repeating: Int32(classifier.tokenizer.padTokenID), count: 32 - $0.count) },
+                                           batch: PaddedBatch(batchSize: tokens.count, time: 32, lengths: tokens.map(\.count)))
+            let full = try classifier.backbone.forward(padded, tape: nil)
+            let plain = try classifier.head.forward(pooling.pool(full, batch: padded.batch, tape: nil), tape: nil).value.scalars
+            // Dynamic padding, batches of 3 by length.
+            let dynamic = try classifier.logits(tokens: tokens, batchSize: 3).flatMap { $0 }
+            XCTAssertLessThan(relativeError(dynamic, plain), 1e-5, "\(pooling): dynamic padding")
+            // The cache, batches in a shuffled order.
+            let cache = try FrozenPrefixCache(classifier: classifier, tokens: tokens, blocks: classifier.frozenPrefixBlocks)
+            XCTAssertEqual(cache.blocks, 1)
+            XCTAssertEqual(cache.tokenCount, tokens.map(\.count).reduce(0, +))
+            var cached = [Float](repeating: .nan, count: plain.count)
+            for indices in [[7, 2, 9], [0], [10, 1, 4, 3], [5, 8, 6]] {
+                let (hidden, batch) = try cache.batch(indices)
+                let logits = try classifier.logits(hidden: hidden, fromBlock: cache.blocks, batch: batch, tape: nil).value.scalars
+                for (row, index) in indices.enumerated() { for c in 0..<3 { cached[index * 3 + c] = logits[row * 3 + c] } }
+            }
+            XCTAssertLessThan(relativeError(cached, plain), 1e-5, "\(pooling): frozen-prefix cache")
+        }
+    }
+
+    /// The trainer's evaluation gives the same figures with and without the cache, and a few
+    /// training steps end at the same weights (to float32 rounding: the cached states were
+    /// computed in other batches).
+    func testTrainingWithAndWithoutCacheAgree() throws {
+        var configuration = TrainingConfiguration()
+        configuration.epochs = 1
+        configuration.batchSize = 4
+        configuration.optimizer = .adamW(learningRate: 1e-3, weightDecay: 0.1)
+        configuration.evalEvery = 5
+        var results: [(TrainingResult, [String: [Float]])] = []
+        for mode in [TrainingConfiguration.CacheMode.auto, .off] {
+            configuration.cache = mode
+            let classifier = try tinyClassifier()
+            let trainer = try Trainer(classifier: classifier, data: syntheticData(for: classifier), configuration: configuration, source: tinySource)
+            let result = try trainer.train()
+            XCTAssertEqual(result.cache != nil, mode == .auto, result.plan.cacheNote)
+            results.append((result, classifier.snapshot))
+        }
+        let (cached, plain) = (results[0], results[1])
+        XCTAssertEqual(cached.0.steps, 12)
+        for (a, b) in zip(cached.0.baseline + cached.0.final, plain.0.baseline + plain.0.final) {
+            XCTAssertEqual(a.loss, b.loss, accuracy: 1e-5 * b.loss, a.split)
+            XCTAssertEqual(a.confusion, b.confusion, a.split)
+        }
+        for (name, values) in plain.1 {
+            XCTAssertLessThan(relativeError(cached.1[name]!, values), 1e-4, name)
+        }
+    }
+
+    /// With dropout active the frozen blocks are not deterministic: the trainer does not cache.
+    func testNoCacheWhenTheBackboneUsesDropout() throws {
+        let backbone = try GPT2Model.load(directory: tinyGPT2Directory.appendingPathComponent("hf"), dropout: 0.1)
+        let classifier = try Classifier(backbone: backbone, labels: ["calm", "storm", "sun"], seed: 5)
+        classifier.apply(.lastBlock)
+        let sample = classifier.encode("the wind and the rain").ids
+        XCTAssertFalse(try FrozenPrefixCache.prefixIsDeterministic(classifier, sample: sample, blocks: 1))
+        let plain = try tinyClassifier()
+        plain.apply(.lastBlock)
+        XCTAssertTrue(try FrozenPrefixCache.prefixIsDeterministic(plain, sample: sample, blocks: 1))
+    }
+}

@@ -1,0 +1,47 @@
+import Training
+import XCTest
+
+final class MetricsTests: XCTestCase {
+    /// A 3-class table worked out by hand:
+    ///
+    ///     true\pred  cat dog bird
+    ///     cat          5   1    0     support 6
+    ///     dog          2   3    1     support 6
+    ///     bird         0   0    4     support 4
+    ///
+    /// accuracy 12/16; cat P 5/7 R 5/6; dog P 3/4 R 3/6; bird P 4/5 R 4/4.
+    func testHandMadeConfusionMatrix() {
+        let m = ConfusionMatrix(labels: ["cat", "dog", "bird"], counts: [[5, 1, 0], [2, 3, 1], [0, 0, 4]])
+        XCTAssertEqual(m.total, 16)
+        XCTAssertEqual(m.accuracy, 0.75, accuracy: 1e-12)
+        XCTAssertEqual(m.precision(0), 5.0 / 7, accuracy: 1e-12)
+        XCTAssertEqual(m.recall(0), 5.0 / 6, accuracy: 1e-12)
+        XCTAssertEqual(m.precision(1), 0.75, accuracy: 1e-12)
+        XCTAssertEqual(m.recall(1), 0.5, accuracy: 1e-12)
+        XCTAssertEqual(m.precision(2), 0.8, accuracy: 1e-12)
+        XCTAssertEqual(m.recall(2), 1, accuracy: 1e-12)
+        let f1 = [2 * (5.0 / 7) * (5.0 / 6) / (5.0 / 7 + 5.0 / 6), 2 * 0.75 * 0.5 / 1.25, 2 * 0.8 / 1.8]
+        for c in 0..<3 { XCTAssertEqual(m.f1(c), f1[c], accuracy: 1e-12) }
+        XCTAssertEqual(m.macroF1, f1.reduce(0, +) / 3, accuracy: 1e-12)
+        XCTAssertEqual(m.perClass.map(\.support), [6, 6, 4])
+        XCTAssertTrue(m.table.contains("bird"))
+    }
+
+    /// A class never predicted has precision 0 (not NaN), and its F1 is 0.
+    func testZeroDivisionGivesZero() {
+        let m = ConfusionMatrix(labels: ["ham", "spam"], counts: [[10, 0], [5, 0]])
+        XCTAssertEqual(m.precision(1), 0)
+        XCTAssertEqual(m.f1(1), 0)
+        XCTAssertEqual(m.recall(0), 1)
+        XCTAssertEqual(m.accuracy, 10.0 / 15, accuracy: 1e-12)
+    }
+
+    func testAddCounts() {
+        var m = ConfusionMatrix(labels: ["a", "b"])
+        m.add(truth: 0, predicted: 1)
+        m.add(truth: 1, predicted: 1)
+        m.add(truth: 1, predicted: 1)
+        XCTAssertEqual(m.counts, [[0, 1], [0, 2]])
+        XCTAssertEqual(m.accuracy, 2.0 / 3, accuracy: 1e-12)
+    }
+}
