@@ -3,17 +3,17 @@
 
     python3 scripts/torch_bert_bench.py CASES.json
 
-CASES.json (written by the bench): {"model": DIR, "repeats": N, "cases": [{"name": ..., "training": bool,
-"batches": [{"ids": [[...], ...], "lengths": [...]}, ...]}, ...]}. For every case, runs all its batches
-(once untimed, then `repeats` timed passes) and prints one JSON line
-{"name": ..., "median_s": ..., "best_s": ...} with the time of one pass over the case's batches.
+CASES.json (written by the bench): {"model": DIR, "cases": [{"name": ..., "training": bool,
+"batches": [{"ids": [[...], ...], "lengths": [...]}, ...]}, ...]}. Prints "ready" once the model is
+loaded, then for every case index N read from stdin runs one pass over case N's batches and prints
+its wall time in seconds; exits at the end of stdin. The bench interleaves these passes with its
+own, so both run under the same load.
 
 Inference: eval mode under torch.inference_mode(). Training: train mode (dropout on, as in fine-tuning),
 every parameter trainable, forward then backward from d(last_hidden_state) = 0.01 everywhere, gradients
 zeroed (kept allocated) after each batch. Attention is transformers' default (SDPA), mask from lengths.
 """
 import json
-import statistics
 import sys
 import time
 
@@ -33,32 +33,26 @@ def tensors(batch):
     return ids, mask
 
 
-def run_case(case):
-    batches = [tensors(b) for b in case["batches"]]
-    if case["training"]:
-        model.train()
+cases = [(case["training"], [tensors(b) for b in case["batches"]]) for case in spec["cases"]]
 
-        def one_pass():
-            for ids, mask in batches:
-                hidden = model(input_ids=ids, attention_mask=mask).last_hidden_state
-                hidden.backward(torch.full_like(hidden, 0.01))
-                model.zero_grad(set_to_none=False)
+
+def one_pass(training, batches):
+    if training:
+        model.train()
+        for ids, mask in batches:
+            hidden = model(input_ids=ids, attention_mask=mask).last_hidden_state
+            hidden.backward(torch.full_like(hidden, 0.01))
+            model.zero_grad(set_to_none=False)
     else:
         model.eval()
-
-        def one_pass():
-            with torch.inference_mode():
-                for ids, mask in batches:
-                    model(input_ids=ids, attention_mask=mask)
-
-    one_pass()  # warm-up
-    times = []
-    for _ in range(spec["repeats"]):
-        start = time.perf_counter()
-        one_pass()
-        times.append(time.perf_counter() - start)
-    return {"name": case["name"], "median_s": statistics.median(times), "best_s": min(times)}
+        with torch.inference_mode():
+            for ids, mask in batches:
+                model(input_ids=ids, attention_mask=mask)
 
 
-for case in spec["cases"]:
-    print(json.dumps(run_case(case)), flush=True)
+print("ready", flush=True)
+for line in sys.stdin:
+    training, batches = cases[int(line)]
+    start = time.perf_counter()
+    one_pass(training, batches)
+    print(time.perf_counter() - start, flush=True)

@@ -19,12 +19,13 @@ struct BenchBERT: ParsableCommand {
         times after a warm-up; tokens/s counts real (unpadded) tokens over the median pass.
 
         The anchor (scripts/torch_bert_bench.py, python3 with torch and transformers) runs the same \
-        batches after ours; ratio = textclf tokens/s ÷ torch tokens/s.
+        batches in the same invocation, one of its passes right after each of ours, so both see the \
+        same load on a shared machine. ratio = the median over the pairs of torch seconds ÷ textclf \
+        seconds (above 1: textclf is faster); ratio_best compares the best passes.
 
         JSON keys (one line per case): bench ("bert"), case, mode ("inference"/"training"), \
         batches, batch_size, tokens, padded_tokens, repeats, median_s, best_s, tokens_per_s, and with \
-        the anchor torch_median_s, torch_best_s, torch_tokens_per_s, ratio (of the medians) and \
-        ratio_best (of the best passes: steadier on a shared machine).
+        the anchor torch_median_s, torch_best_s, torch_tokens_per_s, ratio, ratio_best.
 
         Examples:
           textclf bench bert
@@ -90,71 +91,101 @@ struct BenchBERT: ParsableCommand {
             Case(name: "training 32x128", training: true, batches: [fixed]),
         ].filter { only.map($0.name.contains) ?? true }
 
-        var results: [(Case, median: Double, best: Double)] = []
-        for benchCase in cases {
-            Log.info("textclf: \(benchCase.name) ...")
-            let (median, best) = try time(benchCase, bert)
-            results.append((benchCase, median, best))
-        }
-        var anchorTimes: [String: (median: Double, best: Double)] = [:]
+        // With the anchor, each timed pass of ours is followed by one of PyTorch's on the same
+        // batches, so both see the same load on a shared machine; the ratio is the median of
+        // the per-pair ratios.
+        var torch: AnchorProcess?
         if !noAnchor {
-            switch runAnchor(cases, directory: directory) {
-            case .success(let times): anchorTimes = times
-            case .failure(let reason): Log.info("anchor not run: \(reason.description)")
+            do { torch = try AnchorProcess(script: anchorScript, cases: cases, directory: directory, repeats: repeats) } catch {
+                Log.info("anchor not run: \(error)")
             }
         }
-        for (benchCase, median, best) in results {
-            let rate = Double(benchCase.tokens) / median
-            var line: [String: Any] = [
-                "bench": "bert", "case": benchCase.name, "mode": benchCase.training ? "training" : "inference",
-                "batches": benchCase.batches.count, "batch_size": benchCase.batches[0].batch.batchSize,
-                "tokens": benchCase.tokens, "padded_tokens": benchCase.paddedTokens, "repeats": repeats,
-                "median_s": rounded(median, 4), "best_s": rounded(best, 4), "tokens_per_s": rounded(rate, 1),
-            ]
-            var text = String(format: "%-18@ textclf %9.1f tokens/s (median %.3f s, best %.3f s; %d tokens, %d padded)",
-                              benchCase.name as NSString, rate, median, best, benchCase.tokens, benchCase.paddedTokens)
-            if let torch = anchorTimes[benchCase.name] {
-                let torchRate = Double(benchCase.tokens) / torch.median
-                line["torch_median_s"] = rounded(torch.median, 4)
-                line["torch_best_s"] = rounded(torch.best, 4)
-                line["torch_tokens_per_s"] = rounded(torchRate, 1)
-                line["ratio"] = rounded(rate / torchRate, 3)
-                line["ratio_best"] = rounded(torch.best / best, 3)
-                text += String(format: "; torch %9.1f tokens/s; ratio %.2fx (best vs best %.2fx)", torchRate, rate / torchRate, torch.best / best)
-            }
-            if output.json { JSONLines.emit(line) } else { print(text) }
-        }
-    }
-
-    /// Median and best seconds of one pass over the case's batches.
-    private func time(_ benchCase: Case, _ bert: BERTModel) throws -> (Double, Double) {
-        var times: [Double] = []
-        for run in 0...repeats {  // run 0 warms up
-            let start = DispatchTime.now()
-            for input in benchCase.batches {
-                if benchCase.training {
-                    let tape = Tape()
-                    let hidden = try bert.forward(input, tape: tape)
-                    tape.backward(from: hidden, gradient: Tensor(shape: hidden.shape, repeating: 0.01))
-                    for (_, parameter) in bert.namedParameters { parameter.zeroGrad() }
-                } else {
-                    _ = try bert.forward(input, tape: nil)
+        for (index, benchCase) in cases.enumerated() {
+            Log.info("\(benchCase.name) ...")
+            var ours: [Double] = [], theirs: [Double] = []
+            for run in 0...repeats {  // run 0 warms both up
+                // A pause before each side's pass, so the other's idle threads (OpenBLAS and
+                // OpenMP spin for a while after a parallel region) have gone to sleep.
+                if torch != nil { usleep(200_000) }
+                let start = DispatchTime.now()
+                try pass(benchCase, bert)
+                let seconds = BenchTiming.seconds(since: start)
+                var torchSeconds: Double?
+                if let process = torch {
+                    usleep(200_000)
+                    do { torchSeconds = try process.pass(index) } catch {
+                        Log.info("anchor stopped: \(error)")
+                        torch = nil
+                    }
                 }
+                guard run > 0 else { continue }
+                ours.append(seconds)
+                if let torchSeconds { theirs.append(torchSeconds) }
             }
-            if run > 0 { times.append(BenchTiming.seconds(since: start)) }
+            report(benchCase, ours: ours, torch: theirs.count == ours.count ? theirs : [])
         }
-        return (BenchTiming.median(times), times.min()!)
+        torch?.finish()
     }
 
-    /// Writes the cases as JSON, runs the anchor on them, and reads its median seconds per case.
-    private func runAnchor(_ cases: [Case], directory: URL) -> Result<[String: (median: Double, best: Double)], BenchFailure> {
-        let script = anchor ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/torch_bert_bench.py").path
-        guard FileManager.default.fileExists(atPath: script) else {
-            return .failure(BenchFailure("\(script) not found; pass --anchor FILE"))
+    private func report(_ benchCase: Case, ours: [Double], torch: [Double]) {
+        let median = BenchTiming.median(ours), best = ours.min()!
+        let rate = Double(benchCase.tokens) / median
+        var line: [String: Any] = [
+            "bench": "bert", "case": benchCase.name, "mode": benchCase.training ? "training" : "inference",
+            "batches": benchCase.batches.count, "batch_size": benchCase.batches[0].batch.batchSize,
+            "tokens": benchCase.tokens, "padded_tokens": benchCase.paddedTokens, "repeats": repeats,
+            "median_s": rounded(median, 4), "best_s": rounded(best, 4), "tokens_per_s": rounded(rate, 1),
+        ]
+        let label = benchCase.name.padding(toLength: 18, withPad: " ", startingAt: 0)
+        var text = label + String(format: " textclf %8.1f tokens/s (median %.3f s, best %.3f s; %d tokens, %d padded)",
+                                  rate, median, best, benchCase.tokens, benchCase.paddedTokens)
+        if !torch.isEmpty {
+            let torchMedian = BenchTiming.median(torch), torchBest = torch.min()!
+            let ratio = BenchTiming.median(zip(ours, torch).map { $1 / $0 })
+            line["torch_median_s"] = rounded(torchMedian, 4)
+            line["torch_best_s"] = rounded(torchBest, 4)
+            line["torch_tokens_per_s"] = rounded(Double(benchCase.tokens) / torchMedian, 1)
+            line["ratio"] = rounded(ratio, 3)
+            line["ratio_best"] = rounded(torchBest / best, 3)
+            text += "\n" + String(repeating: " ", count: 18)
+                + String(format: " torch   %8.1f tokens/s (median %.3f s, best %.3f s); ratio %.2fx (best vs best %.2fx)",
+                         Double(benchCase.tokens) / torchMedian, torchMedian, torchBest, ratio, torchBest / best)
         }
+        if output.json { JSONLines.emit(line) } else { print(text) }
+    }
+
+    /// One pass over the case's batches.
+    private func pass(_ benchCase: Case, _ bert: BERTModel) throws {
+        for input in benchCase.batches {
+            if benchCase.training {
+                let tape = Tape()
+                let hidden = try bert.forward(input, tape: tape)
+                tape.backward(from: hidden, gradient: Tensor(shape: hidden.shape, repeating: 0.01))
+                for (_, parameter) in bert.namedParameters { parameter.zeroGrad() }
+            } else {
+                _ = try bert.forward(input, tape: nil)
+            }
+        }
+    }
+
+    private var anchorScript: String {
+        anchor ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/torch_bert_bench.py").path
+    }
+}
+
+/// scripts/torch_bert_bench.py, kept running: it loads the model and the cases once, then times
+/// one pass of a case each time it is asked (a case index on its stdin, seconds on its stdout).
+private final class AnchorProcess {
+    private let process = Process()
+    private let input = Pipe(), output = Pipe()
+    private var buffered = Data()
+    private let file: URL
+
+    init(script: String, cases: [BenchBERT.Case], directory: URL, repeats: Int) throws {
+        guard FileManager.default.fileExists(atPath: script) else { throw BenchFailure("\(script) not found; pass --anchor FILE") }
         let spec: [String: Any] = [
-            "model": directory.path, "repeats": repeats,
+            "model": directory.path,
             "cases": cases.map { benchCase in
                 ["name": benchCase.name, "training": benchCase.training,
                  "batches": benchCase.batches.map { input -> [String: Any] in
@@ -164,36 +195,49 @@ struct BenchBERT: ParsableCommand {
                  }] as [String: Any]
             },
         ]
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("textclf-bench-bert-\(UUID().uuidString).json")
-        defer { try? FileManager.default.removeItem(at: file) }
-        do {
-            try JSONSerialization.data(withJSONObject: spec).write(to: file)
-        } catch {
-            return .failure(BenchFailure("cannot write the anchor's batches: \(error)"))
-        }
-        Log.info("running anchor \(script) ...")
-        let process = Process()
+        file = FileManager.default.temporaryDirectory.appendingPathComponent("textclf-bench-bert-\(UUID().uuidString).json")
+        try JSONSerialization.data(withJSONObject: spec).write(to: file)
+        Log.info("starting anchor \(script) ...")
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script, file.path]
-        // The anchor's stderr (transformers' load report, errors) goes straight to ours.
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        do { try process.run() } catch { return .failure(BenchFailure("cannot start python3: \(error)")) }
-        let text = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            return .failure(BenchFailure("anchor exited with \(process.terminationStatus) (its messages are above)"))
+        process.standardInput = input
+        process.standardOutput = output  // its stderr (load report, errors) goes straight to ours
+        do { try process.run() } catch {
+            try? FileManager.default.removeItem(at: file)
+            throw BenchFailure("cannot start python3: \(error)")
         }
-        var times: [String: (median: Double, best: Double)] = [:]
-        for line in text.split(separator: "\n") {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let name = object["name"] as? String, let median = object["median_s"] as? Double,
-                  let best = object["best_s"] as? Double else { continue }
-            times[name] = (median, best)
-        }
-        guard !times.isEmpty else { return .failure(BenchFailure("unexpected anchor output: \(text)")) }
-        return .success(times)
+        guard try readLine() == "ready" else { throw BenchFailure("the anchor did not start (its messages are above)") }
     }
+
+    /// Seconds of one pass over case `index`, timed by the anchor.
+    func pass(_ index: Int) throws -> Double {
+        input.fileHandleForWriting.write(Data("\(index)\n".utf8))
+        guard let line = try readLine(), let seconds = Double(line) else {
+            throw BenchFailure("the anchor stopped answering (its messages are above)")
+        }
+        return seconds
+    }
+
+    func finish() {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: file)
+    }
+
+    private func readLine() throws -> String? {
+        while true {
+            if let newline = buffered.firstIndex(of: 0x0A) {
+                let line = String(decoding: buffered[buffered.startIndex..<newline], as: UTF8.self)
+                buffered = Data(buffered[(newline + 1)...])
+                return line
+            }
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { return nil }  // end of file: the anchor exited
+            buffered.append(chunk)
+        }
+    }
+
+    deinit { try? FileManager.default.removeItem(at: file) }
 }
 
 private func rounded(_ x: Double, _ digits: Int) -> Double {
