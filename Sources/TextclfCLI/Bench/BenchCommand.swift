@@ -17,6 +17,7 @@ struct BenchCommand: AsyncParsableCommand {
             BenchGemm.self,
             BenchKernels.self,
             BenchData.self,
+            BenchFinetuneSpam.self,
         ]
     )
 }
