@@ -22,7 +22,7 @@ struct BenchFinetuneSpam: ParsableCommand {
 
         Then the anchor, one after the other (never at the same time): by default \
         scripts/torch_finetune_reference.py on textclf's own split (split.json), padding to the \
-        longest training text (as Raschka's recipe), 2 threads; --anchor shared runs \
+        120 tokens (the recipe's length: Raschka's longest training text), 2 threads; --anchor shared runs \
         /work/shared/anchors/torch_ref.py (its own pandas split); --anchor skip skips it (it \
         takes ~15 minutes). Needs python3 with torch, transformers and tiktoken; without them the \
         anchor is reported as not run. Files come through the Store (a temporary mirror-shaped \
