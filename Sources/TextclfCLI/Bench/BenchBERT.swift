@@ -23,7 +23,8 @@ struct BenchBERT: ParsableCommand {
 
         JSON keys (one line per case): bench ("bert"), case, mode ("inference"/"training"), \
         batches, batch_size, tokens, padded_tokens, repeats, median_s, best_s, tokens_per_s, and with \
-        the anchor torch_median_s, torch_tokens_per_s, ratio.
+        the anchor torch_median_s, torch_best_s, torch_tokens_per_s, ratio (of the medians) and \
+        ratio_best (of the best passes: steadier on a shared machine).
 
         Examples:
           textclf bench bert
@@ -95,7 +96,7 @@ struct BenchBERT: ParsableCommand {
             let (median, best) = try time(benchCase, bert)
             results.append((benchCase, median, best))
         }
-        var anchorTimes: [String: Double] = [:]
+        var anchorTimes: [String: (median: Double, best: Double)] = [:]
         if !noAnchor {
             switch runAnchor(cases, directory: directory) {
             case .success(let times): anchorTimes = times
@@ -112,12 +113,14 @@ struct BenchBERT: ParsableCommand {
             ]
             var text = String(format: "%-18@ textclf %9.1f tokens/s (median %.3f s, best %.3f s; %d tokens, %d padded)",
                               benchCase.name as NSString, rate, median, best, benchCase.tokens, benchCase.paddedTokens)
-            if let torchMedian = anchorTimes[benchCase.name] {
-                let torchRate = Double(benchCase.tokens) / torchMedian
-                line["torch_median_s"] = rounded(torchMedian, 4)
+            if let torch = anchorTimes[benchCase.name] {
+                let torchRate = Double(benchCase.tokens) / torch.median
+                line["torch_median_s"] = rounded(torch.median, 4)
+                line["torch_best_s"] = rounded(torch.best, 4)
                 line["torch_tokens_per_s"] = rounded(torchRate, 1)
                 line["ratio"] = rounded(rate / torchRate, 3)
-                text += String(format: "; torch %9.1f tokens/s; ratio %.2fx", torchRate, rate / torchRate)
+                line["ratio_best"] = rounded(torch.best / best, 3)
+                text += String(format: "; torch %9.1f tokens/s; ratio %.2fx (best vs best %.2fx)", torchRate, rate / torchRate, torch.best / best)
             }
             if output.json { JSONLines.emit(line) } else { print(text) }
         }
@@ -144,7 +147,7 @@ struct BenchBERT: ParsableCommand {
     }
 
     /// Writes the cases as JSON, runs the anchor on them, and reads its median seconds per case.
-    private func runAnchor(_ cases: [Case], directory: URL) -> Result<[String: Double], BenchFailure> {
+    private func runAnchor(_ cases: [Case], directory: URL) -> Result<[String: (median: Double, best: Double)], BenchFailure> {
         let script = anchor ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/torch_bert_bench.py").path
         guard FileManager.default.fileExists(atPath: script) else {
@@ -181,11 +184,12 @@ struct BenchBERT: ParsableCommand {
         guard process.terminationStatus == 0 else {
             return .failure(BenchFailure("anchor exited with \(process.terminationStatus) (its messages are above)"))
         }
-        var times: [String: Double] = [:]
+        var times: [String: (median: Double, best: Double)] = [:]
         for line in text.split(separator: "\n") {
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let name = object["name"] as? String, let median = object["median_s"] as? Double else { continue }
-            times[name] = median
+                  let name = object["name"] as? String, let median = object["median_s"] as? Double,
+                  let best = object["best_s"] as? Double else { continue }
+            times[name] = (median, best)
         }
         guard !times.isEmpty else { return .failure(BenchFailure("unexpected anchor output: \(text)")) }
         return .success(times)
