@@ -55,9 +55,15 @@ public final class BERTModel: Backbone {
 
     /// The model in a Hugging Face directory: `config.json`, `model.safetensors` (with or
     /// without the `bert.` prefix; mapped, not copied) and the tokenizer files (`vocab.txt`,
-    /// `tokenizer_config.json`), unless `tokenizer` is given. `name` defaults to the directory's.
-    public static func load(directory: URL, name: String? = nil, tokenizer: (any Tokenizer)? = nil) throws -> BERTModel {
-        let config = try BERTConfig.load(from: directory.appendingPathComponent("config.json"))
+    /// `tokenizer_config.json`), unless `tokenizer` is given. `name` defaults to the directory's;
+    /// `dropout` sets the hidden dropout (nil keeps config.json's hidden_dropout_prob).
+    public static func load(directory: URL, name: String? = nil, tokenizer: (any Tokenizer)? = nil,
+                            dropout: Float? = nil) throws -> BERTModel {
+        var config = try BERTConfig.load(from: directory.appendingPathComponent("config.json"))
+        if let dropout {
+            config.hiddenDropoutProb = dropout
+            try config.validate(path: "dropout")
+        }
         let archive = try SafeTensorsFile(url: directory.appendingPathComponent("model.safetensors"))
         let parameters = try BERTWeights.load(archive, config: config)
         return try BERTModel(name: name ?? directory.lastPathComponent, config: config, parameters: parameters,
@@ -66,9 +72,9 @@ public final class BERTModel: Backbone {
 
     /// The manifest model `name` (e.g. "all-MiniLM-L6-v2"), its files found by the Store (cache,
     /// mirror, or a verified download); like `BertModel.from_pretrained(name)`.
-    public static func pretrained(_ name: String = "all-MiniLM-L6-v2", store: Store? = nil) throws -> BERTModel {
+    public static func pretrained(_ name: String = "all-MiniLM-L6-v2", store: Store? = nil, dropout: Float? = nil) throws -> BERTModel {
         let store = try store ?? Store()
-        return try load(directory: store.resolveDirectory(.model(name)), name: name)
+        return try load(directory: store.resolveDirectory(.model(name)), name: name, dropout: dropout)
     }
 
     // MARK: Backbone
