@@ -34,8 +34,10 @@ test: setup
 demo: build
 	$(BIN) finetune --task spam
 
+# Every benchmark in turn (each runs its anchor in the same invocation where one exists).
+BENCHES ?= gemm read tokenize wordpiece data kernels forward generate load bert finetune-spam
 bench: build
-	$(BIN) bench all
+	@for b in $(BENCHES); do echo "== textclf bench $$b"; $(BIN) bench $$b || exit 1; done
 
 clean:
 	rm -rf .build

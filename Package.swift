@@ -54,9 +54,11 @@ let package = Package(
         .testTarget(name: "BackbonesTests", dependencies: ["Backbones", "Store", "Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "DataIO", "Store", "Tokenizers"]),
         .testTarget(name: "HeadsTests", dependencies: ["Heads", "Backbones", "TensorEngine", "Tokenizers"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Heads", "Backbones", "TensorEngine", "Datasets", "Tokenizers", "DataIO"],
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Heads", "Backbones", "TensorEngine", "Datasets", "Tokenizers", "DataIO", "Tasks"],
                     resources: [.copy("Fixtures")]),
 
+        // Example: the SMS spam reference recipe through the library API (config.json beside it).
+        .executableTarget(name: "SpamExample", dependencies: ["Textclf"], path: "Examples/spam", exclude: ["config.json", "README.md"]),
         // Example: a dataset adapter written in Swift, registered next to a dataset spec.
         .executableTarget(name: "CustomDatasetExample", dependencies: ["Datasets", "Store"], path: "Examples/custom-dataset",
                           exclude: ["README.md", "tickets.json", "data", "make_sample_data.py"]),

@@ -52,7 +52,10 @@ public enum TrainablePolicy: Hashable, Sendable, Codable, CustomStringConvertibl
     }
 
     public init(from decoder: Decoder) throws {
-        try self.init(parsing: decoder.singleValueContainer().decode(String.self))
+        let container = try decoder.singleValueContainer()
+        do { try self.init(parsing: container.decode(String.self)) } catch let error as InvalidInput {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.description)
+        }
     }
 
     public func encode(to encoder: Encoder) throws {

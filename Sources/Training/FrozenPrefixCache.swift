@@ -23,8 +23,9 @@ public final class FrozenPrefixCache {
     private let states: Tensor
 
     /// Runs the embeddings and blocks 0..<`blocks` over `tokens` without a tape, longest texts
-    /// first in batches of about `tokenBudget` padded tokens.
-    public init(classifier: Classifier, tokens: [[Int32]], blocks: Int, tokenBudget: Int = 4096) throws {
+    /// first in batches of about `tokenBudget` padded tokens. A token sequence that occurs
+    /// several times (duplicate texts) is computed and stored once.
+    public init(classifier: Classifier, tokens: [[Int32]], blocks: Int, tokenBudget: Int = 2048) throws {
         let backbone = classifier.backbone
         guard (1...backbone.blockCount).contains(blocks) else {
             throw InvalidInput("the frozen-prefix cache needs 1...\(backbone.blockCount) blocks, got \(blocks)")
@@ -32,16 +33,23 @@ public final class FrozenPrefixCache {
         self.blocks = blocks
         hiddenSize = backbone.hiddenSize
         lengths = tokens.map(\.count)
-        var offsets: [Int] = []
-        offsets.reserveCapacity(tokens.count)
+        var firstOccurrence: [[Int32]: Int] = [:]
+        var unique: [Int] = []
+        var offsets = [Int](repeating: 0, count: tokens.count)
         var total = 0
-        for length in lengths {
-            offsets.append(total)
-            total += length
+        for (index, sequence) in tokens.enumerated() {
+            if let first = firstOccurrence[sequence] {
+                offsets[index] = offsets[first]
+            } else {
+                firstOccurrence[sequence] = index
+                unique.append(index)
+                offsets[index] = total
+                total += sequence.count
+            }
         }
         self.offsets = offsets
         states = Tensor(uninitializedShape: [total, hiddenSize])
-        let order = tokens.indices.sorted { lengths[$0] != lengths[$1] ? lengths[$0] > lengths[$1] : $0 < $1 }
+        let order = unique.sorted { lengths[$0] != lengths[$1] ? lengths[$0] > lengths[$1] : $0 < $1 }
         var start = 0
         while start < order.count {
             let time = max(1, lengths[order[start]])
@@ -63,6 +71,7 @@ public final class FrozenPrefixCache {
 
     public var count: Int { lengths.count }
     public var byteCount: Int { states.count * MemoryLayout<Float>.stride }
+    /// Token states stored (each distinct sequence once).
     public var tokenCount: Int { states.shape[0] }
 
     /// The cached states of `indices`, padded with zero rows to the longest of them: a

@@ -33,7 +33,10 @@ public final class Trainer {
     /// Recorded in checkpoint configs.
     public var version: String?
 
-    private var caches: [SplitName: FrozenPrefixCache] = [:]
+    /// One cache for all splits (duplicates across splits computed once), and where each
+    /// split's examples start in it.
+    private var cache: FrozenPrefixCache?
+    private var cacheBase: [SplitName: Int] = [:]
     private var cacheSummary: CacheSummary?
     private var checksum: String?
 
@@ -61,8 +64,8 @@ public final class Trainer {
 
     /// Logits [indices.count, classes] for examples of `split`, through the cache when there is one.
     func logits(_ split: SplitName, _ indices: [Int], tape: Tape?) throws -> Variable {
-        if let cache = caches[split] {
-            let (hidden, batch) = try cache.batch(indices)
+        if let cache, let base = cacheBase[split] {
+            let (hidden, batch) = try cache.batch(indices.map { base + $0 })
             return try classifier.logits(hidden: hidden, fromBlock: cache.blocks, batch: batch, tape: tape)
         }
         return try classifier.logits(classifier.input(indices.map { data[split].tokens[$0] }), tape: tape)
@@ -92,7 +95,8 @@ public final class Trainer {
 
     /// Decides on the frozen-prefix cache and builds it; returns the reason for the decision.
     private func prepareCache(_ summary: TrainableSummary) throws -> String {
-        caches = [:]
+        cache = nil
+        cacheBase = [:]
         let blocks = summary.frozenPrefixBlocks
         if configuration.cache == .off { return "off (--no-cache): every step runs the whole backbone" }
         if blocks == 0 { return "not used: the embeddings train, so no prefix is frozen" }
@@ -104,15 +108,15 @@ public final class Trainer {
             return "not used: the backbone applies dropout while training, so frozen blocks are not deterministic"
         }
         let start = DispatchTime.now()
-        var texts = 0, tokens = 0, bytes = 0
-        for split in SplitName.allCases where data[split].count > 0 {
-            let cache = try FrozenPrefixCache(classifier: classifier, tokens: data[split].tokens, blocks: blocks)
-            caches[split] = cache
-            texts += cache.count
-            tokens += cache.tokenCount
-            bytes += cache.byteCount
+        var tokens: [[Int32]] = []
+        for split in SplitName.allCases {
+            cacheBase[split] = tokens.count
+            tokens += data[split].tokens
         }
-        cacheSummary = CacheSummary(blocks: blocks, texts: texts, tokens: tokens, bytes: bytes, seconds: seconds(since: start))
+        let built = try FrozenPrefixCache(classifier: classifier, tokens: tokens, blocks: blocks)
+        cache = built
+        cacheSummary = CacheSummary(blocks: blocks, texts: tokens.count, tokens: built.tokenCount, bytes: built.byteCount,
+                                    seconds: seconds(since: start))
         return "blocks 0..<\(blocks) and the embeddings are frozen: their output is computed once per text and reused"
     }
 

@@ -97,6 +97,24 @@ final class OptimizerTests: XCTestCase {
         }
     }
 
+    /// The vectorised body and the element-at-a-time tail compute the same: a 37-element
+    /// tensor updated at once equals its elements updated one by one (1-element tensors).
+    func testVectorAndTailAgree() throws {
+        for config in [OptimizerConfiguration.adamW(learningRate: 1e-2, weightDecay: 0.1), .adamW(learningRate: 1e-2, betas: (0.3, 0.9))] {
+            let whole = Parameter(name: "whole", value: Tensor.random(shape: [37], seed: 1))
+            let singles = (0..<37).map { Parameter(name: "p\($0)", value: Tensor(shape: [1], repeating: whole.value[flat: $0])) }
+            let a = try config.makeOptimizer(), b = try config.makeOptimizer()
+            for step in 0..<3 {
+                let g = Tensor.random(shape: [37], seed: UInt64(10 + step))
+                whole.grad = g
+                for (i, p) in singles.enumerated() { p.grad = Tensor(shape: [1], repeating: g[flat: i]) }
+                a.step([whole])
+                b.step(singles)
+            }
+            XCTAssertEqual(whole.value.scalars, singles.map { $0.value[flat: 0] })
+        }
+    }
+
     /// Saving and restoring the state mid-way continues exactly as if uninterrupted.
     func testStateRoundTripContinuesIdentically() throws {
         for run in Self.reference.optimizers {

@@ -22,6 +22,7 @@ struct BenchCommand: AsyncParsableCommand {
             BenchGenerate.self,
             BenchLoad.self,
             BenchBERT.self,
+            BenchFinetuneSpam.self,
         ]
     )
 }

@@ -54,10 +54,10 @@ public struct CheckpointConfiguration: Codable, Hashable, Sendable {
 
     public struct BackboneInfo: Codable, Hashable, Sendable {
         public var source: BackboneSource
-        /// SHA-256 (hex) of the backbone parameters that are *not* in the tensor file, in
-        /// `namedParameters` order, each hashed as its name's UTF-8 bytes, a 0 byte, then its
-        /// float32 values little-endian. Loading recomputes it to prove the rebuilt backbone
-        /// is the one the head was trained on. (Of no bytes when every tensor is saved.)
+        /// SHA-256 (hex) over the backbone parameters that are *not* in the tensor file: the
+        /// lines `<name> NUL <SHA-256 hex of its float32 values, little-endian> LF`, one per
+        /// parameter in `namedParameters` order. Loading recomputes it to prove the rebuilt
+        /// backbone is the one the head was trained on. (Of no bytes when every tensor is saved.)
         public var frozenParametersSHA256: String
         public var hiddenSize: Int
         public var blockCount: Int
@@ -151,13 +151,23 @@ public enum ClassifierCheckpoint {
         Set(classifier.namedParameters.filter { content == .full || $0.parameter.requiresGrad }.map(\.name))
     }
 
-    /// SHA-256 of the backbone parameters not in `saved` (see `BackboneInfo`).
+    /// SHA-256 of the backbone parameters not in `saved` (see `BackboneInfo`): each tensor's
+    /// SHA-256 is computed on its own (in parallel), then the lines `<name> NUL <hex digest> LF`
+    /// of all of them, in `namedParameters` order, are hashed together.
     public static func frozenChecksum(_ classifier: Classifier, saved: Set<String>) throws -> String {
-        var hasher = SHA256()
-        for (name, parameter) in classifier.backbone.namedParameters where !saved.contains(name) {
-            hasher.update(Array(name.utf8) + [0])
-            parameter.value.withUnsafeBufferPointer { hasher.update(UnsafeRawBufferPointer($0)) }
+        let frozen = classifier.backbone.namedParameters.filter { !saved.contains($0.name) }.map(\.parameter.value)
+        let names = classifier.backbone.namedParameters.map(\.name).filter { !saved.contains($0) }
+        let digests = DigestSlots(count: frozen.count)
+        // Largest first, so the big embedding does not start last.
+        let order = frozen.indices.sorted { frozen[$0].count > frozen[$1].count }
+        Parallel.forEach(order.count, chunksPerWorker: max(1, order.count)) { k in
+            let tensor = frozen[order[k]]
+            var hasher = SHA256()
+            tensor.withUnsafeBufferPointer { hasher.update(UnsafeRawBufferPointer($0)) }
+            digests.set(order[k], hasher.finalize().hex)
         }
+        var hasher = SHA256()
+        for (index, name) in names.enumerated() { hasher.update(Array("\(name)\u{0}\(digests.value(index))\n".utf8)) }
         return hasher.finalize().hex
     }
 
@@ -232,4 +242,13 @@ public enum ClassifierCheckpoint {
         if fm.fileExists(atPath: inner.appendingPathComponent(configFile).path) { return inner }
         return directory
     }
+}
+
+/// One result slot per index, written by concurrent workers (each its own index).
+private final class DigestSlots: @unchecked Sendable {
+    private var values: [String]
+    private let lock = NSLock()
+    init(count: Int) { values = Array(repeating: "", count: count) }
+    func set(_ index: Int, _ value: String) { lock.withLock { values[index] = value } }
+    func value(_ index: Int) -> String { lock.withLock { values[index] } }
 }

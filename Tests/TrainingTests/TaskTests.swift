@@ -1,0 +1,50 @@
+import Foundation
+import Heads
+import Tasks
+import Training
+import XCTest
+
+/// The spam example's config.json is the built-in `spam` task; task files name what they
+/// change and bad ones are errors naming the key.
+final class TaskTests: XCTestCase {
+    static let exampleConfig = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Examples/spam/config.json")
+
+    func testExampleConfigIsTheBuiltInSpamTask() throws {
+        var builtIn = BuiltInTasks.spam
+        let example = try ClassificationTask.load(from: Self.exampleConfig)
+        // The file names the pooling GPT-2 uses by default; the built-in leaves it to the backbone.
+        builtIn.pooling = .last
+        XCTAssertEqual(example, builtIn)
+        // The recipe's numbers.
+        XCTAssertEqual(example.dataset, "sms-spam")
+        XCTAssertEqual(example.training.batchSize, 8)
+        XCTAssertEqual(example.training.epochs, 5)
+        XCTAssertEqual(example.training.optimizer, .adamW(learningRate: 5e-5, weightDecay: 0.1))
+        XCTAssertEqual(example.training.trainable, .lastBlock)
+        XCTAssertEqual(example.training.evalEvery, 50)
+        XCTAssertEqual(example.training.evalBatches, 5)
+    }
+
+    func testTaskFileDefaultsAndRoundTrip() throws {
+        let minimal = try JSONDecoder().decode(ClassificationTask.self, from: Data(#"{"dataset": "bbc-news", "training": {"epochs": 2}}"#.utf8))
+        XCTAssertEqual(minimal.name, "bbc-news")
+        XCTAssertEqual(minimal.backbone, "gpt2")
+        XCTAssertEqual(minimal.training.epochs, 2)
+        XCTAssertEqual(minimal.training.batchSize, 8)
+        XCTAssertEqual(try JSONDecoder().decode(ClassificationTask.self, from: minimal.jsonData()), minimal)
+    }
+
+    func testBadTaskFileNamesTheKey() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("textclf-task-\(getpid()).json")
+        defer { try? FileManager.default.removeItem(at: url) }
+        for (text, key) in [(#"{"dataset": "sms-spam", "training": {"trainable": "everything"}}"#, "training.trainable"),
+                            (#"{"dataset": "sms-spam", "training": {"optimizer": {"kind": "adam", "lr": 1}}}"#, "training.optimizer.kind"),
+                            (#"{"name": "x"}"#, "dataset")] {
+            try Data(text.utf8).write(to: url)
+            XCTAssertThrowsError(try ClassificationTask.load(from: url)) { error in
+                XCTAssertTrue("\(error)".contains(url.path) && "\(error)".contains(key), "\(error)")
+            }
+        }
+    }
+}
