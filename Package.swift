@@ -36,7 +36,8 @@ let package = Package(
         // Dataset adapters and user dataset specs.
         .target(name: "Datasets", dependencies: ["DataIO", "Store", "Tokenizers"]),
         // Optimisers, training loop, metrics, checkpoints.
-        .target(name: "Training", dependencies: ["Heads", "Backbones", "TensorEngine", "Datasets", "Store"], swiftSettings: fast),
+        .target(name: "Training", dependencies: ["Heads", "Backbones", "TensorEngine", "Datasets", "Store"], exclude: ["README.md"],
+                swiftSettings: fast),
         // Tasks: a dataset + labels + backbone + head + training settings.
         .target(name: "Tasks", dependencies: ["Datasets", "Training", "Heads", "Backbones", "Store", "Tokenizers", "DataIO"]),
         // The library users import.

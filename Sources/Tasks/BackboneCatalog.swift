@@ -26,7 +26,11 @@ public protocol BackboneFamily: Sendable {
 /// Pretrained weights that the Store could not find (offline, not cached, not mirrored).
 public struct WeightsUnavailable: Error, CustomStringConvertible {
     public let name: String
+    /// Every place tried, one per line.
     public let detail: String
+    /// One line: where the first missing file was looked for, e.g. "config.json: cache …: not
+    /// there; mirror …: not there; download: offline".
+    public let summary: String
     public var description: String { detail }
 }
 
@@ -37,7 +41,10 @@ struct GPT2Family: BackboneFamily {
 
     func pretrained(_ name: String, store: Store, dropout: Float) throws -> any Backbone {
         do { return try GPT2Model.pretrained(name, store: store, dropout: dropout) } catch let error as GPT2WeightsNotFound {
-            throw WeightsUnavailable(name: name, detail: error.description)
+            let summary = error.failures.first.map { failure in
+                "\(failure.file): " + failure.attempts.map { "\($0.place.rawValue) \($0.location): \($0.outcome)" }.joined(separator: "; ")
+            } ?? "no layout could be had"
+            throw WeightsUnavailable(name: name, detail: error.description, summary: summary)
         }
     }
 
@@ -92,11 +99,10 @@ public enum BackboneCatalog {
                                       note: "pretrained \(family.displayName) '\(name)' weights", warning: nil)
             } catch let unavailable as WeightsUnavailable where weights == .auto {
                 let backbone = try family.random(name, seed: seed, store: store, dropout: dropout)
-                let firstReason = unavailable.detail.split(separator: "\n").dropFirst().first.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
                 return BackboneChoice(
                     backbone: backbone, source: BackboneSource(name: name, weights: .random, seed: seed),
                     note: "RANDOMLY INITIALISED \(family.displayName) '\(name)' (seed \(seed)): no pretrained weights",
-                    warning: "pretrained \(family.displayName) '\(name)' weights were not found (\(firstReason)); training a RANDOMLY INITIALISED model instead — the reference's random-weights experiment. Expect much lower accuracy than with pretrained weights. Put the weights in the cache (textclf fetch \(name)) or a mirror (TEXTCLF_MIRROR) to use them.")
+                    warning: "pretrained \(family.displayName) '\(name)' weights were not found (\(unavailable.summary)); training a RANDOMLY INITIALISED model instead — the reference's random-weights experiment. Expect much lower accuracy than with pretrained weights. Put the weights in the cache (textclf fetch \(name)) or a mirror (TEXTCLF_MIRROR) to use them.")
             }
         }
         let backbone = try family.random(name, seed: seed, store: store, dropout: dropout)

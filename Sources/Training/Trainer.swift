@@ -181,7 +181,7 @@ public final class Trainer {
 
         // Timing of this session, for tokens/s and the ETA.
         var sessionTrainSeconds: Double = 0, sessionTokens = 0
-        let sessionFirstStep = state.step
+        let sessionFirstStep = state.step, sessionFirstEvalSeconds = state.evalSeconds
         var bestDirty = false
 
         func saveModel() throws {
@@ -274,8 +274,8 @@ public final class Trainer {
                 state.trainSeconds += stepSeconds
                 sessionTrainSeconds += stepSeconds
                 sessionTokens += tokens
-                let sessionSeconds = seconds(since: sessionStart)
-                let perStep = sessionSeconds / Double(state.step - sessionFirstStep)
+                // Steps and periodic evaluations so far this session, per step (not the cache).
+                let perStep = (sessionTrainSeconds + state.evalSeconds - sessionFirstEvalSeconds) / Double(state.step - sessionFirstStep)
                 observer(.step(StepProgress(step: state.step, totalSteps: totalSteps, epoch: state.epoch + 1, loss: loss,
                                             learningRate: optimizer.learningRate,
                                             tokensPerSecond: Double(sessionTokens) / max(sessionTrainSeconds, 1e-9),

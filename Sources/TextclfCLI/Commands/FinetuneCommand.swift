@@ -71,6 +71,9 @@ struct FinetuneCommand: ParsableCommand {
         let run: FineTuneRun
         if let resume {
             run = try FineTuneRun.resume(URL(fileURLWithPath: resume), store: store, version: textclfVersion, log: log)
+            guard try training.apply(to: run.task) == run.task else {
+                throw ValidationError("--resume continues the run as it was configured (its config.json); drop the training options")
+            }
         } else {
             var base: ClassificationTask
             if let task {

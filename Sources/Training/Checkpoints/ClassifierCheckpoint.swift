@@ -184,12 +184,19 @@ public enum ClassifierCheckpoint {
     }
 
     /// Loads the classifier in `directory` (a model directory, or a run directory holding one
-    /// in `model/`). `makeBackbone` rebuilds the backbone from its recorded source.
+    /// in `model/`). `makeBackbone` rebuilds the backbone from its recorded source (for a full
+    /// checkpoint of pretrained weights: the architecture, seed-0 random weights, all replaced).
     public static func load(_ directory: URL, heads: HeadRegistry = .builtIn, verifyBackbone: Bool = true,
                             makeBackbone: (BackboneSource) throws -> any Backbone) throws -> LoadedClassifier {
         let directory = modelDirectory(directory)
         let configuration = try readConfiguration(directory)
-        let backbone = try makeBackbone(configuration.backbone.source)
+        var source = configuration.backbone.source
+        if configuration.tensors.content == .full, source.weights == .pretrained {
+            // Every parameter is in the file (a standalone checkpoint): the architecture is
+            // enough, so the pretrained weights need not be found again.
+            source = BackboneSource(name: source.name, weights: .random, seed: 0)
+        }
+        let backbone = try makeBackbone(source)
         guard backbone.hiddenSize == configuration.backbone.hiddenSize, backbone.blockCount == configuration.backbone.blockCount else {
             throw InvalidInput("\(directory.path): the checkpoint was trained on a backbone with \(configuration.backbone.blockCount) blocks of width \(configuration.backbone.hiddenSize); \(configuration.backbone.source) has \(backbone.blockCount) of \(backbone.hiddenSize)")
         }
