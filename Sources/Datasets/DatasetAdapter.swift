@@ -60,6 +60,11 @@ public struct DatasetAvailability: Sendable, Hashable {
     /// Where the files are ("mirror /work/shared/mirror", "cache", "/path/to/file"), or why
     /// they are not available.
     public let detail: String
+
+    public init(isLocal: Bool, detail: String) {
+        self.isLocal = isLocal
+        self.detail = detail
+    }
 }
 
 extension DatasetAdapter {
@@ -78,12 +83,8 @@ extension DatasetAdapter {
             if missing.isEmpty { return DatasetAvailability(isLocal: true, detail: urls.map(\.path).joined(separator: ", ")) }
             return DatasetAvailability(isLocal: false, detail: "missing: " + missing.map(\.path).joined(separator: ", "))
         case .store(let ref, let files):
-            var configuration = store.configuration
-            configuration.offline = true
-            configuration.showProgress = false
-            configuration.log = { _ in }
             do {
-                let offline = try Store(configuration: configuration, manifest: store.manifest)
+                let offline = try store.offlineCopy()
                 let places = try files.map { try offline.locate(ref, file: $0).source }
                 let names = Set(places.map { place -> String in
                     switch place {

@@ -135,3 +135,28 @@ public struct SkipReport: Sendable, Hashable, Codable {
         return "\(count) row\(count == 1 ? "" : "s") skipped: " + parts.joined(separator: ", ")
     }
 }
+
+extension RawDataset {
+    /// The same examples with the class ids of `names` (the label set a task or `--labels`
+    /// declares, in the order it gives). The dataset's labels must be exactly these: a row
+    /// whose label is not among them is an error naming it, and so is a declared label no row
+    /// has.
+    public func relabeled(_ names: [String]) throws -> RawDataset {
+        let declared = try LabelSet(names)
+        guard declared != labels else { return self }
+        let counts = labelCounts
+        for (id, name) in labels.names.enumerated() where declared.index(of: name) == nil && counts[id] > 0 {
+            let (source, example) = sources.lazy.flatMap { source in source.examples.lazy.map { (source, $0) } }.first { $0.1.label == id }!
+            throw DatasetError("dataset \(self.name): \(source.location), row \(example.row): label \"\(name)\" is not one of the declared labels \(declared)")
+        }
+        if let absent = declared.names.first(where: { labels.index(of: $0) == nil }) {
+            throw DatasetError("dataset \(self.name): the declared label \"\(absent)\" has no examples (the data's labels: \(labels))")
+        }
+        let mapping = labels.names.map { declared.index(of: $0) ?? -1 }
+        let relabeled = sources.map { source in
+            SourceSplit(name: source.name, location: source.location,
+                        examples: source.examples.map { Example(text: $0.text, label: mapping[$0.label], id: $0.id, row: $0.row) })
+        }
+        return try RawDataset(name: self.name, labels: declared, sources: relabeled, skipped: skipped)
+    }
+}

@@ -8,6 +8,9 @@ import FoundationNetworking
 enum TransferFailure: Error, CustomStringConvertible {
     case http(status: Int)
     case transport(String)
+    /// The host name does not resolve or there is no network at all: retrying the same host
+    /// only keeps an offline user waiting, so the next URL (or the next place) is tried at once.
+    case unreachable(String)
     /// A 416 on a resume: the partial file does not fit the remote file; start over.
     case rangeNotSatisfiable
     /// The server announces another size than the manifest's: not worth downloading.
@@ -18,14 +21,14 @@ enum TransferFailure: Error, CustomStringConvertible {
         switch self {
         case .http(let status): status == 408 || status == 429 || status >= 500
         case .transport, .rangeNotSatisfiable: true
-        case .local, .wrongSize: false
+        case .local, .wrongSize, .unreachable: false
         }
     }
 
     var description: String {
         switch self {
         case .http(let status): "HTTP \(status) \(HTTPURLResponse.localizedString(forStatusCode: status))"
-        case .transport(let reason): reason
+        case .transport(let reason), .unreachable(let reason): reason
         case .rangeNotSatisfiable: "HTTP 416 (the partial download does not fit the remote file)"
         case .local(let reason): reason
         case .wrongSize(let announced, let expected): "the server announces \(announced) B, the manifest expects \(expected) B; not downloaded"
@@ -208,7 +211,10 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
         if failure == nil, let error {
             let received = ByteCount.format(offset + written)
-            failure = .transport("\(error.localizedDescription) (after \(received))")
+            let code = (error as NSError).code
+            let unreachable = [NSURLErrorCannotFindHost, NSURLErrorDNSLookupFailed, NSURLErrorNotConnectedToInternet].contains(code)
+            failure = unreachable ? .unreachable(error.localizedDescription)
+                                  : .transport("\(error.localizedDescription) (after \(received))")
         }
         line?.finish()
         finished.signal()

@@ -62,6 +62,15 @@ public struct Store: Sendable {
 
     /// `manifest` defaults to the built-in manifest, then `$TEXTCLF_HOME/manifest.json` if it
     /// exists, then `configuration.manifestFiles`.
+    /// The same store that never downloads and logs nothing: to ask what is here already.
+    public func offlineCopy() throws -> Store {
+        var configuration = self.configuration
+        configuration.offline = true
+        configuration.showProgress = false
+        configuration.log = { _ in }
+        return try Store(configuration: configuration, manifest: manifest)
+    }
+
     public init(configuration: StoreConfiguration = .fromEnvironment(), manifest: Manifest? = nil) throws {
         self.configuration = configuration
         if let manifest {

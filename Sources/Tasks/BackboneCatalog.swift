@@ -1,7 +1,7 @@
 // Where backbones come from, by name: the one place that knows the concrete backbone types.
 // Everything past it (heads, training, checkpoints) sees only the `Backbone` protocol.
-// A family (GPT-2 today; BERT/MiniLM later) says which names it knows and how to build
-// pretrained or seeded random instances; adding a family is one entry in `families`.
+// A family (GPT-2, BERT) says which names it knows and how to build pretrained or seeded
+// random instances; adding a family is one entry in `families`.
 import Backbones
 import DataIO
 import Foundation
@@ -37,7 +37,9 @@ public struct WeightsUnavailable: Error, CustomStringConvertible {
 struct GPT2Family: BackboneFamily {
     var displayName: String { "GPT-2" }
     func knows(_ name: String) -> Bool { GPT2ModelName(name) != nil }
-    func recognizes(directory: URL) -> Bool { GPT2WeightLayout.detect(in: directory) != nil }
+    func recognizes(directory: URL) -> Bool {
+        GPT2WeightLayout.detect(in: directory) != nil && modelType(in: directory).map { $0 == "gpt2" } ?? true
+    }
 
     func pretrained(_ name: String, store: Store, dropout: Float) throws -> any Backbone {
         do { return try GPT2Model.pretrained(name, store: store, dropout: dropout) } catch let error as GPT2WeightsNotFound {
@@ -61,6 +63,45 @@ struct GPT2Family: BackboneFamily {
     }
 }
 
+/// The BERT family: the encoders the manifest knows (all-MiniLM-L6-v2), or any directory in
+/// Hugging Face's BERT layout (config.json with model_type "bert", model.safetensors, vocab.txt).
+struct BERTFamily: BackboneFamily {
+    static let names = ["all-MiniLM-L6-v2"]
+    /// The files a random instance needs: the architecture and the tokenizer, not the weights.
+    static let architectureFiles = ["config.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.json"]
+
+    var displayName: String { "BERT" }
+    func knows(_ name: String) -> Bool { Self.names.contains(name) }
+    func recognizes(directory: URL) -> Bool {
+        modelType(in: directory) == "bert" && FileManager.default.fileExists(atPath: directory.appendingPathComponent("vocab.txt").path)
+    }
+
+    func pretrained(_ name: String, store: Store, dropout: Float) throws -> any Backbone {
+        do { return try BERTModel.pretrained(name, store: store, dropout: dropout) } catch let error as ResolutionError {
+            let summary = "\(error.file): " + error.attempts.map { "\($0.place.rawValue) \($0.location): \($0.outcome)" }.joined(separator: "; ")
+            throw WeightsUnavailable(name: name, detail: error.description, summary: summary)
+        }
+    }
+
+    func directory(_ url: URL, store: Store, dropout: Float) throws -> any Backbone {
+        try BERTModel.load(directory: url, dropout: dropout)
+    }
+
+    func random(_ name: String, seed: UInt64, store: Store, dropout: Float) throws -> any Backbone {
+        let directory = try store.resolveDirectory(.model(name), files: Self.architectureFiles)
+        var config = try BERTConfig.load(from: directory.appendingPathComponent("config.json"))
+        config.hiddenDropoutProb = dropout
+        return try BERTModel.randomlyInitialized(config: config, seed: seed, tokenizer: TokenizerLoader.load(directory: directory), name: name)
+    }
+}
+
+/// config.json's "model_type", if the directory has a readable one.
+func modelType(in directory: URL) -> String? {
+    guard let data = try? Data(contentsOf: directory.appendingPathComponent("config.json")),
+          let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+    return object["model_type"] as? String
+}
+
 /// The backbone a run uses, and how to say which it is.
 public struct BackboneChoice {
     public let backbone: any Backbone
@@ -69,21 +110,33 @@ public struct BackboneChoice {
     public let note: String
     /// Set when pretrained weights were wanted but random ones are used.
     public let warning: String?
+    /// Set when a task's fallback backbone stands in for the one asked for.
+    public let fallback: BackboneFallback?
     public var isRandom: Bool { source.weights == .random }
+
+    public init(backbone: any Backbone, source: BackboneSource, note: String, warning: String?, fallback: BackboneFallback? = nil) {
+        self.backbone = backbone
+        self.source = source
+        self.note = note
+        self.warning = warning
+        self.fallback = fallback
+    }
 }
 
 public enum BackboneCatalog {
-    /// The families, in the order names are tried. (MiniLM/BERT will join here.)
-    public static let families: [any BackboneFamily] = [GPT2Family()]
+    /// The families, in the order names and directories are tried.
+    public static let families: [any BackboneFamily] = [BERTFamily(), GPT2Family()]
 
     static func family(for name: String) throws -> any BackboneFamily {
         if let family = families.first(where: { $0.knows(name) }) { return family }
-        throw InvalidInput("unknown backbone \"\(name)\" (known: gpt2, gpt2-medium, gpt2-large, gpt2-xl, or a model directory)")
+        throw InvalidInput("unknown backbone \"\(name)\" (known: gpt2, gpt2-medium, gpt2-large, gpt2-xl, \(BERTFamily.names.joined(separator: ", ")), or a model directory)")
     }
 
-    /// `name` (or a model directory) with `weights`; `auto` falls back to random weights, with
-    /// a warning, when the pretrained ones cannot be found.
-    public static func choose(_ name: String, weights: ClassificationTask.WeightsChoice, seed: UInt64, dropout: Float, store: Store) throws -> BackboneChoice {
+    /// `name` (or a model directory) with `weights`. With `auto`, when the pretrained weights
+    /// cannot be found, each of `fallbacks` is tried pretrained, in order, and then `name` with
+    /// random weights; either way with a warning that says what is used instead.
+    public static func choose(_ name: String, weights: ClassificationTask.WeightsChoice, fallbacks: [BackboneFallback] = [],
+                              seed: UInt64, dropout: Float, store: Store) throws -> BackboneChoice {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory), isDirectory.boolValue {
             let url = URL(fileURLWithPath: name, isDirectory: true)
@@ -98,16 +151,54 @@ public enum BackboneCatalog {
                 return BackboneChoice(backbone: backbone, source: BackboneSource(name: name, weights: .pretrained),
                                       note: "pretrained \(family.displayName) '\(name)' weights", warning: nil)
             } catch let unavailable as WeightsUnavailable where weights == .auto {
+                let missing = "pretrained \(family.displayName) '\(name)' weights were not found (\(unavailable.summary))"
+                let fix = "Put the weights in the cache (textclf fetch \(name)) or a mirror (TEXTCLF_MIRROR) to use them."
+                var skipped: [String] = []
+                for fallback in fallbacks {
+                    let fallbackFamily = try self.family(for: fallback.backbone)
+                    do {
+                        let backbone = try fallbackFamily.pretrained(fallback.backbone, store: store, dropout: dropout)
+                        let how = ["trainable \(fallback.trainable.map(\.description) ?? "as the task says")",
+                                   "pooling \((fallback.pooling ?? backbone.defaultPooling).rawValue)"].joined(separator: ", ")
+                        return BackboneChoice(
+                            backbone: backbone, source: BackboneSource(name: fallback.backbone, weights: .pretrained),
+                            note: "pretrained \(fallbackFamily.displayName) '\(fallback.backbone)' weights, the task's fallback for \(name) (\(how))",
+                            warning: "\(missing); using the task's fallback instead: the PRETRAINED \(fallbackFamily.displayName) model '\(fallback.backbone)' (\(how)). \(fix)",
+                            fallback: fallback)
+                    } catch let other as WeightsUnavailable {
+                        skipped.append("\(fallback.backbone): \(other.summary)")
+                    }
+                }
                 let backbone = try family.random(name, seed: seed, store: store, dropout: dropout)
+                let alsoMissing = skipped.isEmpty ? "" : " The fallbacks were not found either (\(skipped.joined(separator: "; ")))."
                 return BackboneChoice(
                     backbone: backbone, source: BackboneSource(name: name, weights: .random, seed: seed),
                     note: "RANDOMLY INITIALISED \(family.displayName) '\(name)' (seed \(seed)): no pretrained weights",
-                    warning: "pretrained \(family.displayName) '\(name)' weights were not found (\(unavailable.summary)); training a RANDOMLY INITIALISED model instead — the reference's random-weights experiment. Expect much lower accuracy than with pretrained weights. Put the weights in the cache (textclf fetch \(name)) or a mirror (TEXTCLF_MIRROR) to use them.")
+                    warning: "\(missing);\(alsoMissing) training a RANDOMLY INITIALISED model instead — the reference's random-weights experiment. Expect much lower accuracy than with pretrained weights. \(fix)")
             }
         }
         let backbone = try family.random(name, seed: seed, store: store, dropout: dropout)
         return BackboneChoice(backbone: backbone, source: BackboneSource(name: name, weights: .random, seed: seed),
                               note: "randomly initialised \(family.displayName) '\(name)' (seed \(seed)), as asked", warning: nil)
+    }
+
+    /// Which backbone `choose` would take for `task` with this store (give an offline one to
+    /// ask without downloading): its name and the kind of weights.
+    public static func wouldUse(_ task: ClassificationTask, store: Store) -> (name: String, weights: BackboneSource.Weights) {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: task.backbone, isDirectory: &isDirectory), isDirectory.boolValue {
+            return (task.backbone, .directory)
+        }
+        guard task.weights != .random, let family = try? family(for: task.backbone) else { return (task.backbone, .random) }
+        if (try? family.pretrained(task.backbone, store: store, dropout: 0)) != nil { return (task.backbone, .pretrained) }
+        guard task.weights == .auto else { return (task.backbone, .pretrained) }  // pretrained insisted on: it would fail
+        for fallback in task.fallbacks {
+            if let fallbackFamily = try? self.family(for: fallback.backbone),
+               (try? fallbackFamily.pretrained(fallback.backbone, store: store, dropout: 0)) != nil {
+                return (fallback.backbone, .pretrained)
+            }
+        }
+        return (task.backbone, .random)
     }
 
     /// The backbone a checkpoint records, rebuilt exactly (no fallback).

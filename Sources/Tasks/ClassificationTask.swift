@@ -20,6 +20,13 @@ public struct ClassificationTask: Codable, Hashable, Sendable {
     public var backbone: String
     /// Which weights: pretrained if they can be found (`auto`), or insist on one kind.
     public var weights: WeightsChoice
+    /// With `auto`: other pretrained backbones to use, in order, when `backbone`'s weights are
+    /// missing, before falling back to random weights (e.g. all-MiniLM-L6-v2 where GPT-2's
+    /// weights cannot be had).
+    public var fallbacks: [BackboneFallback]
+    /// The class names, in class-id order; nil takes the dataset's. The dataset's labels must
+    /// be exactly these (a row with another label is an error naming it).
+    public var labels: [String]?
     /// The trainable policy when the weights are random: the reference's random-weights
     /// experiment trains every layer (nothing pretrained is worth freezing).
     public var randomWeightsTrainable: TrainablePolicy
@@ -40,7 +47,7 @@ public struct ClassificationTask: Codable, Hashable, Sendable {
     }
 
     public init(name: String, summary: String, dataset: String, splitSeed: UInt64? = nil, backbone: String = "gpt2",
-                weights: WeightsChoice = .auto, randomWeightsTrainable: TrainablePolicy = .all, pooling: Pooling? = nil,
+                weights: WeightsChoice = .auto, fallbacks: [BackboneFallback] = [], labels: [String]? = nil, randomWeightsTrainable: TrainablePolicy = .all, pooling: Pooling? = nil,
                 head: HeadSpec = .linear, maxLength: Int? = nil, dropout: Float = 0, training: TrainingConfiguration = .init()) {
         self.name = name
         self.summary = summary
@@ -48,6 +55,8 @@ public struct ClassificationTask: Codable, Hashable, Sendable {
         self.splitSeed = splitSeed
         self.backbone = backbone
         self.weights = weights
+        self.fallbacks = fallbacks
+        self.labels = labels
         self.randomWeightsTrainable = randomWeightsTrainable
         self.pooling = pooling
         self.head = head
@@ -59,16 +68,30 @@ public struct ClassificationTask: Codable, Hashable, Sendable {
     /// A task for any dataset with the reference recipe's settings.
     public static func forDataset(_ dataset: String) -> ClassificationTask {
         ClassificationTask(name: URL(fileURLWithPath: dataset).deletingPathExtension().lastPathComponent,
-             summary: "fine-tune on \(dataset) with the reference recipe's settings", dataset: dataset)
+             summary: "fine-tune on \(dataset) with the reference recipe's settings", dataset: dataset,
+             fallbacks: BackboneFallback.localDefaults)
     }
 
-    enum CodingKeys: String, CodingKey {
-        case name, summary, dataset, splitSeed = "split_seed", backbone, weights, randomWeightsTrainable = "random_weights_trainable"
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, summary, dataset, splitSeed = "split_seed", backbone, weights, fallbacks, labels, randomWeightsTrainable = "random_weights_trainable"
         case pooling, head, maxLength = "max_length", dropout, training
     }
 
-    /// Keys left out keep the defaults of `init`, so a task file names only what it needs.
+    /// Keys left out keep the defaults of `init`, so a task file names only what it needs; an
+    /// unknown key is an error (a misspelt setting must not be ignored).
     public init(from decoder: Decoder) throws {
+        let any = try decoder.container(keyedBy: AnyKey.self)
+        for key in any.allKeys where CodingKeys(stringValue: key.stringValue) == nil {
+            throw DecodingError.dataCorruptedError(forKey: key, in: any, debugDescription:
+                "unknown key (known: \(CodingKeys.allCases.map(\.stringValue).joined(separator: ", ")))")
+        }
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let dataset = try c.decode(String.self, forKey: .dataset)
         let defaults = ClassificationTask.forDataset(dataset)
@@ -78,6 +101,8 @@ public struct ClassificationTask: Codable, Hashable, Sendable {
         splitSeed = try c.decodeIfPresent(UInt64.self, forKey: .splitSeed)
         backbone = try c.decodeIfPresent(String.self, forKey: .backbone) ?? defaults.backbone
         weights = try c.decodeIfPresent(WeightsChoice.self, forKey: .weights) ?? defaults.weights
+        fallbacks = try c.decodeIfPresent([BackboneFallback].self, forKey: .fallbacks) ?? defaults.fallbacks
+        labels = try c.decodeIfPresent([String].self, forKey: .labels)
         randomWeightsTrainable = try c.decodeIfPresent(TrainablePolicy.self, forKey: .randomWeightsTrainable) ?? defaults.randomWeightsTrainable
         pooling = try c.decodeIfPresent(Pooling.self, forKey: .pooling)
         head = try c.decodeIfPresent(HeadSpec.self, forKey: .head) ?? defaults.head
@@ -106,16 +131,61 @@ public struct ClassificationTask: Codable, Hashable, Sendable {
     }
 }
 
+/// A pretrained backbone that stands in when the task's own cannot be found, with the
+/// settings that suit it (nil keeps the task's trainable policy / the backbone's pooling).
+public struct BackboneFallback: Codable, Hashable, Sendable {
+    public var backbone: String
+    public var trainable: TrainablePolicy?
+    public var pooling: Pooling?
+
+    public init(backbone: String, trainable: TrainablePolicy? = nil, pooling: Pooling? = nil) {
+        self.backbone = backbone
+        self.trainable = trainable
+        self.pooling = pooling
+    }
+
+    /// all-MiniLM-L6-v2 (real weights in ../shared/mirror here), every layer trainable (its
+    /// 22.7M parameters train fast, and best), mean pooling (its default).
+    public static let localDefaults = [BackboneFallback(backbone: "all-MiniLM-L6-v2", trainable: .all)]
+}
+
 public enum BuiltInTasks {
     /// The SMS spam reference example (Raschka, LLMs from scratch, ch. 6): UCI SMS spam, ham 0 /
     /// spam 1, balanced by undersampling, 70/10/20 split (seed 123), GPT-2 124M, last-token
     /// pooling, a linear head, last block + final norm trainable, batch 8, 5 epochs, AdamW
-    /// lr 5e-5 with weight decay 0.1, evaluation every 50 steps on 5 batches.
+    /// lr 5e-5 with weight decay 0.1, evaluation every 50 steps on 5 batches. Without GPT-2's
+    /// weights: pretrained all-MiniLM-L6-v2 (all layers) if found, else a random GPT-2.
     public static let spam = ClassificationTask(
         name: "spam", summary: "SMS spam vs ham with GPT-2 (Raschka's chapter 6 recipe)", dataset: "sms-spam",
-        backbone: "gpt2", weights: .auto, randomWeightsTrainable: .all, head: .linear, dropout: 0, training: TrainingConfiguration())
+        backbone: "gpt2", weights: .auto, fallbacks: BackboneFallback.localDefaults, randomWeightsTrainable: .all, head: .linear,
+        dropout: 0, training: TrainingConfiguration())
 
-    public static let all: [ClassificationTask] = [spam]
+    /// Binary sentiment: SST-2 by default (train on train, pick the best on dev, report dev and
+    /// test), `--dataset imdb` for IMDB. Texts cut to 128 tokens; batch 32, 2 epochs, AdamW
+    /// 5e-5 / 0.1 with linear decay, evaluation every 250 steps on 20 batches.
+    public static let sentiment = ClassificationTask(
+        name: "sentiment", summary: "sentiment, negative/positive (SST-2; or --dataset imdb)", dataset: "sst2",
+        backbone: "gpt2", weights: .auto, fallbacks: BackboneFallback.localDefaults, randomWeightsTrainable: .all, head: .linear,
+        maxLength: 128, dropout: 0, training: largerDataTraining(evalEvery: 250))
+
+    /// News topics: AG News by default (its test file, split 80/20 seeded, with a tenth of
+    /// train for validation), `--dataset bbc-news` for BBC's 5 classes. Settings as `sentiment`.
+    public static let topic = ClassificationTask(
+        name: "topic", summary: "news topic, 4 classes (AG News; or --dataset bbc-news, 5 classes)", dataset: "ag-news",
+        backbone: "gpt2", weights: .auto, fallbacks: BackboneFallback.localDefaults, randomWeightsTrainable: .all, head: .linear,
+        maxLength: 128, dropout: 0, training: largerDataTraining(evalEvery: 50))
+
+    static func largerDataTraining(evalEvery: Int) -> TrainingConfiguration {
+        var training = TrainingConfiguration()
+        training.batchSize = 32
+        training.epochs = 2
+        training.schedule = LearningRateSchedule(.linear)
+        training.evalEvery = evalEvery
+        training.evalBatches = 20
+        return training
+    }
+
+    public static let all: [ClassificationTask] = [spam, sentiment, topic]
 
     public static func named(_ name: String) -> ClassificationTask? { all.first { $0.name == name } }
 }

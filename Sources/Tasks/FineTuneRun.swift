@@ -75,11 +75,20 @@ public final class FineTuneRun {
         var policy = adapter.defaultSplitPolicy
         if let seed = task.splitSeed { policy.seed = seed }
         log("dataset \(adapter.name): reading \(adapter.source)")
-        let splits = try adapter.loadSplits(using: store, policy: policy)
+        var raw = try adapter.load(using: store)
+        if let labels = task.labels { raw = try raw.relabeled(labels) }
+        let splits = try raw.split(policy)
         log("split \(policy): train \(splits.train.count), validation \(splits.validation.count), test \(splits.test.count); labels \(splits.labels)")
 
-        let choice = try BackboneCatalog.choose(task.backbone, weights: task.weights, seed: task.training.seed, dropout: task.dropout, store: store)
+        let choice = try BackboneCatalog.choose(task.backbone, weights: task.weights, fallbacks: task.fallbacks, seed: task.training.seed,
+                                                dropout: task.dropout, store: store)
         var warnings = choice.warning.map { [$0] } ?? []
+        if let fallback = choice.fallback {
+            // config.json records what really ran, so --resume and evaluate rebuild it.
+            task.backbone = fallback.backbone
+            task.pooling = fallback.pooling
+            if let trainable = fallback.trainable, !keepTrainable { task.training.trainable = trainable }
+        }
         if choice.isRandom, !keepTrainable, task.training.trainable != task.randomWeightsTrainable {
             warnings.append("with random weights every layer trains (policy \(task.randomWeightsTrainable) instead of \(task.training.trainable)), as in the reference's random-weights experiment; pass --trainable to choose")
             task.training.trainable = task.randomWeightsTrainable
@@ -106,7 +115,8 @@ public final class FineTuneRun {
         let configuration = try readConfiguration(directory)
         let task = configuration.task
         let adapter = try DatasetRegistry.builtIn.adapter(named: task.dataset)
-        let raw = try adapter.load(using: store)
+        var raw = try adapter.load(using: store)
+        if let labels = task.labels { raw = try raw.relabeled(labels) }
         let splits = try raw.split(reproducing: SplitRecord.read(from: directory.appendingPathComponent("split.json")))
         log("resuming \(directory.path): \(task.name) on \(splits.dataset), \(configuration.modelNote)")
         let backbone = try BackboneCatalog.rebuild(configuration.backbone, store: store, dropout: task.dropout)

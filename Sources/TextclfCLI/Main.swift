@@ -21,6 +21,7 @@ struct TextclfCommand: AsyncParsableCommand {
             TokenizeCommand.self,
             DoctorCommand.self,
             DatasetsCommand.self,
+            TasksCommand.self,
             DataCommand.self,
             GenerateCommand.self,
             DebugCommand.self,

@@ -13,11 +13,15 @@ struct FinetuneCommand: ParsableCommand {
         commandName: "finetune",
         abstract: "Fine-tune a backbone with a classification head on a dataset.",
         discussion: """
-        What to train: --task NAME (built-in: spam), --config FILE (a task as JSON, e.g. \
-        Examples/spam/config.json), or --dataset NAME|SPEC (the reference recipe on any dataset). \
+        What to train: --task NAME|FILE (built-in: spam, sentiment, topic; see textclf tasks; or \
+        a task file, e.g. Examples/spam/config.json), or --dataset NAME|SPEC alone (the reference \
+        recipe on any dataset). --dataset with --task runs the task on another dataset (e.g. \
+        --task sentiment --dataset imdb); --labels a,b,c declares the label set and its order. \
         The options below override the task's settings. The model is never chosen silently: \
-        pretrained weights when the Store finds them (cache, TEXTCLF_MIRROR, download), otherwise a \
-        randomly initialised model with a warning, trained with every layer (--trainable to choose).
+        pretrained weights when the Store finds them (cache, TEXTCLF_MIRROR, download); otherwise \
+        the task's fallback (all-MiniLM-L6-v2, pretrained, every layer trainable) if it is found; \
+        otherwise a randomly initialised model, trained with every layer (--trainable to choose). \
+        Either way a warning says so.
 
         Run directory (--output DIR, default runs/<task>-<timestamp>): config.json (the task as \
         run, backbone source), split.json, metrics.jsonl (one line per evaluation), curves.svg, \
@@ -38,6 +42,9 @@ struct FinetuneCommand: ParsableCommand {
 
         Examples:
           textclf finetune --task spam
+          textclf finetune --task sentiment --dataset imdb --max-length 256
+          textclf finetune --task topic --backbone all-MiniLM-L6-v2 --trainable last-2-blocks
+          textclf finetune --dataset Examples/custom-dataset/tickets.json --labels billing,bug,feature
           textclf finetune --task spam --weights random --trainable last-block --epochs 1
           textclf finetune --dataset bbc-news --trainable last-2-blocks --lr 1e-4 --output runs/bbc
           textclf finetune --config Examples/spam/config.json --json
@@ -45,10 +52,15 @@ struct FinetuneCommand: ParsableCommand {
         """
     )
 
-    @Option(help: ArgumentHelp("A built-in task: spam.", valueName: "name")) var task: String?
-    @Option(help: ArgumentHelp("A task file (JSON).", valueName: "file")) var config: String?
-    @Option(help: ArgumentHelp("A dataset name or spec path, with the reference recipe's settings.", valueName: "name|spec"))
+    @Option(help: ArgumentHelp("A built-in task (spam, sentiment, topic) or a task file (JSON).", valueName: "name|file"))
+    var task: String?
+    @Option(help: ArgumentHelp("A task file (JSON); the same as --task FILE.", valueName: "file")) var config: String?
+    @Option(help: ArgumentHelp("A dataset name or spec path: alone, the reference recipe on it; with --task, the task on it.",
+                               valueName: "name|spec"))
     var dataset: String?
+    @Option(help: ArgumentHelp("The label names in class-id order (comma-separated); the data's labels must be exactly these.",
+                               valueName: "a,b,..."))
+    var labels: String?
     @Option(help: ArgumentHelp("Run directory (default runs/<task>-<timestamp>).", valueName: "dir")) var output: String?
     @Option(help: ArgumentHelp("Continue the interrupted run in this directory.", valueName: "dir")) var resume: String?
 
@@ -57,9 +69,12 @@ struct FinetuneCommand: ParsableCommand {
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
-        let sources = [task, config, dataset, resume].compactMap { $0 }.count
-        guard sources == 1 else {
-            throw ValidationError("give exactly one of --task, --config, --dataset or --resume")
+        let sources = [task, config, resume].compactMap { $0 }.count
+        guard sources == 1 || (sources == 0 && dataset != nil) else {
+            throw ValidationError("give one of --task, --config, --dataset or --resume (--dataset may go with --task or --config)")
+        }
+        if resume != nil, dataset != nil || labels != nil {
+            throw ValidationError("--resume continues the run on its own dataset and labels; drop --dataset and --labels")
         }
     }
 
@@ -76,15 +91,23 @@ struct FinetuneCommand: ParsableCommand {
             }
         } else {
             var base: ClassificationTask
-            if let task {
-                guard let builtIn = BuiltInTasks.named(task) else {
-                    throw ValidationError("no task named \(task) (built-in: \(BuiltInTasks.all.map(\.name).joined(separator: ", ")))")
-                }
+            if let task, let builtIn = BuiltInTasks.named(task) {
                 base = builtIn
-            } else if let config {
-                base = try ClassificationTask.load(from: URL(fileURLWithPath: config))
+            } else if let file = config ?? task {
+                guard config != nil || file.hasSuffix(".json") || FileManager.default.fileExists(atPath: file) else {
+                    throw ValidationError("no task named \(file) (built-in: \(BuiltInTasks.all.map(\.name).joined(separator: ", ")); or a task file)")
+                }
+                base = try ClassificationTask.load(from: URL(fileURLWithPath: file))
             } else {
                 base = ClassificationTask.forDataset(dataset!)
+            }
+            if let dataset, base.dataset != dataset {
+                base.dataset = dataset
+                base.labels = nil  // the task's label set was for its own dataset
+                base.splitSeed = nil
+            }
+            if let labels {
+                base.labels = labels.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             }
             base = try training.apply(to: base)
             run = try FineTuneRun.start(base, output: output.map { URL(fileURLWithPath: $0) }, store: store,
