@@ -167,6 +167,24 @@ final class DownloadTests: XCTestCase {
         XCTAssertTrue(store.cacheContents().isEmpty)
     }
 
+    func testUnresolvableHostIsNotRetriedAndTheBackupIsTried() throws {
+        // .invalid never resolves (RFC 6761): the offline-machine case. Retrying a DNS failure
+        // only keeps the user waiting, so the next URL is tried at once.
+        let cache = try makeTempDirectory(self)
+        let body = testBytes(5_000, seed: 9)
+        let server = try LocalHTTPServer(routes: ["/backup.bin": .file(body)])
+        defer { server.stop() }
+        let log = LogLines()
+        let spec = ManifestFile(name: "f.bin", urls: [URL(string: "http://textclf-no-such-host.invalid/f.bin")!, server.url("/backup.bin")],
+                                size: Int64(body.count), sha256: sha256Hex(body))
+        let store = try Store(configuration: testConfiguration(cache: cache, log: log), manifest: demoManifest([spec]))
+
+        let resolved = try store.locate(.dataset("demo"), file: "f.bin")
+
+        XCTAssertEqual(resolved.source, .download(server.url("/backup.bin")))
+        XCTAssertFalse(log.lines.contains { $0.contains("retry") }, log.lines.joined(separator: "\n"))
+    }
+
     func testRedirectIsFollowedAndTheRangeKept() throws {
         let cache = try makeTempDirectory(self)
         let body = testBytes(400_000, seed: 7)

@@ -47,4 +47,30 @@ final class TaskTests: XCTestCase {
             }
         }
     }
+
+    func testUnknownKeyInTaskFileIsAnError() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("textclf-task-unknown-\(getpid()).json")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data(#"{"dataset": "sms-spam", "epochs": 3}"#.utf8).write(to: url)
+        XCTAssertThrowsError(try ClassificationTask.load(from: url)) { error in
+            XCTAssertTrue("\(error)".contains("'epochs'") && "\(error)".contains("unknown key"), "\(error)")
+        }
+    }
+
+    func testBuiltInTasks() throws {
+        XCTAssertEqual(BuiltInTasks.all.map(\.name), ["spam", "sentiment", "topic"])
+        XCTAssertEqual(BuiltInTasks.named("sentiment")?.dataset, "sst2")
+        XCTAssertEqual(BuiltInTasks.named("topic")?.dataset, "ag-news")
+        XCTAssertNil(BuiltInTasks.named("nope"))
+        for task in BuiltInTasks.all {
+            XCTAssertEqual(task.backbone, "gpt2", task.name)
+            XCTAssertEqual(task.fallbacks, BackboneFallback.localDefaults, task.name)
+            XCTAssertNoThrow(try task.training.validate(), task.name)
+            // Task files round-trip, fallbacks and labels included.
+            var labelled = task
+            labelled.labels = ["b", "a"]
+            XCTAssertEqual(try JSONDecoder().decode(ClassificationTask.self, from: labelled.jsonData()), labelled)
+        }
+    }
 }
+

@@ -26,6 +26,9 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Cut texts to this many tokens (default: the backbone's context).")
     var maxLength: Int?
 
+    @Option(help: "Dropout while training (0 lets frozen blocks be computed once; BERT checkpoints trained with 0.1).")
+    var dropout: Float?
+
     @Option(help: "Epochs.") var epochs: Int?
     @Option(help: "Examples per batch.") var batchSize: Int?
     @Option(help: ArgumentHelp("adamw, sgd or rmsprop.", valueName: "name")) var optimizer: OptimizerConfiguration.Kind?
@@ -60,6 +63,10 @@ struct TrainingOptions: ParsableArguments {
         if let pooling { task.pooling = pooling }
         if let head { task.head = try HeadSpec(parsing: head) }
         if let maxLength { task.maxLength = maxLength }
+        if let dropout {
+            guard (0..<1).contains(dropout) else { throw ValidationError("--dropout must be in [0, 1), got \(dropout)") }
+            task.dropout = dropout
+        }
         if let epochs { t.epochs = epochs }
         if let batchSize { t.batchSize = batchSize }
         if let optimizer, optimizer != t.optimizer.kind {
