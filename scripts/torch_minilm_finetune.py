@@ -7,9 +7,10 @@ same recipe on exactly the same split: the speed and accuracy reference of scrip
 Reads RUN_DIR/config.json (the task: backbone, dropout, max_length, pooling, trainable policy,
 optimizer, schedule, batch sizes, evaluation cadence, seed, monitor/restore_best) and rebuilds
 RUN_DIR/split.json with scripts/split_from_record.py (digests checked). Mirrors textclf's trainer:
-texts tokenised once, each batch padded to its longest text; training batches length-bucketed
-(shuffle, sort each run of 50 batches by length, shuffle the batches; `length_buckets`) with
-torch's RNG, so the padding work matches but not the exact batches; periodic evaluation every
+texts tokenised once, each batch padded to its longest text; training batches shuffled (the
+anchor's dynamic padding; --batching textclf adds textclf's length buckets: shuffle, sort each run
+of 50 batches by length, shuffle the batches, with torch's RNG, so the padding work matches but not
+the exact batches); periodic evaluation every
 `eval_every` steps and at epoch ends on the first `eval_batches` batches (training batch size,
 example order) of train and validation; full evaluations (longest first, `eval_batch_size`) before
 and after training; the best weights by `monitor` restored before the final evaluation.
@@ -43,6 +44,9 @@ parser.add_argument("run_dir")
 parser.add_argument("mirror")
 parser.add_argument("--threads", type=int, default=2)
 parser.add_argument("--max-steps", type=int, default=None, help="stop training after N steps (quick tests)")
+parser.add_argument("--batching", choices=["random", "textclf"], default="random",
+                    help="random (default): shuffled batches, each padded to its longest text, as the issue's PyTorch "
+                         "anchor and DataCollatorWithPadding do; textclf: also textclf's length buckets")
 args = parser.parse_args()
 torch.set_num_threads(args.threads)
 
@@ -114,7 +118,8 @@ def by_length(split, indices):  # longest first; sorted() is stable, so ties kee
 
 def train_batches():
     shuffled = torch.randperm(n_train, generator=generator).tolist()
-    bucket = batch_size * (50 if t.get("length_buckets", True) else 1)
+    buckets = args.batching == "textclf" and t.get("length_buckets", True)
+    bucket = batch_size * (50 if buckets else 1)
     ordered = [i for s in range(0, n_train, bucket) for i in by_length("train", shuffled[s:s + bucket])]
     batches = cut(ordered, batch_size, drop_last)
     return [batches[k] for k in torch.randperm(len(batches), generator=generator).tolist()]
