@@ -62,6 +62,6 @@ let package = Package(
         .executableTarget(name: "SpamExample", dependencies: ["Textclf"], path: "Examples/spam", exclude: ["config.json", "README.md"]),
         // Example: a dataset adapter written in Swift, registered next to a dataset spec.
         .executableTarget(name: "CustomDatasetExample", dependencies: ["Datasets", "Store"], path: "Examples/custom-dataset",
-                          exclude: ["README.md", "tickets.json", "data", "make_sample_data.py"]),
+                          exclude: ["README.md", "tickets.json", "task.json", "data", "make_sample_data.py"]),
     ]
 )

@@ -117,7 +117,15 @@ public struct ClassificationTask: Codable, Hashable, Sendable {
         do { data = try Data(contentsOf: url) } catch {
             throw InvalidInput("\(url.path): cannot read the task file: \(error.localizedDescription)")
         }
-        do { return try JSONDecoder().decode(ClassificationTask.self, from: data) } catch let error as DecodingError {
+        do {
+            var task = try JSONDecoder().decode(ClassificationTask.self, from: data)
+            // A dataset spec named by a relative path lives beside the task file.
+            if task.dataset.hasSuffix(".json"), !task.dataset.hasPrefix("/") {
+                let beside = url.deletingLastPathComponent().appendingPathComponent(task.dataset)
+                if FileManager.default.fileExists(atPath: beside.path) { task.dataset = beside.path }
+            }
+            return task
+        } catch let error as DecodingError {
             throw InvalidInput("\(url.path): not a valid task: \(TaskFileError.describe(error))")
         } catch {
             throw InvalidInput("\(url.path): not a valid task: \(error)")

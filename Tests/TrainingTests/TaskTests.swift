@@ -72,5 +72,13 @@ final class TaskTests: XCTestCase {
             XCTAssertEqual(try JSONDecoder().decode(ClassificationTask.self, from: labelled.jsonData()), labelled)
         }
     }
-}
 
+    func testTaskFileFindsItsDatasetSpecBesideIt() throws {
+        let url = Self.exampleConfig.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("custom-dataset/task.json")
+        let task = try ClassificationTask.load(from: url)
+        XCTAssertEqual(task.dataset, url.deletingLastPathComponent().appendingPathComponent("tickets.json").path)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: task.dataset))
+        XCTAssertEqual(task.labels, ["question", "bug", "billing"])
+        XCTAssertEqual(task.training.trainable, .lastBlocks(2))
+    }
+}

@@ -44,7 +44,7 @@ struct FinetuneCommand: ParsableCommand {
           textclf finetune --task spam
           textclf finetune --task sentiment --dataset imdb --max-length 256
           textclf finetune --task topic --backbone all-MiniLM-L6-v2 --trainable last-2-blocks
-          textclf finetune --dataset Examples/custom-dataset/tickets.json --labels billing,bug,feature
+          textclf finetune --dataset Examples/custom-dataset/tickets.json --labels question,bug,billing
           textclf finetune --task spam --weights random --trainable last-block --epochs 1
           textclf finetune --dataset bbc-news --trainable last-2-blocks --lr 1e-4 --output runs/bbc
           textclf finetune --config Examples/spam/config.json --json
