@@ -6,7 +6,8 @@
 //
 // The recipe is in config.json beside this file (the same as `textclf finetune --task spam`).
 // Pretrained GPT-2 weights are used when the Store finds them (cache, TEXTCLF_MIRROR, download);
-// otherwise a randomly initialised GPT-2 is trained, with a warning.
+// otherwise the task's fallback, pretrained all-MiniLM-L6-v2, if found; otherwise a randomly
+// initialised GPT-2. Either way with a warning.
 import Foundation
 import Textclf
 
