@@ -32,6 +32,11 @@ public struct WeightsUnavailable: Error, CustomStringConvertible {
     /// there; mirror …: not there; download: offline".
     public let summary: String
     public var description: String { detail }
+
+    /// One line of a Store failure: the file, then each place tried and what happened there.
+    static func summary(_ error: ResolutionError) -> String {
+        "\(error.file): " + error.attempts.map { "\($0.place.rawValue) \($0.location): \($0.outcome)" }.joined(separator: "; ")
+    }
 }
 
 struct GPT2Family: BackboneFamily {
@@ -43,10 +48,8 @@ struct GPT2Family: BackboneFamily {
 
     func pretrained(_ name: String, store: Store, dropout: Float) throws -> any Backbone {
         do { return try GPT2Model.pretrained(name, store: store, dropout: dropout) } catch let error as GPT2WeightsNotFound {
-            let summary = error.failures.first.map { failure in
-                "\(failure.file): " + failure.attempts.map { "\($0.place.rawValue) \($0.location): \($0.outcome)" }.joined(separator: "; ")
-            } ?? "no layout could be had"
-            throw WeightsUnavailable(name: name, detail: error.description, summary: summary)
+            throw WeightsUnavailable(name: name, detail: error.description,
+                                     summary: error.failures.first.map(WeightsUnavailable.summary) ?? "no layout could be had")
         }
     }
 
@@ -78,8 +81,7 @@ struct BERTFamily: BackboneFamily {
 
     func pretrained(_ name: String, store: Store, dropout: Float) throws -> any Backbone {
         do { return try BERTModel.pretrained(name, store: store, dropout: dropout) } catch let error as ResolutionError {
-            let summary = "\(error.file): " + error.attempts.map { "\($0.place.rawValue) \($0.location): \($0.outcome)" }.joined(separator: "; ")
-            throw WeightsUnavailable(name: name, detail: error.description, summary: summary)
+            throw WeightsUnavailable(name: name, detail: error.description, summary: WeightsUnavailable.summary(error))
         }
     }
 

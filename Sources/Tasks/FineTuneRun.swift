@@ -75,9 +75,7 @@ public final class FineTuneRun {
         var policy = adapter.defaultSplitPolicy
         if let seed = task.splitSeed { policy.seed = seed }
         log("dataset \(adapter.name): reading \(adapter.source)")
-        var raw = try adapter.load(using: store)
-        if let labels = task.labels { raw = try raw.relabeled(labels) }
-        let splits = try raw.split(policy)
+        let splits = try loadDataset(adapter, for: task, store: store).split(policy)
         log("split \(policy): train \(splits.train.count), validation \(splits.validation.count), test \(splits.test.count); labels \(splits.labels)")
 
         let choice = try BackboneCatalog.choose(task.backbone, weights: task.weights, fallbacks: task.fallbacks, seed: task.training.seed,
@@ -115,9 +113,7 @@ public final class FineTuneRun {
         let configuration = try readConfiguration(directory)
         let task = configuration.task
         let adapter = try DatasetRegistry.builtIn.adapter(named: task.dataset)
-        var raw = try adapter.load(using: store)
-        if let labels = task.labels { raw = try raw.relabeled(labels) }
-        let splits = try raw.split(reproducing: SplitRecord.read(from: directory.appendingPathComponent("split.json")))
+        let splits = try loadDataset(adapter, for: task, store: store).split(reproducing: SplitRecord.read(from: directory.appendingPathComponent("split.json")))
         log("resuming \(directory.path): \(task.name) on \(splits.dataset), \(configuration.modelNote)")
         let backbone = try BackboneCatalog.rebuild(configuration.backbone, store: store, dropout: task.dropout)
         let classifier = try Classifier(backbone: backbone, labels: splits.labels.names, head: task.head, pooling: task.pooling,
@@ -131,6 +127,12 @@ public final class FineTuneRun {
         let result = try trainer.train(resume: resuming)
         try TrainingReport.write(result, description, configuration: task.training, to: directory)
         return result
+    }
+
+    /// The adapter's examples, with the task's declared label set (if any) as the class ids.
+    static func loadDataset(_ adapter: any DatasetAdapter, for task: ClassificationTask, store: Store) throws -> RawDataset {
+        let raw = try adapter.load(using: store)
+        return try task.labels.map { try raw.relabeled($0) } ?? raw
     }
 
     public static func readConfiguration(_ directory: URL) throws -> RunConfiguration {
