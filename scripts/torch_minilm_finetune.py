@@ -11,9 +11,9 @@ texts tokenised once, each batch padded to its longest text; training batches sh
 anchor's dynamic padding; --batching textclf adds textclf's length buckets: shuffle, sort each run
 of 50 batches by length, shuffle the batches, with torch's RNG, so the padding work matches but not
 the exact batches); periodic evaluation every
-`eval_every` steps and at epoch ends on the first `eval_batches` batches (training batch size,
-example order) of train and validation; full evaluations (longest first, `eval_batch_size`) before
-and after training; the best weights by `monitor` restored before the final evaluation.
+`eval_every` steps and at epoch ends on the examples of the first `eval_batches` batches
+(training batch size, example order) of train and validation; full evaluations before and after
+training (every evaluation longest first in batches of `eval_batch_size`); the best weights by `monitor` restored before the final evaluation.
 Not mirrored: textclf's frozen-prefix cache (PyTorch recomputes the frozen blocks every step) and
 its head initialisation (here torch.manual_seed(seed) + nn.Linear).
 
@@ -146,13 +146,11 @@ def logits_of(split, batch):
 
 
 def evaluate(split, max_batches=None):
-    """Loss, accuracy, macro F1 and per-class F1 of the first max_batches batches (training batch
-    size, example order) or, with None, of the whole split (longest first, eval_batch_size)."""
-    n = len(ids[split])
-    if max_batches is None:
-        batches = cut(by_length(split, range(n)), t.get("eval_batch_size") or 32, False)
-    else:
-        batches = cut(list(range(n)), batch_size, False)[:max_batches]
+    """Loss, accuracy, macro F1 and per-class F1 of the examples of the first max_batches batches
+    (training batch size, example order) or, with None, of the whole split; either way grouped
+    longest first in batches of eval_batch_size, as textclf does."""
+    n = len(ids[split]) if max_batches is None else min(len(ids[split]), max_batches * batch_size)
+    batches = cut(by_length(split, range(n)), t.get("eval_batch_size") or 32, False)
     body.eval()
     loss_sum, pairs = 0.0, []
     with torch.inference_mode():

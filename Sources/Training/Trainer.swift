@@ -73,16 +73,16 @@ public final class Trainer {
 
     // MARK: Evaluation
 
-    /// Loss and metrics of `split`: its first `batches` batches of the training batch size in
-    /// example order, or (nil) all of it, longest texts first in batches of `evalBatchSize`.
+    /// Loss and metrics of `split`: the examples of its first `batches` batches of the training
+    /// batch size in example order (the recipe's eval_iter), or (nil) all of it.
     public func evaluate(_ split: SplitName, batches limit: Int? = nil) throws -> SplitEvaluation {
         let examples = data[split]
-        let batches: [[Int]]
-        if let limit {
-            batches = Array(try BatchSampler(lengths: examples.lengths, batchSize: configuration.batchSize, order: .inOrder).batches().prefix(limit))
-        } else {
-            batches = try BatchSampler(lengths: examples.lengths, batchSize: configuration.evalBatchSize, order: .byLength).batches()
-        }
+        // Those batches hold the first limit·batchSize examples. The figures are means over
+        // examples, so any grouping gives them: longest first in batches of `evalBatchSize`
+        // pads least and keeps the matrix products large.
+        let count = limit.map { min(examples.count, $0 * configuration.batchSize) } ?? examples.count
+        let batches = try BatchSampler(lengths: Array(examples.lengths.prefix(count)), batchSize: configuration.evalBatchSize,
+                                       order: .byLength).batches()
         return try SplitEvaluation.accumulate(split: split.rawValue, labels: classifier.labels, exampleLabels: examples.labels,
                                               batches: batches) { try logits(split, $0, tape: nil).value.scalars }
     }

@@ -37,7 +37,7 @@ public struct TrainingConfiguration: Codable, Hashable, Sendable {
     /// Reuse the frozen leading blocks' output across epochs (when they are frozen and the
     /// backbone uses no dropout). `off` runs the whole backbone every step.
     public var cache: CacheMode = .auto
-    /// Batch size of full evaluations (inference only, so larger batches are fine).
+    /// Batch size of evaluations, periodic and full (inference only, so larger batches are fine).
     public var evalBatchSize = 32
     /// Save a resumable state every this many optimiser steps (nil: at epoch ends and when
     /// interrupted only).

@@ -88,6 +88,24 @@ final class PretrainedTokenizerTests: XCTestCase {
         XCTAssertEqual(tokenizer.encode("Hello world"), [15496, 995])
         XCTAssertTrue(tokenizer.source.hasPrefix(mirror.appendingPathComponent("models/gpt2/encoder.json").path), tokenizer.source)
     }
+
+    /// MiniLM's WordPiece through the Store: only the tokenizer files are resolved (the cache
+    /// stays empty: the mirror holds them all), and the ids are Hugging Face's.
+    func testBertTokenizerFromTheSharedMirror() throws {
+        let mirror = try sharedMirror()
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("textclf-backbones-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: cache) }
+        let store = try Store(configuration: StoreConfiguration(cacheDirectory: cache, mirrors: [mirror], offline: true,
+                                                                showProgress: false, log: { _ in }))
+        let tokenizer = try BertTokenizer.pretrained("all-MiniLM-L6-v2", store: store)
+        // transformers: BertTokenizerFast.from_pretrained(<mirror>/models/all-MiniLM-L6-v2)("Unaffable café!")
+        XCTAssertEqual(tokenizer.encodeForModel("Unaffable café!", maxLength: 128).ids, [101, 14477, 20961, 3468, 7668, 999, 102])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: store.cacheDirectory(for: .model("all-MiniLM-L6-v2")).path),
+                       "nothing copied into the cache")
+        XCTAssertThrowsError(try BertTokenizer.pretrained("gpt2", store: store)) { error in
+            XCTAssertTrue("\(error)".contains("no WordPiece vocabulary"), "\(error)")
+        }
+    }
 }
 
 /// A file of the tiny-gpt2 fixture.

@@ -1,30 +1,38 @@
 import ArgumentParser
+import Backbones
 import DataIO
 import Foundation
 import Tokenizers
 
-/// `textclf tokenize`: shows how GPT-2's tokenizer cuts a text, or (with no text) turns JSON
-/// lines `{"text": ...}` on stdin into `{"ids": [...]}` lines on stdout, one per input, for
-/// pipelines and for checking against tiktoken (scripts/check_gpt2_tokenizer.py).
+/// `textclf tokenize`: shows how a model's tokenizer (GPT-2's BPE by default, or a BERT model's
+/// WordPiece) cuts a text, or (with no text) turns JSON lines `{"text": ...}` on stdin into
+/// `{"ids": [...]}` lines on stdout, one per input, for pipelines and for checking against the
+/// reference tokenizers (scripts/check_gpt2_tokenizer.py, scripts/check_wordpiece_tokenizer.py).
 struct TokenizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenize",
-        abstract: "Encode text with GPT-2's tokenizer and show the ids and tokens.",
+        abstract: "Encode text with a model's tokenizer (GPT-2 by default) and show the ids and tokens.",
         discussion: """
-        With a TEXT argument, prints one line per token: id, the vocabulary's spelling (Ġ is a \
-        leading space), and the token's text. With --json, one line {"ids": [...], "tokens": [...]}.
+        With a TEXT argument, prints one line per token: id, the vocabulary's spelling (GPT-2's Ġ \
+        is a leading space, WordPiece's ## continues a word), and the token's text. With --json, one \
+        line {"ids": [...], "tokens": [...]}.
 
         Without TEXT, reads JSON lines {"text": "..."} from stdin and writes {"ids": [...]} per line, \
         in order.
 
-        The vocabulary comes from --model DIR (encoder.json + vocab.bpe, vocab.json + merges.txt, \
-        or gpt2.tiktoken), else from the gpt2 model's files found by the Store: the cache \
-        ($TEXTCLF_HOME, ~/.cache/textclf), a $TEXTCLF_MIRROR directory, or a verified download \
-        (not with TEXTCLF_OFFLINE=1).
+        The ids are what the model reads, as Hugging Face's tokenizer(text) gives them: BERT's \
+        [CLS] ... [SEP] are added, GPT-2 adds nothing. Nothing is truncated.
+
+        --model is a directory (GPT-2's encoder.json + vocab.bpe, vocab.json + merges.txt or \
+        gpt2.tiktoken; or a BERT directory with vocab.txt) or a model name (gpt2, \
+        all-MiniLM-L6-v2) whose tokenizer files the Store finds: the cache ($TEXTCLF_HOME, \
+        ~/.cache/textclf), a $TEXTCLF_MIRROR directory, or a verified download (not with \
+        TEXTCLF_OFFLINE=1). Default: gpt2.
 
         Examples:
           textclf tokenize "Hello world, it's 2024!"
           textclf tokenize --json "Hello<|endoftext|>" --allow-special
+          textclf tokenize --model all-MiniLM-L6-v2 "Unaffable tokenizers"
           echo '{"text": "Hello world"}' | textclf tokenize
         """
     )
@@ -32,41 +40,61 @@ struct TokenizeCommand: ParsableCommand {
     @Argument(help: "Text to encode. Omit it to read JSON lines from stdin.")
     var text: String?
 
-    @OptionGroup var vocabulary: GPT2VocabularyOptions
+    @Option(name: [.customLong("model"), .customLong("vocab")],
+            help: ArgumentHelp("A tokenizer directory or a model name (default: gpt2).", valueName: "dir|name"))
+    var model: String?
 
-    @Flag(help: "Encode <|endoftext|> in the text as the special token (otherwise it is plain text).")
+    @Flag(help: "GPT-2: encode <|endoftext|> in the text as the special token (otherwise it is plain text).")
     var allowSpecial = false
 
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let tokenizer = try GPT2Tokenizer(vocabulary: vocabulary.load())
-        let allowed: Set<String> = allowSpecial ? [BytePairVocabulary.endOfText] : []
+        let tokenizer = try loadTokenizer()
+        let encode: ([String]) -> [[Int]]
+        if let gpt2 = tokenizer as? GPT2Tokenizer {
+            let allowed: Set<String> = allowSpecial ? [BytePairVocabulary.endOfText] : []
+            encode = { gpt2.encodeBatch($0, allowedSpecial: allowed) }
+        } else {
+            guard !allowSpecial else { throw ValidationError("--allow-special is for GPT-2's tokenizer; BERT's recognises [CLS], [SEP], ... in text anyway") }
+            encode = { tokenizer.encodeBatchForModel($0, maxLength: .max).map(\.ids) }
+        }
         if let text {
-            let ids = tokenizer.encode(text, allowedSpecial: allowed)
+            let ids = encode([text])[0]
             let tokens = ids.map { tokenizer.token(for: $0) ?? "" }
             if output.json {
                 JSONLines.emit(["ids": ids, "tokens": tokens])
             } else {
                 print("\(ids.count) tokens: \(ids.map(String.init).joined(separator: " "))")
                 for (id, token) in zip(ids, tokens) {
-                    let piece = displayText(tokenizer.tokenBytes(for: id) ?? [])
-                    print("\(String(id).leftPadded(to: 6))  \(token.rightPadded(to: 16)) \(piece)")
+                    let bytes = (tokenizer as? GPT2Tokenizer)?.tokenBytes(for: id) ?? Array(tokenizer.decode([id]).utf8)
+                    print("\(String(id).leftPadded(to: 6))  \(token.rightPadded(to: 16)) \(displayText(bytes))")
                 }
             }
         } else {
-            try encodeJSONLines(tokenizer, allowed: allowed)
+            try encodeJSONLines(encode)
         }
     }
 
+    /// A directory as its files say (any supported layout, no manifest check, so custom
+    /// vocabularies work), else the named model's tokenizer through the Store.
+    private func loadTokenizer() throws -> any Tokenizer {
+        let name = model ?? "gpt2"
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory), isDirectory.boolValue {
+            return try TokenizerLoader.load(directory: URL(fileURLWithPath: name))
+        }
+        if GPT2ModelName(name) != nil || model == nil { return try GPT2Tokenizer.pretrained(name) }
+        return try BertTokenizer.pretrained(name)
+    }
+
     /// Streams stdin in batches so both cores work while output flows out.
-    private func encodeJSONLines(_ tokenizer: GPT2Tokenizer, allowed: Set<String>) throws {
+    private func encodeJSONLines(_ encode: ([String]) -> [[Int]]) throws {
         var reader = TextLinesReader(handle: FileHandle.standardInput, name: "stdin")
         var out: [UInt8] = []
         while let batch = try reader.nextBatch(maxCount: 1024) {
-            let encoded = tokenizer.encodeBatch(batch, allowedSpecial: allowed)
             out.removeAll(keepingCapacity: true)
-            for ids in encoded { appendIDsLine(ids, to: &out) }
+            for ids in encode(batch) { appendIDsLine(ids, to: &out) }
             FileHandle.standardOutput.write(Data(out))
         }
     }

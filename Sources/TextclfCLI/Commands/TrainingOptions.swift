@@ -42,6 +42,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Batches per optimiser step (gradient accumulation).") var accumulate: Int?
     @Option(help: ArgumentHelp("Evaluate every N steps (0: only at epoch ends).", valueName: "n")) var evalEvery: Int?
     @Option(help: ArgumentHelp("Batches per periodic evaluation, or 'all'.", valueName: "n|all")) var evalBatches: String?
+    @Option(help: "Examples per evaluation batch (inference only; default 32).") var evalBatchSize: Int?
     @Option(help: ArgumentHelp("validation_loss, validation_accuracy or validation_macro_f1: picks the best checkpoint.", valueName: "figure"))
     var monitor: TrainingConfiguration.Monitor?
     @Option(help: "Stop after this many evaluations without improvement.") var patience: Int?
@@ -90,6 +91,7 @@ struct TrainingOptions: ParsableArguments {
                 t.evalBatches = n
             }
         }
+        if let evalBatchSize { t.evalBatchSize = evalBatchSize }
         if let monitor { t.monitor = monitor }
         if let patience { t.patience = patience }
         if let seed { t.seed = seed }
