@@ -59,8 +59,7 @@ struct GPT2Family: BackboneFamily {
 
     func random(_ name: String, seed: UInt64, store: Store, dropout: Float) throws -> any Backbone {
         guard var config = GPT2Config.named(name) else { throw InvalidInput("\(name) is not a GPT-2 size") }
-        config.embeddingDropout = dropout
-        config.residualDropout = dropout
+        config.setDropout(dropout)
         return try GPT2Model.randomlyInitialized(config: config, seed: seed, tokenizer: GPT2Tokenizer.pretrained("gpt2", store: store),
                                                  store: store, name: name)
     }
@@ -92,7 +91,7 @@ struct BERTFamily: BackboneFamily {
     func random(_ name: String, seed: UInt64, store: Store, dropout: Float) throws -> any Backbone {
         let directory = try store.resolveDirectory(.model(name), files: Self.architectureFiles)
         var config = try BERTConfig.load(from: directory.appendingPathComponent("config.json"))
-        config.hiddenDropoutProb = dropout
+        config.setDropout(dropout)
         return try BERTModel.randomlyInitialized(config: config, seed: seed, tokenizer: TokenizerLoader.load(directory: directory), name: name)
     }
 }

@@ -35,7 +35,8 @@ public struct ClassificationTask: Codable, Hashable, Sendable {
     public var head: HeadSpec
     /// Texts are cut to this many tokens (nil: the backbone's context).
     public var maxLength: Int?
-    /// Dropout while training, set on the backbone (the recipe's 0; 0 also allows the cache).
+    /// Dropout while training, every kind the backbone has (embeddings, sublayer outputs,
+    /// attention probabilities): the recipe's 0; 0 also allows the cache.
     public var dropout: Float
     public var training: TrainingConfiguration
 

@@ -99,6 +99,7 @@ final class BERTParityTests: XCTestCase {
     func testDropoutOnlyInTraining() throws {
         let model = try BERTModel.load(directory: tinyBERTDirectory())
         XCTAssertEqual(model.hiddenDropoutProb, 0.1, "from config.json")
+        XCTAssertEqual(model.attentionProbsDropoutProb, 0.1, "from config.json")
         let input = try BERTReference("reference.safetensors").input
         let inference = try model.forward(input, tape: nil).value.scalars
         model.dropoutGenerator = DropoutGenerator(seed: 7)
@@ -107,7 +108,16 @@ final class BERTParityTests: XCTestCase {
         let trainingB = try model.forward(input, tape: Tape()).value.scalars
         XCTAssertEqual(trainingA, trainingB)
         XCTAssertGreaterThan(maxAbsDifferenceOverRealRows(trainingA, inference, batch: input.batch, width: 32), 1e-2)
+        // Each of the two dropouts alone changes the training forward.
+        for (hidden, attention) in [(Float(0.1), Float(0)), (0, 0.1)] {
+            try model.setDropout(hidden: hidden, attention: attention)
+            model.dropoutGenerator = DropoutGenerator(seed: 7)
+            let training = try model.forward(input, tape: Tape()).value.scalars
+            XCTAssertGreaterThan(maxAbsDifferenceOverRealRows(training, inference, batch: input.batch, width: 32), 1e-3,
+                                 "hidden \(hidden), attention \(attention)")
+        }
         try model.setDropout(hidden: 0)
+        XCTAssertEqual(model.attentionProbsDropoutProb, 0, "attention follows hidden by default")
         XCTAssertEqual(try model.forward(input, tape: Tape()).value.scalars, inference)
         XCTAssertThrowsError(try model.setDropout(hidden: 1)) { XCTAssertTrue("\($0)".contains("hidden_dropout_prob is 1.0"), "\($0)") }
         XCTAssertEqual(model.hiddenDropoutProb, 0)

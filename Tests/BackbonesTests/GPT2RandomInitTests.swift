@@ -68,6 +68,16 @@ final class GPT2RandomInitTests: XCTestCase {
         model.dropoutGenerator = DropoutGenerator(seed: 9)
         XCTAssertEqual(first, try model.forward(input, tape: Tape()).value.scalars, "same seed, same masks")
         XCTAssertNotEqual(first, plain)
+        XCTAssertEqual(model.config.attentionDropout, 0.1, "attn_pdrop follows resid_pdrop by default")
+        // attn_pdrop alone changes the training forward too.
+        try model.setDropout(embedding: 0, residual: 0, attention: 0.1)
+        model.dropoutGenerator = DropoutGenerator(seed: 9)
+        XCTAssertNotEqual(try model.forward(input, tape: Tape()).value.scalars, plain)
+        try model.setDropout(embedding: 0, residual: 0, attention: 0)
+        XCTAssertEqual(try model.forward(input, tape: Tape()).value.scalars, plain)
         XCTAssertThrowsError(try model.setDropout(embedding: 1, residual: 0))
+        XCTAssertThrowsError(try model.setDropout(embedding: 0, residual: 0, attention: 1)) {
+            XCTAssertTrue("\($0)".contains("attn_pdrop is 1.0"), "\($0)")
+        }
     }
 }

@@ -95,6 +95,74 @@ final class GradientCheckTests: XCTestCase {
         assertClose(results[0], results[1], tolerance: 1e-5)
     }
 
+    /// Dropout on the attention probabilities (BERT's attention_probs_dropout_prob): the mask
+    /// enters both dV (through D) and dS (through dP = dD ∘ mask), in both schedules.
+    func testAttentionWithProbabilityDropout() throws {
+        let batch = try PaddedBatch(batchSize: 3, time: 5, lengths: [5, 2, 4])
+        let q = variable([15, 12], seed: 40), k = variable([15, 12], seed: 41), v = variable([15, 12], seed: 42)
+        var outputs: [[Float]] = []
+        for schedule in Self.schedules {
+            AttentionKernel.schedule = schedule
+            try checkGradients([q, k, v]) { tape in
+                var generator = DropoutGenerator(seed: 7)  // the same mask on every evaluation
+                return Ops.attention(query: q, key: k, value: v, batch: batch, heads: 2, causal: false,
+                                     dropout: 0.4, generator: &generator, tape: tape)
+            }
+            var generator = DropoutGenerator(seed: 7)
+            outputs.append(Ops.attention(query: q, key: k, value: v, batch: batch, heads: 2, causal: false,
+                                         dropout: 0.4, generator: &generator, tape: Tape()).value.scalars)
+            XCTAssertEqual(generator.calls, 1)
+        }
+        XCTAssertEqual(outputs[0], outputs[1], "the mask does not depend on the schedule")
+        // Without a tape (inference) dropout is off, and rate 0 is the plain op, bit for bit.
+        let plain = Ops.attention(query: q, key: k, value: v, batch: batch, heads: 2, causal: false, tape: nil).value.scalars
+        var generator = DropoutGenerator(seed: 7)
+        XCTAssertEqual(Ops.attention(query: q, key: k, value: v, batch: batch, heads: 2, causal: false,
+                                     dropout: 0.4, generator: &generator, tape: nil).value.scalars, plain)
+        XCTAssertEqual(generator.calls, 0, "no mask drawn in inference")
+        XCTAssertEqual(Ops.attention(query: q, key: k, value: v, batch: batch, heads: 2, causal: false,
+                                     dropout: 0, generator: &generator, tape: Tape()).value.scalars, plain)
+        XCTAssertNotEqual(outputs[0], plain)
+    }
+
+    /// The kernel's dropped probabilities: each real entry is 0 or P/(1 − rate), about `rate`
+    /// of them 0; padded entries stay 0.
+    func testAttentionDropoutMask() throws {
+        let batch = try PaddedBatch(batchSize: 2, time: 48, lengths: [48, 30])
+        let q = variable([96, 64], seed: 43), k = variable([96, 64], seed: 44), v = variable([96, 64], seed: 45)
+        let shape = AttentionShape(batch: batch, heads: 4, headDim: 16, causal: false)
+        var p = [Float](repeating: .nan, count: shape.probabilityCount), d = p
+        var out = [Float](repeating: 0, count: 96 * 64)
+        let rate: Float = 0.25
+        p.withUnsafeMutableBufferPointer { p in
+            d.withUnsafeMutableBufferPointer { d in
+                out.withUnsafeMutableBufferPointer { o in
+                    func rows(_ t: Tensor) -> HeadView { .rows(t.pointer, time: 48, width: 64, offset: 0, headDim: 16) }
+                    AttentionKernel.forward(out: .rows(o.baseAddress!, time: 48, width: 64, offset: 0, headDim: 16),
+                                            probabilities: p.baseAddress!, q: rows(q.value), k: rows(k.value), v: rows(v.value),
+                                            shape: shape, dropout: AttentionDropout(rate: rate, key: 11, dropped: d.baseAddress!))
+                }
+            }
+        }
+        var real = 0, dropped = 0
+        for b in 0..<2 {
+            for h in 0..<4 {
+                for i in 0..<48 {
+                    for j in 0..<48 {
+                        let e = ((b * 4 + h) * 48 + i) * 48 + j
+                        if i < batch.lengths[b] && j < batch.lengths[b] {
+                            real += 1
+                            if d[e] == 0 { dropped += 1 } else { XCTAssertEqual(d[e], p[e] / (1 - rate), accuracy: 1e-6) }
+                        } else {
+                            XCTAssertEqual(d[e], 0)
+                        }
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(Double(dropped) / Double(real), Double(rate), accuracy: 0.02, "\(dropped) of \(real) dropped")
+    }
+
     /// Only V needs a gradient (Q and K frozen): the score-gradient half is skipped, dV still right.
     func testAttentionValueGradientOnly() throws {
         let batch = try PaddedBatch(batchSize: 2, time: 3, lengths: [3, 2])

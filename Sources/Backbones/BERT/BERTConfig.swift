@@ -21,6 +21,12 @@ public struct BERTConfig: Sendable, Equatable {
     public var attentionProbsDropoutProb: Float  // attention_probs_dropout_prob
     public var padTokenID: Int                // pad_token_id
 
+    /// One rate for every dropout (hidden and attention-probability), as `--dropout` gives it.
+    public mutating func setDropout(_ rate: Float) {
+        hiddenDropoutProb = rate
+        attentionProbsDropoutProb = rate
+    }
+
     public init(vocabSize: Int, hiddenSize: Int, numHiddenLayers: Int, numAttentionHeads: Int, intermediateSize: Int,
                 maxPositionEmbeddings: Int = 512, typeVocabSize: Int = 2, layerNormEps: Float = 1e-12,
                 hiddenAct: GELUKind = .erf, hiddenDropoutProb: Float = 0.1, attentionProbsDropoutProb: Float = 0.1,

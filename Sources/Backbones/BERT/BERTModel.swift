@@ -56,12 +56,13 @@ public final class BERTModel: Backbone {
     /// The model in a Hugging Face directory: `config.json`, `model.safetensors` (with or
     /// without the `bert.` prefix; mapped, not copied) and the tokenizer files (`vocab.txt`,
     /// `tokenizer_config.json`), unless `tokenizer` is given. `name` defaults to the directory's;
-    /// `dropout` sets the hidden dropout (nil keeps config.json's hidden_dropout_prob).
+    /// `dropout` sets both dropout rates, hidden and attention-probability (nil keeps
+    /// config.json's hidden_dropout_prob and attention_probs_dropout_prob).
     public static func load(directory: URL, name: String? = nil, tokenizer: (any Tokenizer)? = nil,
                             dropout: Float? = nil) throws -> BERTModel {
         var config = try BERTConfig.load(from: directory.appendingPathComponent("config.json"))
         if let dropout {
-            config.hiddenDropoutProb = dropout
+            config.setDropout(dropout)
             try config.validate(path: "dropout")
         }
         let archive = try SafeTensorsFile(url: directory.appendingPathComponent("model.safetensors"))
@@ -89,12 +90,14 @@ public final class BERTModel: Backbone {
     /// Dropout after the embeddings and after each layer's two output projections, applied only
     /// when a tape records; starts as config.json's hidden_dropout_prob (0.1 for MiniLM).
     public var hiddenDropoutProb: Float { config.hiddenDropoutProb }
+    /// Dropout on the attention probabilities, likewise (attention_probs_dropout_prob).
+    public var attentionProbsDropoutProb: Float { config.attentionProbsDropoutProb }
 
-    /// Sets the hidden dropout rate (in [0, 1); 0 turns dropout off). Attention-probability
-    /// dropout is not implemented (see `BERTSelfAttention`).
-    public func setDropout(hidden: Float) throws {
+    /// Sets the dropout rates (each in [0, 1); 0 turns it off); `attention` defaults to `hidden`.
+    public func setDropout(hidden: Float, attention: Float? = nil) throws {
         var changed = config
         changed.hiddenDropoutProb = hidden
+        changed.attentionProbsDropoutProb = attention ?? hidden
         try changed.validate(path: "dropout")
         config = changed
     }

@@ -6,10 +6,8 @@ import TensorEngine
 ///   out = LayerNorm(x + dropout(dense(context)))
 /// Query, key and value are separate nn.Linear projections ([out, in] weights), each read in
 /// place by the attention kernel, so no head permutation is copied.
-///
-/// Attention-probability dropout (`attention_probs_dropout_prob`) is not applied: the fused
-/// attention kernel has no dropout on P. Inference and the parity tests are unaffected; in
-/// training it is the one regulariser of BERT's recipe we leave out.
+/// In training, dropout applies to the attention probabilities (`attention_probs_dropout_prob`)
+/// and to the projected output (`hidden_dropout_prob`), as in Hugging Face's BERT.
 public final class BERTSelfAttention {
     public let query: (weight: Parameter, bias: Parameter)
     public let key: (weight: Parameter, bias: Parameter)
@@ -36,8 +34,8 @@ public final class BERTSelfAttention {
         let q = Ops.linear(x, weight: query.weight, bias: query.bias, layout: .outIn, tape: tape)
         let k = Ops.linear(x, weight: key.weight, bias: key.bias, layout: .outIn, tape: tape)
         let v = Ops.linear(x, weight: value.weight, bias: value.bias, layout: .outIn, tape: tape)
-        let context = Ops.attention(query: q, key: k, value: v, batch: batch, heads: config.numAttentionHeads,
-                                    causal: false, tape: tape)
+        let context = Ops.attention(query: q, key: k, value: v, batch: batch, heads: config.numAttentionHeads, causal: false,
+                                    dropout: config.attentionProbsDropoutProb, generator: &dropout, tape: tape)
         var projected = Ops.linear(context, weight: outputDense.weight, bias: outputDense.bias, layout: .outIn, tape: tape)
         projected = Ops.dropout(projected, rate: config.hiddenDropoutProb, generator: &dropout, tape: tape)
         return Ops.layerNorm(Ops.add(projected, x, tape: tape), weight: outputLayerNorm.weight, bias: outputLayerNorm.bias,

@@ -21,10 +21,12 @@ public struct GPT2Attention {
         self.headCount = headCount
     }
 
-    /// x: [B·T, C] (already layer-normed) → [B·T, C].
-    public func callAsFunction(_ x: Variable, batch: PaddedBatch, tape: Tape?) -> Variable {
+    /// x: [B·T, C] (already layer-normed) → [B·T, C]; `dropout` on the attention probabilities
+    /// while training (attn_pdrop).
+    public func callAsFunction(_ x: Variable, batch: PaddedBatch, dropout rate: Float = 0, generator: inout DropoutGenerator,
+                               tape: Tape?) -> Variable {
         let qkv = cAttn(x, tape: tape)
-        let y = Ops.attention(qkv: qkv, batch: batch, heads: headCount, causal: true, tape: tape)
+        let y = Ops.attention(qkv: qkv, batch: batch, heads: headCount, causal: true, dropout: rate, generator: &generator, tape: tape)
         return cProj(y, tape: tape)
     }
 

@@ -21,12 +21,12 @@ public struct GPT2Block {
     }
 
     /// x: the residual stream [B·T, C] of `batch`.
-    public func callAsFunction(_ x: Variable, batch: PaddedBatch, dropout rate: Float,
+    public func callAsFunction(_ x: Variable, batch: PaddedBatch, dropout rates: (residual: Float, attention: Float),
                                generator: inout DropoutGenerator, tape: Tape?) -> Variable {
-        let attended = attn(ln1(x, tape: tape), batch: batch, tape: tape)
-        let x = Ops.add(x, Ops.dropout(attended, rate: rate, generator: &generator, tape: tape), tape: tape)
+        let attended = attn(ln1(x, tape: tape), batch: batch, dropout: rates.attention, generator: &generator, tape: tape)
+        let x = Ops.add(x, Ops.dropout(attended, rate: rates.residual, generator: &generator, tape: tape), tape: tape)
         let transformed = mlp(ln2(x, tape: tape), tape: tape)
-        return Ops.add(x, Ops.dropout(transformed, rate: rate, generator: &generator, tape: tape), tape: tape)
+        return Ops.add(x, Ops.dropout(transformed, rate: rates.residual, generator: &generator, tape: tape), tape: tape)
     }
 
     /// Generation step: x holds only the new positions; `cache` is this block's KV cache.

@@ -28,9 +28,12 @@ public struct GPT2Config: Sendable, Equatable, CustomStringConvertible {
     public var embeddingDropout: Float
     /// `resid_pdrop`: dropout on each sublayer's output before it joins the residual stream.
     public var residualDropout: Float
+    /// `attn_pdrop`: dropout on the attention probabilities.
+    public var attentionDropout: Float
 
     public init(vocabSize: Int = 50257, contextLength: Int = 1024, embeddingSize: Int, layerCount: Int, headCount: Int,
-                innerSize: Int? = nil, layerNormEpsilon: Float = 1e-5, embeddingDropout: Float = 0, residualDropout: Float = 0) {
+                innerSize: Int? = nil, layerNormEpsilon: Float = 1e-5, embeddingDropout: Float = 0, residualDropout: Float = 0,
+                attentionDropout: Float = 0) {
         self.vocabSize = vocabSize
         self.contextLength = contextLength
         self.embeddingSize = embeddingSize
@@ -40,6 +43,15 @@ public struct GPT2Config: Sendable, Equatable, CustomStringConvertible {
         self.layerNormEpsilon = layerNormEpsilon
         self.embeddingDropout = embeddingDropout
         self.residualDropout = residualDropout
+        self.attentionDropout = attentionDropout
+    }
+
+    /// One rate for all three dropouts (embd_pdrop, resid_pdrop, attn_pdrop), as `--dropout`
+    /// and Raschka's `drop_rate` give it.
+    public mutating func setDropout(_ rate: Float) {
+        embeddingDropout = rate
+        residualDropout = rate
+        attentionDropout = rate
     }
 
     public var headSize: Int { embeddingSize / headCount }
@@ -58,7 +70,8 @@ public struct GPT2Config: Sendable, Equatable, CustomStringConvertible {
         guard embeddingSize % headCount == 0 else {
             throw InvalidInput("\(source): n_embd \(embeddingSize) is not a multiple of n_head \(headCount)")
         }
-        for (key, rate) in [("embd_pdrop", embeddingDropout), ("resid_pdrop", residualDropout)] where !(rate >= 0 && rate < 1) {
+        for (key, rate) in [("embd_pdrop", embeddingDropout), ("resid_pdrop", residualDropout), ("attn_pdrop", attentionDropout)]
+        where !(rate >= 0 && rate < 1) {
             throw InvalidInput("\(source): \(key) is \(rate), must be in [0, 1)")
         }
         guard layerNormEpsilon > 0 else { throw InvalidInput("\(source): layer_norm_epsilon must be positive") }
@@ -120,7 +133,8 @@ public struct GPT2Config: Sendable, Equatable, CustomStringConvertible {
             innerSize: try optionalInteger(json, "n_inner", file: file),
             layerNormEpsilon: Float(try number(json, "layer_norm_epsilon", file: file, default: 1e-5)),
             embeddingDropout: Float(try number(json, "embd_pdrop", file: file, default: 0.1)),
-            residualDropout: Float(try number(json, "resid_pdrop", file: file, default: 0.1)))
+            residualDropout: Float(try number(json, "resid_pdrop", file: file, default: 0.1)),
+            attentionDropout: Float(try number(json, "attn_pdrop", file: file, default: 0.1)))
         try config.validate(source: file)
         return config
     }

@@ -110,10 +110,7 @@ extension GPT2Model {
             config = try GPT2Config.load(openAI: directory.appendingPathComponent("hparams.json"))
             archive = try TFCheckpoint(url: directory)
         }
-        if let dropout {
-            config.embeddingDropout = dropout
-            config.residualDropout = dropout
-        }
+        if let dropout { config.setDropout(dropout) }
         let tokenizer = try tokenizer ?? directoryTokenizer(directory, store: store)
         let parameters = try GPT2Weights.parameters(from: archive, layout: layout, config: config)
         return try GPT2Model(name: name ?? directory.lastPathComponent, config: config, tokenizer: tokenizer,

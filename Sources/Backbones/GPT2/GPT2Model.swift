@@ -66,12 +66,13 @@ public final class GPT2Model: Backbone {
     }
 
     /// Sets the dropout rates used while training (a tape is recording): on the embeddings
-    /// (`embd_pdrop`) and on each sublayer's output (`resid_pdrop`). Attention-probability
-    /// dropout (`attn_pdrop`) is not implemented; fine-tuning recipes set all three to 0.
-    public func setDropout(embedding: Float, residual: Float) throws {
+    /// (`embd_pdrop`), on each sublayer's output (`resid_pdrop`) and on the attention
+    /// probabilities (`attn_pdrop`, default: the residual rate).
+    public func setDropout(embedding: Float, residual: Float, attention: Float? = nil) throws {
         var changed = config
         changed.embeddingDropout = embedding
         changed.residualDropout = residual
+        changed.attentionDropout = attention ?? residual
         try changed.validate(source: "dropout")
         config = changed
     }
@@ -105,7 +106,8 @@ public final class GPT2Model: Backbone {
             throw InvalidInput("\(name) has blocks 0..<\(h.count), not block \(index)")
         }
         try checkHidden(hidden, rows: batch.rowCount)
-        return h[index](hidden, batch: batch, dropout: config.residualDropout, generator: &dropoutGenerator, tape: tape)
+        return h[index](hidden, batch: batch, dropout: (residual: config.residualDropout, attention: config.attentionDropout),
+                        generator: &dropoutGenerator, tape: tape)
     }
 
     public func finalNorm(_ hidden: Variable, tape: Tape?) throws -> Variable {

@@ -7,8 +7,12 @@
 // Padded query rows (i ≥ Lq) get O = 0 and P = 0. Only the real [Lq, Lk] blocks are
 // multiplied, so padding costs no BLAS work.
 //
+// With attention dropout (training, BERT's attention_probs_dropout_prob), O = D·V where
+// D = P ∘ mask / (1 − rate); P itself is kept for the softmax gradient.
+//
 // Backward, from dO:
-//   dP = dO·Vᵀ,  dV += Pᵀ·dO                BLAS
+//   dD = dO·Vᵀ,  dV += Dᵀ·dO                BLAS  (D = P without dropout)
+//   dP = dD ∘ mask / (1 − rate)              ours, in place (dropout only)
 //   dS = P ∘ (dP − rowsum(dP ∘ P)) / √hd    ours, in place
 //   dQ += dS·K,  dK += dSᵀ·Q                 BLAS
 //
@@ -102,6 +106,29 @@ public struct AttentionShape {
     }
 }
 
+/// Dropout on the attention probabilities: the rate, the mask's key (see `DropoutKernel`:
+/// element e of P, flat index in [B, H, Tq, Tk], is kept by hash(key, e), so the mask does not
+/// depend on the schedule), and where the dropped probabilities D go (probabilityCount floats).
+public struct AttentionDropout {
+    public var rate: Float
+    public var key: UInt64
+    public var dropped: UnsafeMutablePointer<Float>
+
+    public init(rate: Float, key: UInt64, dropped: UnsafeMutablePointer<Float>) {
+        self.rate = rate
+        self.key = key
+        self.dropped = dropped
+    }
+
+    var keepScale: Float { 1 / (1 - rate) }
+
+    /// out[j] = x[j] · mask(e + j) / (1 − rate) for one row starting at flat element e.
+    @inline(__always) func apply(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int, element e: Int) {
+        let keep = keepScale
+        for j in 0..<count { out[j] = x[j] * DropoutKernel.scale(key: key, index: e + j, rate: rate, keepScale: keep) }
+    }
+}
+
 public enum AttentionKernel {
     /// How the (sequence, head) pairs are spread over the cores.
     public enum Schedule: Sendable {
@@ -118,10 +145,11 @@ public enum AttentionKernel {
     nonisolated(unsafe) public static var schedule: Schedule = .perHead
 
     /// O = softmax(mask(Q·Kᵀ/√d))·V. `probabilities` ([B, H, Tq, Tk]) receives P; keep it
-    /// for backward. Padded query rows of `out` are zeroed.
+    /// (and `dropout.dropped`) for backward. Padded query rows of `out` are zeroed.
     public static func forward(out: HeadView, probabilities: UnsafeMutablePointer<Float>,
-                               q: HeadView, k: HeadView, v: HeadView, shape: AttentionShape) {
+                               q: HeadView, k: HeadView, v: HeadView, shape: AttentionShape, dropout: AttentionDropout? = nil) {
         let pairs = shape.batchSize * shape.heads
+        let weights = dropout?.dropped ?? probabilities  // what multiplies V
         switch schedule {
         case .perHead:
             BLAS.withThreadCount(1) {
@@ -129,7 +157,8 @@ public enum AttentionKernel {
                     let (b, h) = (pair / shape.heads, pair % shape.heads)
                     scores(b, h, probabilities, q, k, shape)
                     softmaxRows(b, h, probabilities, shape, rows: 0..<shape.queryTime)
-                    weightedValues(b, h, out, probabilities, v, shape)
+                    if let dropout { dropRows(b, h, probabilities, dropout, shape, rows: 0..<shape.queryTime) }
+                    weightedValues(b, h, out, weights, v, shape)
                 }
             }
         case .phased:
@@ -138,41 +167,52 @@ public enum AttentionKernel {
                 for flat in range {
                     let pair = flat / shape.queryTime, i = flat % shape.queryTime
                     softmaxRows(pair / shape.heads, pair % shape.heads, probabilities, shape, rows: i..<(i + 1))
+                    if let dropout { dropRows(pair / shape.heads, pair % shape.heads, probabilities, dropout, shape, rows: i..<(i + 1)) }
                 }
             }
-            for pair in 0..<pairs { weightedValues(pair / shape.heads, pair % shape.heads, out, probabilities, v, shape) }
+            for pair in 0..<pairs { weightedValues(pair / shape.heads, pair % shape.heads, out, weights, v, shape) }
         }
     }
 
     /// Accumulates dQ, dK, dV (each optional) from dO. `scratch` holds probabilityCount floats.
+    /// `dropout` must be the forward's (same key, its `dropped` still holding D).
     public static func backward(dq: HeadView?, dk: HeadView?, dv: HeadView?, dout: HeadView,
                                 probabilities: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
-                                q: HeadView, k: HeadView, v: HeadView, shape: AttentionShape) {
+                                q: HeadView, k: HeadView, v: HeadView, shape: AttentionShape, dropout: AttentionDropout? = nil) {
         let p = UnsafeMutablePointer(mutating: probabilities)
+        let weights = dropout?.dropped ?? p  // what multiplied V
         let pairs = shape.batchSize * shape.heads
         let needScores = dq != nil || dk != nil
+        /// dS for one real query row: through the dropout mask (if any), then the softmax.
+        @inline(__always) func scoreGradientRow(_ b: Int, _ h: Int, _ i: Int) {
+            if let dropout {
+                let row = shape.probabilities(scratch, b, h) + i * shape.keyTime
+                dropout.apply(row, row, count: shape.keyLengths[b], element: row - scratch)
+            }
+            softmaxBackwardRow(b, h, i, scratch, p, shape)
+        }
         switch schedule {
         case .perHead:
             BLAS.withThreadCount(1) {
                 Parallel.forEach(pairs, chunksPerWorker: 4) { pair in
                     let (b, h) = (pair / shape.heads, pair % shape.heads)
-                    backwardValues(b, h, scratch: needScores ? scratch : nil, dv: dv, dout: dout, p: p, v: v, shape)
+                    backwardValues(b, h, scratch: needScores ? scratch : nil, dv: dv, dout: dout, p: weights, v: v, shape)
                     guard needScores else { return }
-                    for i in 0..<shape.queryLengths[b] { softmaxBackwardRow(b, h, i, scratch, p, shape) }
+                    for i in 0..<shape.queryLengths[b] { scoreGradientRow(b, h, i) }
                     backwardScores(b, h, dq: dq, dk: dk, ds: scratch, q: q, k: k, shape)
                 }
             }
         case .phased:
             for pair in 0..<pairs {
                 backwardValues(pair / shape.heads, pair % shape.heads, scratch: needScores ? scratch : nil,
-                               dv: dv, dout: dout, p: p, v: v, shape)
+                               dv: dv, dout: dout, p: weights, v: v, shape)
             }
             guard needScores else { return }
             Parallel.forRanges(pairs * shape.queryTime, grain: 64, chunksPerWorker: 4) { range in
                 for flat in range {
                     let pair = flat / shape.queryTime, i = flat % shape.queryTime
                     let b = pair / shape.heads
-                    if i < shape.queryLengths[b] { softmaxBackwardRow(b, pair % shape.heads, i, scratch, p, shape) }
+                    if i < shape.queryLengths[b] { scoreGradientRow(b, pair % shape.heads, i) }
                 }
             }
             for pair in 0..<pairs {
@@ -200,6 +240,17 @@ public enum AttentionKernel {
             let limit = i < shape.queryLengths[b] ? shape.keyLimit(b, query: i) : 0
             softmaxRow(row, count: limit)
             (row + limit).update(repeating: 0, count: tk - limit)
+        }
+    }
+
+    /// D = P ∘ mask / (1 − rate) for the given rows (padded entries stay 0).
+    @inline(__always)
+    static func dropRows(_ b: Int, _ h: Int, _ p: UnsafeMutablePointer<Float>, _ dropout: AttentionDropout,
+                         _ shape: AttentionShape, rows: Range<Int>) {
+        let start = shape.probabilities(p, b, h) - p, tk = shape.keyTime
+        for i in rows {
+            let e = start + i * tk
+            dropout.apply(dropout.dropped + e, p + e, count: tk, element: e)
         }
     }
 
@@ -310,25 +361,48 @@ extension Ops {
     /// GPT-2 attention from the packed c_attn output: qkv [B·T, 3C] → [B·T, C] (heads merged,
     /// ready for c_proj). `causal` true for GPT-2; false with key padding for BERT.
     public static func attention(qkv: Variable, batch: PaddedBatch, heads: Int, causal: Bool, tape: Tape?) -> Variable {
+        var unused = DropoutGenerator(seed: 0)
+        return attention(qkv: qkv, batch: batch, heads: heads, causal: causal, dropout: 0, generator: &unused, tape: tape)
+    }
+
+    /// The same, with dropout at `rate` on the attention probabilities while training (GPT-2's attn_pdrop).
+    public static func attention(qkv: Variable, batch: PaddedBatch, heads: Int, causal: Bool, dropout rate: Float,
+                                 generator: inout DropoutGenerator, tape: Tape?) -> Variable {
         let (rows, width) = qkv.rowsAndColumns
         guard width % 3 == 0 else { fatalError("attention: qkv width \(width) is not 3·C") }
         let c = width / 3
         return attentionCore(q: (qkv, 0), k: (qkv, c), v: (qkv, 2 * c), width: width, channels: c, rows: rows,
-                             batch: batch, heads: heads, causal: causal, tape: tape)
+                             batch: batch, heads: heads, causal: causal, dropout: dropoutKey(rate, &generator, tape), tape: tape)
+    }
+
+    /// The mask key of one attention dropout, when there is one (training and rate > 0).
+    private static func dropoutKey(_ rate: Float, _ generator: inout DropoutGenerator, _ tape: Tape?) -> (rate: Float, key: UInt64)? {
+        guard rate < 1 else { fatalError("attention dropout rate \(rate) must be below 1") }
+        return rate > 0 && tape != nil ? (rate, generator.nextKey()) : nil
     }
 
     /// Attention from separate projections (BERT): query, key, value each [B·T, C] → [B·T, C].
     public static func attention(query: Variable, key: Variable, value: Variable, batch: PaddedBatch, heads: Int,
                                  causal: Bool, tape: Tape?) -> Variable {
+        var unused = DropoutGenerator(seed: 0)
+        return attention(query: query, key: key, value: value, batch: batch, heads: heads, causal: causal,
+                         dropout: 0, generator: &unused, tape: tape)
+    }
+
+    /// The same, with dropout at `rate` on the attention probabilities while training (a tape is
+    /// recording, as for `Ops.dropout`): Hugging Face's attention_probs_dropout_prob.
+    public static func attention(query: Variable, key: Variable, value: Variable, batch: PaddedBatch, heads: Int,
+                                 causal: Bool, dropout rate: Float, generator: inout DropoutGenerator, tape: Tape?) -> Variable {
         checkSameShape(query, key, "attention")
         checkSameShape(query, value, "attention")
         let (rows, c) = query.rowsAndColumns
         return attentionCore(q: (query, 0), k: (key, 0), v: (value, 0), width: c, channels: c, rows: rows,
-                             batch: batch, heads: heads, causal: causal, tape: tape)
+                             batch: batch, heads: heads, causal: causal, dropout: dropoutKey(rate, &generator, tape), tape: tape)
     }
 
     private static func attentionCore(q: (Variable, Int), k: (Variable, Int), v: (Variable, Int), width: Int, channels c: Int,
-                                      rows: Int, batch: PaddedBatch, heads: Int, causal: Bool, tape: Tape?) -> Variable {
+                                      rows: Int, batch: PaddedBatch, heads: Int, causal: Bool,
+                                      dropout: (rate: Float, key: UInt64)? = nil, tape: Tape?) -> Variable {
         guard rows == batch.rowCount, heads > 0, c % heads == 0 else {
             fatalError("attention: \(rows) rows × \(c) channels do not fit a batch of \(batch.batchSize)×\(batch.time) with \(heads) heads")
         }
@@ -340,15 +414,17 @@ extension Ops {
         }
         let out = Tensor(uninitializedShape: [rows, c])
         let probabilities = Tensor(uninitializedShape: [shape.probabilityCount])
+        let dropped = dropout.map { _ in Tensor(uninitializedShape: [shape.probabilityCount]) }
+        let kernelDropout = dropout.map { AttentionDropout(rate: $0.rate, key: $0.key, dropped: dropped!.mutablePointer) }
         withExtendedLifetime((q.0, k.0, v.0)) {
             AttentionKernel.forward(out: HeadView.rows(out.mutablePointer, time: batch.time, width: c, offset: 0, headDim: headDim),
                                     probabilities: probabilities.mutablePointer,
                                     q: view(q.0.value, q.1, mutable: false), k: view(k.0.value, k.1, mutable: false),
-                                    v: view(v.0.value, v.1, mutable: false), shape: shape)
+                                    v: view(v.0.value, v.1, mutable: false), shape: shape, dropout: kernelDropout)
         }
         let result = Variable(out, requiresGrad: recording(tape, q.0, k.0, v.0))
         if result.requiresGrad, let tape {
-            tape.record("attention", output: result, saved: [q.0.value, k.0.value, v.0.value, probabilities]) {
+            tape.record("attention", output: result, saved: [q.0.value, k.0.value, v.0.value, probabilities] + (dropped.map { [$0] } ?? [])) {
                 guard let dout = result.grad else { return }
                 func gradView(_ operand: (Variable, Int)) -> HeadView? {
                     operand.0.requiresGrad ? view(operand.0.gradBuffer(), operand.1, mutable: true) : nil
@@ -359,8 +435,8 @@ extension Ops {
                     dout: HeadView.rows(dout.pointer, time: batch.time, width: c, offset: 0, headDim: headDim),
                     probabilities: probabilities.pointer, scratch: scratch.mutablePointer,
                     q: view(q.0.value, q.1, mutable: false), k: view(k.0.value, k.1, mutable: false),
-                    v: view(v.0.value, v.1, mutable: false), shape: shape)
-                withExtendedLifetime(scratch) {}
+                    v: view(v.0.value, v.1, mutable: false), shape: shape, dropout: kernelDropout)
+                withExtendedLifetime((scratch, dropped)) {}  // kernelDropout points into dropped
             }
         }
         return result

@@ -175,6 +175,6 @@ private struct BlockWeights {
 
     func forward(_ x: Variable, batch: PaddedBatch, tape: Tape?) -> Variable {
         var noDropout = DropoutGenerator(seed: 0)
-        return block(x, batch: batch, dropout: 0, generator: &noDropout, tape: tape)
+        return block(x, batch: batch, dropout: (residual: 0, attention: 0), generator: &noDropout, tape: tape)
     }
 }

@@ -26,7 +26,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Cut texts to this many tokens (default: the backbone's context).")
     var maxLength: Int?
 
-    @Option(help: "Dropout while training (0 lets frozen blocks be computed once; BERT checkpoints trained with 0.1).")
+    @Option(help: "Dropout while training, on embeddings, sublayer outputs and attention probabilities (0 lets frozen blocks be computed once; BERT and GPT-2 were pretrained with 0.1).")
     var dropout: Float?
 
     @Option(help: "Epochs.") var epochs: Int?
