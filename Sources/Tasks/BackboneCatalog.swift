@@ -135,9 +135,10 @@ public enum BackboneCatalog {
 
     /// `name` (or a model directory) with `weights`. With `auto`, when the pretrained weights
     /// cannot be found, each of `fallbacks` is tried pretrained, in order, and then `name` with
-    /// random weights; either way with a warning that says what is used instead.
+    /// random weights; either way with a warning that says what is used instead. A fallback's
+    /// own dropout replaces `dropout` unless `keepDropout` (the user gave one).
     public static func choose(_ name: String, weights: ClassificationTask.WeightsChoice, fallbacks: [BackboneFallback] = [],
-                              seed: UInt64, dropout: Float, store: Store) throws -> BackboneChoice {
+                              seed: UInt64, dropout: Float, keepDropout: Bool = false, store: Store) throws -> BackboneChoice {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory), isDirectory.boolValue {
             let url = URL(fileURLWithPath: name, isDirectory: true)
@@ -158,9 +159,11 @@ public enum BackboneCatalog {
                 for fallback in fallbacks {
                     let fallbackFamily = try self.family(for: fallback.backbone)
                     do {
-                        let backbone = try fallbackFamily.pretrained(fallback.backbone, store: store, dropout: dropout)
+                        let fallbackDropout = keepDropout ? dropout : fallback.dropout ?? dropout
+                        let backbone = try fallbackFamily.pretrained(fallback.backbone, store: store, dropout: fallbackDropout)
                         let how = ["trainable \(fallback.trainable.map(\.description) ?? "as the task says")",
-                                   "pooling \((fallback.pooling ?? backbone.defaultPooling).rawValue)"].joined(separator: ", ")
+                                   "pooling \((fallback.pooling ?? backbone.defaultPooling).rawValue)",
+                                   "dropout \(fallbackDropout)"].joined(separator: ", ")
                         return BackboneChoice(
                             backbone: backbone, source: BackboneSource(name: fallback.backbone, weights: .pretrained),
                             note: "pretrained \(fallbackFamily.displayName) '\(fallback.backbone)' weights, the task's fallback for \(name) (\(how))",

@@ -141,21 +141,26 @@ public struct ClassificationTask: Codable, Hashable, Sendable {
 }
 
 /// A pretrained backbone that stands in when the task's own cannot be found, with the
-/// settings that suit it (nil keeps the task's trainable policy / the backbone's pooling).
+/// settings that suit it (nil keeps the task's trainable policy and dropout / the backbone's
+/// pooling). Options given explicitly (--trainable, --dropout) win over the fallback's.
 public struct BackboneFallback: Codable, Hashable, Sendable {
     public var backbone: String
     public var trainable: TrainablePolicy?
     public var pooling: Pooling?
+    public var dropout: Float?
 
-    public init(backbone: String, trainable: TrainablePolicy? = nil, pooling: Pooling? = nil) {
+    public init(backbone: String, trainable: TrainablePolicy? = nil, pooling: Pooling? = nil, dropout: Float? = nil) {
         self.backbone = backbone
         self.trainable = trainable
         self.pooling = pooling
+        self.dropout = dropout
     }
 
     /// all-MiniLM-L6-v2 (real weights in ../shared/mirror here), every layer trainable (its
-    /// 22.7M parameters train fast, and best), mean pooling (its default).
-    public static let localDefaults = [BackboneFallback(backbone: "all-MiniLM-L6-v2", trainable: .all)]
+    /// 22.7M parameters train fast, and best), mean pooling (its default), and dropout 0.1 as
+    /// it was pretrained and as transformers fine-tunes it (a BERT in train mode): the GPT-2
+    /// recipe's dropout 0 overfits this model (see README, "Results with real pretrained weights").
+    public static let localDefaults = [BackboneFallback(backbone: "all-MiniLM-L6-v2", trainable: .all, dropout: 0.1)]
 }
 
 public enum BuiltInTasks {

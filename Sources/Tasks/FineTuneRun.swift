@@ -66,9 +66,11 @@ public final class FineTuneRun {
     }
 
     /// A new run of `task`. With random weights (by choice or because pretrained ones are
-    /// missing) the policy becomes `task.randomWeightsTrainable` unless `keepTrainable`.
+    /// missing) the policy becomes `task.randomWeightsTrainable` unless `keepTrainable`; with
+    /// a fallback backbone, its trainable policy and dropout apply unless `keepTrainable` /
+    /// `keepDropout` (the user chose them).
     public static func start(_ task: ClassificationTask, output: URL? = nil, store: Store, keepTrainable: Bool = false,
-                             version: String? = nil, log: (String) -> Void = { _ in }) throws -> FineTuneRun {
+                             keepDropout: Bool = false, version: String? = nil, log: (String) -> Void = { _ in }) throws -> FineTuneRun {
         var task = task
         try task.training.validate()
         let adapter = try DatasetRegistry.builtIn.adapter(named: task.dataset)
@@ -79,13 +81,14 @@ public final class FineTuneRun {
         log("split \(policy): train \(splits.train.count), validation \(splits.validation.count), test \(splits.test.count); labels \(splits.labels)")
 
         let choice = try BackboneCatalog.choose(task.backbone, weights: task.weights, fallbacks: task.fallbacks, seed: task.training.seed,
-                                                dropout: task.dropout, store: store)
+                                                dropout: task.dropout, keepDropout: keepDropout, store: store)
         var warnings = choice.warning.map { [$0] } ?? []
         if let fallback = choice.fallback {
             // config.json records what really ran, so --resume and evaluate rebuild it.
             task.backbone = fallback.backbone
             task.pooling = fallback.pooling
             if let trainable = fallback.trainable, !keepTrainable { task.training.trainable = trainable }
+            if let dropout = fallback.dropout, !keepDropout { task.dropout = dropout }
         }
         if choice.isRandom, !keepTrainable, task.training.trainable != task.randomWeightsTrainable {
             warnings.append("with random weights every layer trains (policy \(task.randomWeightsTrainable) instead of \(task.training.trainable)), as in the reference's random-weights experiment; pass --trainable to choose")

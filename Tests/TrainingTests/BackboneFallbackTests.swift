@@ -35,6 +35,14 @@ final class BackboneFallbackTests: XCTestCase {
         let warning = try XCTUnwrap(choice.warning)
         XCTAssertTrue(warning.contains("GPT-2 'gpt2' weights were not found") && warning.contains("PRETRAINED BERT model 'all-MiniLM-L6-v2'"), warning)
         XCTAssertEqual(BackboneCatalog.wouldUse(BuiltInTasks.spam, store: store).name, "all-MiniLM-L6-v2")
+        // The fallback's dropout (0.1, as MiniLM trains in transformers) replaces the task's 0,
+        // on both of BERT's dropouts, and is said; a dropout the user gave is kept.
+        let bert = try XCTUnwrap(choice.backbone as? BERTModel)
+        XCTAssertEqual([bert.hiddenDropoutProb, bert.attentionProbsDropoutProb], [0.1, 0.1])
+        XCTAssertTrue(warning.contains("dropout 0.1"), warning)
+        let kept = try BackboneCatalog.choose("gpt2", weights: .auto, fallbacks: BackboneFallback.localDefaults, seed: 1, dropout: 0,
+                                              keepDropout: true, store: store)
+        XCTAssertEqual(try XCTUnwrap(kept.backbone as? BERTModel).hiddenDropoutProb, 0)
     }
 
     func testWithoutUsableFallbackARandomGPT2IsUsedAndSaid() throws {

@@ -111,7 +111,7 @@ struct FinetuneCommand: ParsableCommand {
             }
             base = try training.apply(to: base)
             run = try FineTuneRun.start(base, output: output.map { URL(fileURLWithPath: $0) }, store: store,
-                                        keepTrainable: training.trainable != nil, version: textclfVersion, log: log)
+                                        keepTrainable: training.trainable != nil, keepDropout: training.dropout != nil, version: textclfVersion, log: log)
         }
         for warning in run.configuration.warnings { Self.warn(warning, json: outputOptions.json) }
         log("model: \(run.configuration.modelNote)")
