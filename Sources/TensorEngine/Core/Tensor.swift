@@ -1,9 +1,9 @@
 // Float32 tensors: a shape over contiguous row-major memory. Like a torch tensor this is a
 // reference: `reshaped` views share memory, `copy()` makes an independent one.
 //
-// Memory is either owned (64-byte aligned, freed with the last reference to the storage)
-// or borrowed from someone else's memory kept alive by an owner object (e.g. memory-mapped
-// weights). Borrowed memory is never written: the first write through `mutablePointer`
+// Memory is either owned (64-byte aligned, from `BufferPool`, given back with the last
+// reference to the storage) or borrowed from someone else's memory kept alive by an owner
+// object (e.g. memory-mapped weights). Borrowed memory is never written: the first write through `mutablePointer`
 // copies it into owned memory (copy-on-write), so a read-only mapping cannot be touched.
 import DataIO
 import Foundation
@@ -31,7 +31,7 @@ final class TensorStorage {
     }
 
     deinit {
-        if owner == nil { free(base) }
+        if owner == nil { BufferPool.shared.release(base, bytes: TensorStorage.bytes(count)) }
     }
 
     /// Turns borrowed memory into an owned copy before the first write.
@@ -43,14 +43,10 @@ final class TensorStorage {
         owner = nil
     }
 
+    private static func bytes(_ count: Int) -> Int { max(1, count) * MemoryLayout<Float>.stride }
+
     private static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
-        var raw: UnsafeMutableRawPointer?
-        // 64 bytes: one cache line, and the widest vector load.
-        let status = posix_memalign(&raw, 64, max(1, count) * MemoryLayout<Float>.stride)
-        guard status == 0, let raw else {
-            fatalError("out of memory allocating \(count) floats")
-        }
-        return raw.bindMemory(to: Float.self, capacity: max(1, count))
+        BufferPool.shared.allocate(bytes(count)).bindMemory(to: Float.self, capacity: max(1, count))
     }
 }
 
