@@ -16,19 +16,30 @@ final class BufferPoolTests: XCTestCase {
     }
 
     func testLargeBuffersAreReusedWithinTheLimit() {
-        let pool = BufferPool(cacheLimit: 3 << 20)
-        let a = pool.allocate(1 << 20)
-        a.storeBytes(of: 42, toByteOffset: (1 << 20) - 8, as: Int.self)  // the whole buffer is writable
-        pool.release(a, bytes: 1 << 20)
-        XCTAssertEqual(pool.cachedBytes, 1 << 20)
-        let b = pool.allocate((1 << 20) - 100)  // the same class
+        let mib = 1 << 20
+        let pool = BufferPool(cacheLimit: 5 * mib)
+        let a = pool.allocate(mib)
+        a.storeBytes(of: 42, toByteOffset: mib - 8, as: Int.self)  // the whole buffer is writable
+        pool.release(a, bytes: mib)
+        let classOfA = BufferPool.sizeClass(mib + BufferPool.header)
+        XCTAssertEqual(pool.cachedBytes, classOfA)
+        let b = pool.allocate(mib - 100)  // the same class
         XCTAssertEqual(a, b, "reused")
         XCTAssertEqual(pool.cachedBytes, 0)
-        let c = pool.allocate(2 << 20), d = pool.allocate(2 << 20)
-        pool.release(b, bytes: (1 << 20) - 100)
-        pool.release(c, bytes: 2 << 20)
-        pool.release(d, bytes: 2 << 20)  // over the limit: unmapped, not kept
-        XCTAssertEqual(pool.cachedBytes, 3 << 20)
+        pool.release(b, bytes: mib - 100)
+        // A smaller request takes a free buffer up to twice its size; released, it is still
+        // accounted at its real size.
+        let c = pool.allocate(700_000)
+        XCTAssertEqual(c, a, "a larger free buffer is reused")
+        XCTAssertEqual(pool.cachedBytes, 0)
+        pool.release(c, bytes: 700_000)
+        XCTAssertEqual(pool.cachedBytes, classOfA)
+        let tooSmallFor = pool.allocate(3 * mib)  // more than twice: a new buffer
+        XCTAssertNotEqual(tooSmallFor, a)
+        let d = pool.allocate(3 * mib)
+        pool.release(tooSmallFor, bytes: 3 * mib)
+        pool.release(d, bytes: 3 * mib)  // over the limit: unmapped, not kept
+        XCTAssertEqual(pool.cachedBytes, classOfA + BufferPool.sizeClass(3 * mib + BufferPool.header))
         pool.trim()
         XCTAssertEqual(pool.cachedBytes, 0)
     }
@@ -43,16 +54,16 @@ final class BufferPoolTests: XCTestCase {
         XCTAssertEqual(pool.cachedBytes, 0)
     }
 
-    /// Tensors go through the shared pool; values survive and big ones are page aligned.
+    /// Tensors go through the shared pool; values survive and buffers are 64-byte aligned.
     func testTensorsUseThePool() {
         let big = Tensor(shape: [512, 512], repeating: 3)
-        XCTAssertEqual(Int(bitPattern: big.pointer) % 4096, 0)
+        XCTAssertEqual(Int(bitPattern: big.pointer) % 64, 0)
         XCTAssertEqual(big[flat: 512 * 512 - 1], 3)
         BufferPool.shared.trim()  // room under the limit, whatever ran before
         let before = BufferPool.shared.cachedBytes
         var scratch: Tensor? = Tensor(uninitializedShape: [1024, 1024])
         XCTAssertNotNil(scratch)
         scratch = nil
-        XCTAssertEqual(BufferPool.shared.cachedBytes, before + (4 << 20))
+        XCTAssertEqual(BufferPool.shared.cachedBytes, before + BufferPool.sizeClass((4 << 20) + BufferPool.header))
     }
 }

@@ -5,7 +5,9 @@
 //   then come from its heap arenas (one per allocating thread), which keep freed memory: a
 //   GPT-2 run whose live memory peaked under 1 GB reached 4 GB of RSS.
 // - Mapping fresh pages for every step's activations instead costs a page fault per 4 KiB.
-// The pool holds at most `cacheLimit` bytes of free buffers; the rest go back to the system.
+// A request takes a free buffer of its size class or of a class up to twice as large (batches of
+// varying length ask for sizes that drift up and down). The pool holds at most `cacheLimit`
+// bytes of free buffers; the rest go back to the system.
 import Foundation
 
 final class BufferPool: @unchecked Sendable {  // @unchecked: every mutable field is under `lock`
@@ -20,7 +22,7 @@ final class BufferPool: @unchecked Sendable {  // @unchecked: every mutable fiel
     private var free: [Int: [UnsafeMutableRawPointer]] = [:]
     private(set) var cachedBytes = 0
 
-    init(cacheLimit: Int = 256 << 20) {
+    init(cacheLimit: Int = 512 << 20) {
         self.cacheLimit = cacheLimit
     }
 
@@ -32,7 +34,11 @@ final class BufferPool: @unchecked Sendable {  // @unchecked: every mutable fiel
         return (bytes + step - 1) / step * step
     }
 
-    /// At least `bytes` bytes, 64-byte aligned (pooled buffers are page aligned).
+    /// A pooled buffer is a mapping whose first `header` bytes hold its size (its class, which
+    /// can be larger than the request's); the caller's memory starts after them.
+    static let header = 64
+
+    /// At least `bytes` bytes, 64-byte aligned.
     func allocate(_ bytes: Int) -> UnsafeMutableRawPointer {
         guard bytes >= Self.largeThreshold else {
             var raw: UnsafeMutableRawPointer?
@@ -40,33 +46,39 @@ final class BufferPool: @unchecked Sendable {  // @unchecked: every mutable fiel
             guard posix_memalign(&raw, 64, max(1, bytes)) == 0, let raw else { fatalError("out of memory allocating \(bytes) bytes") }
             return raw
         }
-        let size = Self.sizeClass(bytes)
+        let size = Self.sizeClass(bytes + Self.header)
         lock.lock()
-        if let reused = free[size]?.popLast() {
-            cachedBytes -= size
-            lock.unlock()
-            return reused
+        var candidate = size
+        while candidate <= 2 * size {
+            if let mapping = free[candidate]?.popLast() {
+                cachedBytes -= candidate
+                lock.unlock()
+                return mapping + Self.header
+            }
+            candidate = Self.sizeClass(candidate + 1)
         }
         lock.unlock()
-        guard let mapped = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), mapped != MAP_FAILED else {
+        guard let mapping = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), mapping != MAP_FAILED else {
             fatalError("out of memory mapping \(size) bytes")
         }
-        return mapped
+        mapping.storeBytes(of: size, as: Int.self)
+        return mapping + Self.header
     }
 
     /// Gives back a buffer `allocate(bytes)` returned.
     func release(_ pointer: UnsafeMutableRawPointer, bytes: Int) {
         guard bytes >= Self.largeThreshold else { return Foundation.free(pointer) }
-        let size = Self.sizeClass(bytes)
+        let mapping = pointer - Self.header
+        let size = mapping.load(as: Int.self)
         lock.lock()
         if cachedBytes + size <= cacheLimit {
-            free[size, default: []].append(pointer)
+            free[size, default: []].append(mapping)
             cachedBytes += size
             lock.unlock()
             return
         }
         lock.unlock()
-        munmap(pointer, size)
+        munmap(mapping, size)
     }
 
     /// Returns every free buffer to the system.
