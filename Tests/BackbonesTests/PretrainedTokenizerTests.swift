@@ -77,13 +77,19 @@ final class PretrainedTokenizerTests: XCTestCase {
         }
     }
 
-    /// The real thing: the built-in manifest's gpt2 through the shared mirror.
-    func testGPT2FromTheSharedMirror() throws {
+    /// An offline Store over the shared mirror, with an empty temporary cache.
+    private func sharedMirrorStore() throws -> (Store, mirror: URL) {
         let mirror = try sharedMirror()
         let cache = FileManager.default.temporaryDirectory.appendingPathComponent("textclf-backbones-\(UUID().uuidString)")
         addTeardownBlock { try? FileManager.default.removeItem(at: cache) }
         let store = try Store(configuration: StoreConfiguration(cacheDirectory: cache, mirrors: [mirror], offline: true,
                                                                 showProgress: false, log: { _ in }))
+        return (store, mirror)
+    }
+
+    /// The real thing: the built-in manifest's gpt2 through the shared mirror.
+    func testGPT2FromTheSharedMirror() throws {
+        let (store, mirror) = try sharedMirrorStore()
         let tokenizer = try GPT2Tokenizer.pretrained(store: store)
         XCTAssertEqual(tokenizer.encode("Hello world"), [15496, 995])
         XCTAssertTrue(tokenizer.source.hasPrefix(mirror.appendingPathComponent("models/gpt2/encoder.json").path), tokenizer.source)
@@ -92,11 +98,7 @@ final class PretrainedTokenizerTests: XCTestCase {
     /// MiniLM's WordPiece through the Store: only the tokenizer files are resolved (the cache
     /// stays empty: the mirror holds them all), and the ids are Hugging Face's.
     func testBertTokenizerFromTheSharedMirror() throws {
-        let mirror = try sharedMirror()
-        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("textclf-backbones-\(UUID().uuidString)")
-        addTeardownBlock { try? FileManager.default.removeItem(at: cache) }
-        let store = try Store(configuration: StoreConfiguration(cacheDirectory: cache, mirrors: [mirror], offline: true,
-                                                                showProgress: false, log: { _ in }))
+        let (store, _) = try sharedMirrorStore()
         let tokenizer = try BertTokenizer.pretrained("all-MiniLM-L6-v2", store: store)
         // transformers: BertTokenizerFast.from_pretrained(<mirror>/models/all-MiniLM-L6-v2)("Unaffable café!")
         XCTAssertEqual(tokenizer.encodeForModel("Unaffable café!", maxLength: 128).ids, [101, 14477, 20961, 3468, 7668, 999, 102])
