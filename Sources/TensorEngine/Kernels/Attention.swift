@@ -120,9 +120,12 @@ public struct AttentionDropout {
         self.dropped = dropped
     }
 
+    var keepScale: Float { 1 / (1 - rate) }
+
     /// out[j] = x[j] · mask(e + j) / (1 − rate) for one row starting at flat element e.
     @inline(__always) func apply(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int, element e: Int) {
-        DropoutKernel.multiply(out: out, x: x, count: count, firstIndex: e, rate: rate, key: key, accumulate: false)
+        let keep = keepScale
+        for j in 0..<count { out[j] = x[j] * DropoutKernel.scale(key: key, index: e + j, rate: rate, keepScale: keep) }
     }
 }
 

@@ -21,36 +21,22 @@ public struct DropoutGenerator: Sendable, Equatable {
 }
 
 public enum DropoutKernel {
-    /// out[j] = x[j] · mask(firstIndex + j), or out[j] += that with `accumulate`, for j in
-    /// 0..<count; mask(e) is 0 (dropped) or 1/(1 − rate). Element e's draw is 16 bits of
-    /// hash(key, e / 4): one 64-bit hash serves four consecutive elements, and the mask depends
-    /// only on e, never on how the elements are split into calls.
-    @inline(__always)
-    static func multiply(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, count: Int, firstIndex: Int,
-                         rate: Float, key: UInt64, accumulate: Bool) {
-        let keepScale = 1 / (1 - rate)
-        let threshold = UInt64((rate * 65536).rounded(.up))  // dropped when the draw is below
-        var j = 0
-        while j < count {
-            let index = firstIndex + j
-            let bits = SplitMix64.mix(key &+ UInt64(index >> 2) &* 0x9E37_79B9_7F4A_7C15)
-            var lane = index & 3
-            while lane < 4 && j < count {
-                let draw = (bits >> UInt64(lane * 16)) & 0xFFFF
-                let v = x[j] * (draw < threshold ? 0 : keepScale)
-                out[j] = accumulate ? out[j] + v : v
-                lane += 1
-                j += 1
-            }
-        }
+    /// Per-element keep scale: 0 (dropped) or 1/(1 − rate).
+    @inline(__always) static func scale(key: UInt64, index: Int, rate: Float, keepScale: Float) -> Float {
+        let bits = SplitMix64.mix(key &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+        let uniform = Float(bits >> 40) * (1.0 / 16_777_216.0)
+        return uniform < rate ? 0 : keepScale
     }
 
     /// out = x · mask (forward) or dx += dout · mask (backward, accumulate = true).
     public static func apply(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, count: Int,
                              rate: Float, key: UInt64, accumulate: Bool) {
+        let keepScale = 1 / (1 - rate)
         Parallel.forRanges(count, grain: Kernels.elementwiseGrain / 4) { range in
-            multiply(out: out + range.lowerBound, x: x + range.lowerBound, count: range.count, firstIndex: range.lowerBound,
-                     rate: rate, key: key, accumulate: accumulate)
+            for i in range {
+                let v = x[i] * scale(key: key, index: i, rate: rate, keepScale: keepScale)
+                out[i] = accumulate ? out[i] + v : v
+            }
         }
     }
 }
