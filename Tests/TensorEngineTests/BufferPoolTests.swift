@@ -17,7 +17,7 @@ final class BufferPoolTests: XCTestCase {
 
     func testLargeBuffersAreReusedWithinTheLimit() {
         let mib = 1 << 20
-        let pool = BufferPool(cacheLimit: 5 * mib)
+        let pool = BufferPool(minimumCache: 5 * mib)
         let a = pool.allocate(mib)
         a.storeBytes(of: 42, toByteOffset: mib - 8, as: Int.self)  // the whole buffer is writable
         pool.release(a, bytes: mib)
@@ -38,14 +38,36 @@ final class BufferPoolTests: XCTestCase {
         XCTAssertNotEqual(tooSmallFor, a)
         let d = pool.allocate(3 * mib)
         pool.release(tooSmallFor, bytes: 3 * mib)
-        pool.release(d, bytes: 3 * mib)  // over the limit: unmapped, not kept
-        XCTAssertEqual(pool.cachedBytes, classOfA + BufferPool.sizeClass(3 * mib + BufferPool.header))
+        // Over the limit (the peak in use, 7 MiB, above the 5 MiB minimum): the class used
+        // least recently (a's) goes back to the system, the two just released stay.
+        pool.release(d, bytes: 3 * mib)
+        XCTAssertEqual(pool.peakInUse, 2 * BufferPool.sizeClass(3 * mib + BufferPool.header))
+        XCTAssertEqual(pool.cachedBytes, 2 * BufferPool.sizeClass(3 * mib + BufferPool.header))
+        XCTAssertEqual(Set([pool.allocate(3 * mib), pool.allocate(3 * mib)]), Set([tooSmallFor, d]))
+        XCTAssertEqual(pool.cachedBytes, 0, "a's buffer is gone")
         pool.trim()
         XCTAssertEqual(pool.cachedBytes, 0)
     }
 
+    /// The pool keeps as much free memory as was ever in use at once, so a working set larger
+    /// than the minimum is kept whole instead of being unmapped and mapped again.
+    func testKeepsUpToThePeakInUse() {
+        let mib = 1 << 20
+        let pool = BufferPool(minimumCache: 2 * mib)
+        let buffers = (0..<6).map { _ in pool.allocate(mib) }  // 6 × 1.25 MiB classes in use
+        let size = BufferPool.sizeClass(mib + BufferPool.header)
+        XCTAssertEqual(pool.peakInUse, 6 * size)
+        for buffer in buffers { pool.release(buffer, bytes: mib) }
+        XCTAssertEqual(pool.cachedBytes, 6 * size, "all kept: the peak allows it")
+        XCTAssertEqual(pool.inUse, 0)
+        let again = (0..<6).map { _ in pool.allocate(mib) }
+        XCTAssertEqual(Set(again), Set(buffers), "the same buffers, no new mappings")
+        for buffer in again { pool.release(buffer, bytes: mib) }
+        pool.trim()
+    }
+
     func testSmallBuffersAreAlignedAndNotPooled() {
-        let pool = BufferPool(cacheLimit: 1 << 20)
+        let pool = BufferPool(minimumCache: 1 << 20)
         for bytes in [1, 4, 100, 4096, (256 << 10) - 4] {
             let p = pool.allocate(bytes)
             XCTAssertEqual(Int(bitPattern: p) % 64, 0)

@@ -122,6 +122,20 @@ public struct AttentionDropout {
 
     var keepScale: Float { 1 / (1 - rate) }
 
+    /// dP = dD ∘ mask / (1 − rate) in place for one row, the mask read off D instead of hashed
+    /// again: D[j] = 0 where dropped, and where kept with P[j] = 0, in which case dP[j] does not
+    /// reach dS (dS = P ∘ (dP − Σ dP∘P)). So the result is the same as with the hash.
+    @inline(__always) func maskGradient(_ row: UnsafeMutablePointer<Float>, dropped d: UnsafePointer<Float>, count: Int) {
+        let keep = keepScale
+        var j = 0
+        while j + vecWidth <= count {
+            let scaled = load(row, j) * keep
+            store(scaled.replacing(with: 0, where: load(d, j) .== 0), row, j)
+            j += vecWidth
+        }
+        while j < count { row[j] = d[j] == 0 ? 0 : row[j] * keep; j += 1 }
+    }
+
     /// out[j] = x[j] · mask(e + j) / (1 − rate) for one row starting at flat element e.
     @inline(__always) func apply(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int, element e: Int) {
         let keep = keepScale
@@ -186,8 +200,9 @@ public enum AttentionKernel {
         /// dS for one real query row: through the dropout mask (if any), then the softmax.
         @inline(__always) func scoreGradientRow(_ b: Int, _ h: Int, _ i: Int) {
             if let dropout {
-                let row = shape.probabilities(scratch, b, h) + i * shape.keyTime
-                dropout.apply(row, row, count: shape.keyLengths[b], element: row - scratch)
+                let offset = i * shape.keyTime
+                dropout.maskGradient(shape.probabilities(scratch, b, h) + offset,
+                                     dropped: shape.probabilities(dropout.dropped, b, h) + offset, count: shape.keyLengths[b])
             }
             softmaxBackwardRow(b, h, i, scratch, p, shape)
         }
