@@ -159,7 +159,7 @@ public enum BackboneCatalog {
                 for fallback in fallbacks {
                     let fallbackFamily = try self.family(for: fallback.backbone)
                     do {
-                        let fallbackDropout = keepDropout ? dropout : fallback.dropout ?? dropout
+                        let fallbackDropout = fallback.dropout(replacing: dropout, keep: keepDropout)
                         let backbone = try fallbackFamily.pretrained(fallback.backbone, store: store, dropout: fallbackDropout)
                         let how = ["trainable \(fallback.trainable.map(\.description) ?? "as the task says")",
                                    "pooling \((fallback.pooling ?? backbone.defaultPooling).rawValue)",

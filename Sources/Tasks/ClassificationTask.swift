@@ -156,6 +156,11 @@ public struct BackboneFallback: Codable, Hashable, Sendable {
         self.dropout = dropout
     }
 
+    /// The dropout a run with this fallback uses: its own, unless the user gave one (`keep`).
+    public func dropout(replacing taskDropout: Float, keep: Bool) -> Float {
+        keep ? taskDropout : dropout ?? taskDropout
+    }
+
     /// all-MiniLM-L6-v2 (real weights in ../shared/mirror here), every layer trainable (its
     /// 22.7M parameters train fast, and best), mean pooling (its default), and dropout 0.1 as
     /// it was pretrained and as transformers fine-tunes it (a BERT in train mode): the GPT-2

@@ -88,7 +88,7 @@ public final class FineTuneRun {
             task.backbone = fallback.backbone
             task.pooling = fallback.pooling
             if let trainable = fallback.trainable, !keepTrainable { task.training.trainable = trainable }
-            if let dropout = fallback.dropout, !keepDropout { task.dropout = dropout }
+            task.dropout = fallback.dropout(replacing: task.dropout, keep: keepDropout)
         }
         if choice.isRandom, !keepTrainable, task.training.trainable != task.randomWeightsTrainable {
             warnings.append("with random weights every layer trains (policy \(task.randomWeightsTrainable) instead of \(task.training.trainable)), as in the reference's random-weights experiment; pass --trainable to choose")

@@ -92,7 +92,7 @@ final class BufferPool: @unchecked Sendable {  // @unchecked: every mutable fiel
         let limit = max(minimumCache, peakInUse)
         while cachedBytes > limit {
             // The class with free buffers used least recently (this one last of all: it was just touched).
-            guard let stale = free.filter({ !$0.value.isEmpty }).min(by: { lastUse[$0.key, default: 0] < lastUse[$1.key, default: 0] })?.key,
+            guard let stale = free.lazy.filter({ !$0.value.isEmpty }).min(by: { lastUse[$0.key, default: 0] < lastUse[$1.key, default: 0] })?.key,
                   let victim = free[stale]?.popLast() else { break }
             cachedBytes -= stale
             evicted.append((victim, stale))

@@ -3,8 +3,9 @@
 //
 // Memory is either owned (64-byte aligned, from `BufferPool`, given back with the last
 // reference to the storage) or borrowed from someone else's memory kept alive by an owner
-// object (e.g. memory-mapped weights). Borrowed memory is never written: the first write through `mutablePointer`
-// copies it into owned memory (copy-on-write), so a read-only mapping cannot be touched.
+// object (e.g. memory-mapped weights). Borrowed memory is never written: the first write
+// through `mutablePointer` copies it into owned memory (copy-on-write), so a read-only
+// mapping cannot be touched.
 import DataIO
 import Foundation
 

@@ -258,14 +258,17 @@ public enum AttentionKernel {
         }
     }
 
-    /// D = P ∘ mask / (1 − rate) for the given rows (padded entries stay 0).
+    /// D = P ∘ mask / (1 − rate) for the given rows: masks drawn for the entries softmax
+    /// filled only (P is 0 beyond them, so D is too, without a draw).
     @inline(__always)
     static func dropRows(_ b: Int, _ h: Int, _ p: UnsafeMutablePointer<Float>, _ dropout: AttentionDropout,
                          _ shape: AttentionShape, rows: Range<Int>) {
         let start = shape.probabilities(p, b, h) - p, tk = shape.keyTime
         for i in rows {
             let e = start + i * tk
-            dropout.apply(dropout.dropped + e, p + e, count: tk, element: e)
+            let limit = i < shape.queryLengths[b] ? shape.keyLimit(b, query: i) : 0
+            dropout.apply(dropout.dropped + e, p + e, count: limit, element: e)
+            (dropout.dropped + e + limit).update(repeating: 0, count: tk - limit)
         }
     }
 
