@@ -46,9 +46,8 @@ final class LibArchiveReader {
             archive_read_support_format_raw(archive)
         }
         if archive_read_open_filename(archive, path, 1 << 18) != ARCHIVE_OK {
-            let error = failure(.notReadable, prefix: "cannot open", hint: nil)
-            archive_read_free(archive)
-            throw error
+            // Every stored property is set, so deinit runs for this throw and frees the handle.
+            throw failure(.notReadable, prefix: "cannot open", hint: nil)
         }
     }
 
