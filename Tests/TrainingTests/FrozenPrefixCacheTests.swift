@@ -44,32 +44,48 @@ final class FrozenPrefixCacheTests: XCTestCase {
     }
 
     /// The trainer's evaluation gives the same figures with and without the cache, and a few
-    /// training steps end at the same weights (to float32 rounding: the cached states were
-    /// computed in other batches).
+    /// training steps end at the same weights, to float32 rounding: the cached states were
+    /// computed in other batches, so every matrix product sums in another order.
+    ///
+    /// The bound must hold whichever BLAS kernel rounds the products (OpenBLAS Haswell and
+    /// SkylakeX differ). One gradient entry is a dot product of K ≤ 128 terms (4 texts × 32
+    /// positions), whose rounding is at most K·2⁻²⁴ ≈ 8e-6 relative; through the ~10 products
+    /// of a backward pass that is ≤ 1e-4 per step, and plain SGD adds the 12 steps' errors
+    /// without amplifying them. So the weight updates of the two paths agree to 1e-3 of the
+    /// largest update, ten times that estimate. (AdamW is not compared weight by weight: it
+    /// divides each gradient by its own running magnitude, so an entry whose gradient is
+    /// rounding noise moves by ±lr either way.)
     func testTrainingWithAndWithoutCacheAgree() throws {
         var configuration = TrainingConfiguration()
         configuration.epochs = 1
         configuration.batchSize = 4
-        configuration.optimizer = .adamW(learningRate: 1e-3, weightDecay: 0.1)
+        configuration.optimizer = .sgd(learningRate: 0.5)
         configuration.evalEvery = 5
-        var results: [(TrainingResult, [String: [Float]])] = []
+        var results: [(TrainingResult, before: [String: [Float]], after: [String: [Float]])] = []
         for mode in [TrainingConfiguration.CacheMode.auto, .off] {
             configuration.cache = mode
             let classifier = try tinyClassifier()
+            let before = classifier.snapshot
             let trainer = try Trainer(classifier: classifier, data: syntheticData(for: classifier), configuration: configuration, source: tinySource)
             let result = try trainer.train()
             XCTAssertEqual(result.cache != nil, mode == .auto, result.plan.cacheNote)
-            results.append((result, classifier.snapshot))
+            results.append((result, before, classifier.snapshot))
         }
         let (cached, plain) = (results[0], results[1])
         XCTAssertEqual(cached.0.steps, 12)
         for (a, b) in zip(cached.0.baseline + cached.0.final, plain.0.baseline + plain.0.final) {
-            XCTAssertEqual(a.loss, b.loss, accuracy: 1e-5 * b.loss, a.split)
+            XCTAssertEqual(a.loss, b.loss, accuracy: 1e-4 * b.loss, a.split)
             XCTAssertEqual(a.confusion, b.confusion, a.split)
         }
-        for (name, values) in plain.1 {
-            XCTAssertLessThan(relativeError(cached.1[name]!, values), 1e-4, name)
+        var trained = 0
+        for (name, after) in plain.after {
+            let update = zip(after, plain.before[name]!).map { $0 - $1 }
+            guard update.contains(where: { $0 != 0 }) else { continue }
+            trained += 1
+            let cachedUpdate = zip(cached.after[name]!, cached.before[name]!).map { $0 - $1 }
+            XCTAssertLessThan(relativeError(cachedUpdate, update), 1e-3, name)
         }
+        XCTAssertGreaterThan(trained, 4, "the last block and the head should have trained")
     }
 
     /// With dropout active the frozen blocks are not deterministic: the trainer does not cache.
