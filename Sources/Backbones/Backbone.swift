@@ -95,6 +95,10 @@ public protocol Backbone: AnyObject {
     /// The pooling a classifier uses when the user names none.
     var defaultPooling: Pooling { get }
     var blockCount: Int { get }
+    /// Draws every dropout mask the backbone applies while training, in call order. A trainer
+    /// seeds it from the run's seed and saves its position, so a resumed run draws the masks
+    /// an uninterrupted one would.
+    var dropoutGenerator: DropoutGenerator { get set }
 
     /// Every parameter with its Hugging Face name (without a model prefix such as
     /// `transformer.` or `bert.`), in a stable order.

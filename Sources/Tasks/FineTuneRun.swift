@@ -45,6 +45,8 @@ public final class FineTuneRun {
     public let classifier: Classifier
     public let trainer: Trainer
     private let resuming: Bool
+    /// Held for the life of the run: one writer per directory.
+    private let lock: RunDirectoryLock
 
     public var task: ClassificationTask { configuration.task }
     public var description: RunDescription {
@@ -54,8 +56,9 @@ public final class FineTuneRun {
     }
 
     private init(directory: URL, configuration: RunConfiguration, splits: DatasetSplits, classifier: Classifier, resuming: Bool,
-                 version: String?) throws {
+                 lock: RunDirectoryLock, version: String?) throws {
         self.directory = directory
+        self.lock = lock
         self.configuration = configuration
         self.splits = splits
         self.classifier = classifier
@@ -98,22 +101,25 @@ public final class FineTuneRun {
                                         maxLength: task.maxLength, seed: task.training.seed)
 
         let directory = output ?? defaultDirectory(for: task)
+        let lock = try RunDirectoryLock(directory)
         if FileManager.default.fileExists(atPath: directory.appendingPathComponent("config.json").path) {
             throw InvalidInput("\(directory.path) already holds a run (config.json); choose another --output, or --resume it")
         }
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try DirectoryCommit.recoverInterruptedWrites(in: directory)
         let configuration = RunConfiguration(task: task, backbone: choice.source, modelNote: choice.note, warnings: warnings,
                                              textclfVersion: version, created: ISO8601DateFormatter().string(from: Date()))
         try AtomicFile.write(try encode(configuration), to: directory.appendingPathComponent("config.json"))
         try splits.record.write(to: directory.appendingPathComponent("split.json"))
         return try FineTuneRun(directory: directory, configuration: configuration, splits: splits, classifier: classifier,
-                               resuming: false, version: version)
+                               resuming: false, lock: lock, version: version)
     }
 
     /// Re-opens the run in `directory` to continue it: the same task, the same backbone
     /// (rebuilt from its recorded source), the same split (from split.json).
     public static func resume(_ directory: URL, store: Store, version: String? = nil, log: (String) -> Void = { _ in }) throws -> FineTuneRun {
         let configuration = try readConfiguration(directory)
+        let lock = try RunDirectoryLock(directory)
+        try DirectoryCommit.recoverInterruptedWrites(in: directory)
         let task = configuration.task
         let adapter = try DatasetRegistry.builtIn.adapter(named: task.dataset)
         let splits = try loadDataset(adapter, for: task, store: store).split(reproducing: SplitRecord.read(from: directory.appendingPathComponent("split.json")))
@@ -122,7 +128,7 @@ public final class FineTuneRun {
         let classifier = try Classifier(backbone: backbone, labels: splits.labels.names, head: task.head, pooling: task.pooling,
                                         maxLength: task.maxLength, seed: task.training.seed)
         return try FineTuneRun(directory: directory, configuration: configuration, splits: splits, classifier: classifier,
-                               resuming: true, version: version)
+                               resuming: true, lock: lock, version: version)
     }
 
     /// Trains (or continues), then writes report.json, report.md and curves.svg.

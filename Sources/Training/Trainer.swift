@@ -142,7 +142,8 @@ public final class Trainer {
 
         var state = TrainerState(step: 0, epoch: 0, nextBatch: 0, bestValue: nil, bestStep: nil, evaluationsWithoutImprovement: 0,
                                  examplesSeen: 0, tokensSeen: 0, trainSeconds: 0, evalSeconds: 0, windowLossSum: 0,
-                                 windowLossCount: 0, stoppedEarly: false, optimizerSteps: [:], history: [], baseline: [])
+                                 windowLossCount: 0, stoppedEarly: false, optimizerSteps: [:], dropoutCalls: nil, history: [],
+                                 baseline: [])
         var bestValues: [String: Tensor]?
         if resume {
             guard let resumeDirectory, ResumeFiles.exists(in: resumeDirectory) else {
@@ -179,6 +180,11 @@ public final class Trainer {
         }
         observer(.baseline(state.baseline))
 
+        // Set here, after the cache check and the baseline (which draw no masks that matter),
+        // so the masks depend only on the seed and the steps taken.
+        classifier.backbone.dropoutGenerator = DropoutGenerator(seed: Self.dropoutSeed(configuration.seed),
+                                                                calls: state.dropoutCalls ?? 0)
+
         // Timing of this session, for tokens/s and the ETA.
         var sessionTrainSeconds: Double = 0, sessionTokens = 0
         let sessionFirstStep = state.step, sessionFirstEvalSeconds = state.evalSeconds
@@ -203,6 +209,7 @@ public final class Trainer {
             guard let resumeDirectory else { return }
             try saveModel()
             state.optimizerSteps = optimizer.state().steps
+            state.dropoutCalls = classifier.backbone.dropoutGenerator.calls
             try ResumeFiles.write(state, parameters: trainable, optimizer: optimizer.state(), to: resumeDirectory)
         }
 
@@ -333,6 +340,9 @@ public final class Trainer {
                           fullEvalSeconds: fullEvalSeconds, totalSeconds: seconds(since: sessionStart)),
             tokensSeen: state.tokensSeen)
     }
+
+    /// The dropout stream of a run with `seed`: a stream of its own, not the batch order's.
+    static func dropoutSeed(_ seed: UInt64) -> UInt64 { SplitMix64.mix(seed ^ 0xD0_0D_5EED_D0_0D_5EED) }
 
     private static func readTensors(_ url: URL, names: Set<String>) throws -> [String: Tensor] {
         let file = try SafeTensorsFile(url: url)

@@ -84,6 +84,49 @@ final class ResumeTests: XCTestCase {
         }
     }
 
+    /// With dropout the masks are part of the state: a resumed run draws the ones the
+    /// uninterrupted run drew at the same steps (mid-epoch, at an epoch end, after the state
+    /// of an earlier save is reloaded).
+    func testResumeWithDropoutEqualsUninterrupted() throws {
+        var c = configuration()
+        c.trainable = .all
+        c.epochs = 2
+        let straight = try tinyClassifier(dropout: 0.1)
+        _ = try Trainer(classifier: straight, data: syntheticData(for: straight), configuration: c, source: tinySource,
+                        runDirectory: try temporaryDirectory("dropoutStraight")).train()
+        XCTAssertGreaterThan(straight.backbone.dropoutGenerator.calls, 0, "dropout should have drawn masks")
+        for stopAt in [5, 12] {
+            let directory = try temporaryDirectory("dropoutResumed\(stopAt)")
+            let first = try tinyClassifier(dropout: 0.1)
+            let trainer = try Trainer(classifier: first, data: syntheticData(for: first), configuration: c, source: tinySource, runDirectory: directory)
+            var step = 0
+            trainer.observer = { if case .step(let progress) = $0 { step = progress.step } }
+            trainer.shouldStop = { step == stopAt }
+            XCTAssertTrue(try trainer.train().interrupted)
+            let second = try tinyClassifier(seed: 99, dropout: 0.1)
+            _ = try Trainer(classifier: second, data: syntheticData(for: second), configuration: c, source: tinySource,
+                            runDirectory: directory).train(resume: true)
+            XCTAssertEqual(second.snapshot, straight.snapshot, "stop at \(stopAt)")
+            XCTAssertEqual(second.backbone.dropoutGenerator, straight.backbone.dropoutGenerator)
+        }
+    }
+
+    /// The masks follow the run's seed (not a fixed one of the backbone's).
+    func testDropoutMasksFollowTheRunSeed() throws {
+        var generators: [DropoutGenerator] = []
+        for seed: UInt64 in [1, 2] {
+            var c = configuration()
+            c.epochs = 1
+            c.trainable = .all
+            c.seed = seed
+            let classifier = try tinyClassifier(dropout: 0.1)
+            _ = try Trainer(classifier: classifier, data: syntheticData(for: classifier), configuration: c, source: tinySource).train()
+            generators.append(classifier.backbone.dropoutGenerator)
+        }
+        XCTAssertNotEqual(generators[0].seed, generators[1].seed)
+        XCTAssertEqual(generators[0].calls, generators[1].calls)
+    }
+
     func testResumeWithoutStateIsAnError() throws {
         let classifier = try tinyClassifier()
         let trainer = try Trainer(classifier: classifier, data: syntheticData(for: classifier), configuration: configuration(),

@@ -17,16 +17,16 @@ func requireBLAS() throws {
     do { try BLAS.ensureLoaded() } catch { throw XCTSkip("OpenBLAS not available: \(error)") }
 }
 
-func tinyGPT2() throws -> GPT2Model {
-    try GPT2Model.load(directory: tinyGPT2Directory.appendingPathComponent("hf"))
+func tinyGPT2(dropout: Float = 0) throws -> GPT2Model {
+    try GPT2Model.load(directory: tinyGPT2Directory.appendingPathComponent("hf"), dropout: dropout)
 }
 
 let tinySource = BackboneSource(name: "tiny-gpt2", weights: .directory, path: tinyGPT2Directory.appendingPathComponent("hf").path)
 
 /// A tiny classifier on the fixture GPT-2 with a seeded linear head.
 func tinyClassifier(labels: [String] = ["calm", "storm", "sun"], pooling: Pooling? = nil, head: HeadSpec = .linear,
-                    seed: UInt64 = 5, maxLength: Int? = nil) throws -> Classifier {
-    try Classifier(backbone: tinyGPT2(), labels: labels, head: head, pooling: pooling, maxLength: maxLength, seed: seed)
+                    seed: UInt64 = 5, maxLength: Int? = nil, dropout: Float = 0) throws -> Classifier {
+    try Classifier(backbone: tinyGPT2(dropout: dropout), labels: labels, head: head, pooling: pooling, maxLength: maxLength, seed: seed)
 }
 
 /// Invented short texts in three classes, each class with its own words; seeded.

@@ -11,7 +11,11 @@ public struct DropoutGenerator: Sendable, Equatable {
     public let seed: UInt64
     public private(set) var calls: UInt64 = 0
 
-    public init(seed: UInt64) { self.seed = seed }
+    /// `calls` restores a generator part-way through a run (what `--resume` needs).
+    public init(seed: UInt64, calls: UInt64 = 0) {
+        self.seed = seed
+        self.calls = calls
+    }
 
     /// The key of the next dropout call's mask.
     mutating func nextKey() -> UInt64 {

@@ -4,7 +4,7 @@ import Foundation
 /// Writes a directory of files all-or-nothing: the files go into a staging directory beside
 /// the target, which then replaces the target by rename. A failure while writing (disk full,
 /// an error) leaves the previous directory as it was.
-enum DirectoryCommit {
+public enum DirectoryCommit {
     static func write(to directory: URL, _ body: (URL) throws -> Void) throws {
         let fm = FileManager.default
         let parent = directory.deletingLastPathComponent()
@@ -34,6 +34,26 @@ enum DirectoryCommit {
             throw InvalidInput("cannot move the new \(directory.lastPathComponent) into place at \(directory.path): \(reason)")
         }
         if hadOld { try? fm.removeItem(at: old) }
+    }
+
+    /// Tidies what a process killed mid-write left in `parent` (a run directory): staging
+    /// directories (`.NAME.partial-*`) and temporary files (`.NAME.tmp-*`, from `AtomicFile`)
+    /// are never read, so they go; a previous directory moved aside (`.NAME.old-*`) goes back
+    /// to NAME if the kill came before its replacement took its place, and goes otherwise.
+    /// Call it only while holding the run's lock: another writer's staging looks the same.
+    public static func recoverInterruptedWrites(in parent: URL) throws {
+        let fm = FileManager.default
+        guard let names = try? fm.contentsOfDirectory(atPath: parent.path) else { return }
+        for name in names where name.hasPrefix(".") {
+            let url = parent.appendingPathComponent(name)
+            if let marker = name.range(of: ".old-") {
+                let target = parent.appendingPathComponent(String(name[name.index(after: name.startIndex)..<marker.lowerBound]))
+                if !fm.fileExists(atPath: target.path), rename(url.path, target.path) == 0 { continue }
+                try fm.removeItem(at: url)
+            } else if name.contains(".partial-") || name.contains(".tmp-") {
+                try fm.removeItem(at: url)
+            }
+        }
     }
 }
 

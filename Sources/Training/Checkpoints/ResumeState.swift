@@ -6,8 +6,9 @@
 //   optimizer.safetensors   the optimiser's buffers, named <buffer>.<parameter>
 //
 // The batch order of an epoch is a pure function of the seed and the epoch number, so the
-// position (epoch, next batch) is the sampler's whole state; nothing else in a run draws
-// random numbers once training has started.
+// position (epoch, next batch) is the sampler's whole state. The only other random numbers
+// drawn once training has started are dropout masks: a pure function of the run's seed and
+// the number of masks drawn before, which state.json records.
 import DataIO
 import Foundation
 import TensorEngine
@@ -33,6 +34,9 @@ struct TrainerState: Codable {
     var windowLossCount: Int
     var stoppedEarly: Bool
     var optimizerSteps: [String: Int]
+    /// Dropout masks drawn so far (the backbone's generator position). Absent in states
+    /// written before it was recorded: those resume exactly only without dropout.
+    var dropoutCalls: UInt64?
     var history: [EvaluationRecord]
     var baseline: [SplitEvaluation]
 
@@ -41,7 +45,7 @@ struct TrainerState: Codable {
         case evaluationsWithoutImprovement = "evaluations_without_improvement", examplesSeen = "examples_seen"
         case tokensSeen = "tokens_seen", trainSeconds = "train_seconds", evalSeconds = "eval_seconds"
         case windowLossSum = "window_loss_sum", windowLossCount = "window_loss_count", stoppedEarly = "stopped_early"
-        case optimizerSteps = "optimizer_steps", history, baseline
+        case optimizerSteps = "optimizer_steps", dropoutCalls = "dropout_calls", history, baseline
     }
 }
 
