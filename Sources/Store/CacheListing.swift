@@ -34,8 +34,10 @@ public struct CachedFile: Sendable {
 
 extension Store {
     /// Everything under `CACHE/{datasets,models}/NAME/`, sorted by kind, name and file. With
-    /// `verify`, files whose stamp is missing or stale are hashed (and stamped if good).
-    public func cacheContents(verify: Bool = false) -> [CachedFile] {
+    /// `verify`, files whose stamp is missing or stale are hashed (and stamped if good); with
+    /// `rehash`, every file with a checksum is hashed, stamp or not. `entries` limits the
+    /// listing to those entries.
+    public func cacheContents(verify: Bool = false, rehash: Bool = false, entries: Set<EntryRef>? = nil) -> [CachedFile] {
         let fm = FileManager.default
         var found: [CachedFile] = []
         for kind in EntryKind.allCases {
@@ -43,18 +45,20 @@ extension Store {
             let names = ((try? fm.contentsOfDirectory(atPath: kindDir.path)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
             for name in names {
                 let ref = EntryRef(kind: kind, name: name)
+                if let entries, !entries.contains(ref) { continue }
                 let dir = kindDir.appendingPathComponent(name, isDirectory: true)
                 let entry = manifest.entry(ref)
                 let files = ((try? fm.contentsOfDirectory(atPath: dir.path)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
                 for file in files {
-                    found.append(describe(ref: ref, file: file, at: dir.appendingPathComponent(file), spec: entry?.file(named: file), verify: verify))
+                    found.append(describe(ref: ref, file: file, at: dir.appendingPathComponent(file), spec: entry?.file(named: file),
+                                           verify: verify || rehash, rehash: rehash))
                 }
             }
         }
         return found
     }
 
-    private func describe(ref: EntryRef, file: String, at url: URL, spec: ManifestFile?, verify: Bool) -> CachedFile {
+    private func describe(ref: EntryRef, file: String, at url: URL, spec: ManifestFile?, verify: Bool, rehash: Bool) -> CachedFile {
         let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: url.path)).map {
             URL(fileURLWithPath: $0, relativeTo: url.deletingLastPathComponent()).standardizedFileURL
         }
@@ -71,7 +75,7 @@ extension Store {
             if !spec.hasChecksum { return result(.unchecked) }
             return result(verifier.hasValidStamp(url, for: spec) ? .verified : .unverified)
         }
-        switch verifier.check(url, against: spec) {
+        switch verifier.check(url, against: spec, rehash: rehash) {
         case .passed(.verified): return result(.verified)
         case .passed(.unchecked): return result(.unchecked)
         case .failed(let reason): return result(.failed, reason)

@@ -172,14 +172,16 @@ public struct Store: Sendable {
     }
 
     /// Puts every file of the entry into the cache (copying from a mirror, else downloading),
-    /// so the cache directory alone holds the entry. Files already cached are checked only.
-    public func fetch(_ ref: EntryRef) throws -> [ResolvedFile] {
+    /// so the cache directory alone holds the entry. Files already cached are checked only: by
+    /// their verified stamp, or with `rehash` by hashing them again (a bad one is moved aside
+    /// and fetched anew).
+    public func fetch(_ ref: EntryRef, rehash: Bool = false) throws -> [ResolvedFile] {
         let entry = try manifest.require(ref)
         var fetched: [ResolvedFile] = []
         var failures: [ResolutionError] = []
         for spec in entry.files {
             do {
-                fetched.append(try find(ref, spec: spec, copyMirror: true, replaceCacheLinks: true))
+                fetched.append(try find(ref, spec: spec, copyMirror: true, replaceCacheLinks: true, rehash: rehash))
             } catch let error as ResolutionError {
                 failures.append(error)
             }
@@ -209,13 +211,13 @@ public struct Store: Sendable {
     /// mirror hit into the cache instead of using it in place, and `replaceCacheLinks` treats
     /// a cached link to a mirror file (made by `resolveDirectory`) as missing.
     private func find(_ ref: EntryRef, spec: ManifestFile, copyMirror: Bool = false,
-                      replaceCacheLinks: Bool = false) throws -> ResolvedFile {
+                      replaceCacheLinks: Bool = false, rehash: Bool = false) throws -> ResolvedFile {
         var attempts: [ResolutionAttempt] = []
         let cached = cachePath(ref, file: spec.name)
         let isLink = (try? FileManager.default.destinationOfSymbolicLink(atPath: cached.path)) != nil
         if replaceCacheLinks && isLink {
             attempts.append(.init(.cache, cached.path, "a link to a mirror file; replacing it with a copy"))
-        } else if let hit = cacheHit(ref, spec: spec, at: cached, attempts: &attempts) {
+        } else if let hit = cacheHit(ref, spec: spec, at: cached, rehash: rehash, attempts: &attempts) {
             return hit
         }
 
@@ -270,12 +272,13 @@ public struct Store: Sendable {
     }
 
     /// A checked cache file, or nil (recording why) after moving a bad one aside.
-    private func cacheHit(_ ref: EntryRef, spec: ManifestFile, at cached: URL, attempts: inout [ResolutionAttempt]) -> ResolvedFile? {
+    private func cacheHit(_ ref: EntryRef, spec: ManifestFile, at cached: URL, rehash: Bool = false,
+                          attempts: inout [ResolutionAttempt]) -> ResolvedFile? {
         guard FileManager.default.fileExists(atPath: cached.path) else {
             attempts.append(.init(.cache, cached.path, "not found"))
             return nil
         }
-        switch verifier.check(cached, against: spec) {
+        switch verifier.check(cached, against: spec, rehash: rehash) {
         case .passed(let status):
             return ResolvedFile(ref: ref, file: spec.name, url: cached, source: .cache, status: status, bytes: Verifier.FileFacts(cached)?.size ?? 0)
         case .failed(let reason):

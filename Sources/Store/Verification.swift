@@ -48,14 +48,16 @@ struct Verifier {
     }
 
     /// Checks `file`; `digest` is the file's SHA-256 when the caller already has it (a download
-    /// hashes as it writes). Files without any known checksum pass as `.unchecked`.
-    func check(_ file: URL, against spec: ManifestFile, digest: SHA256Digest? = nil, writeStamp shouldStamp: Bool = true) -> Outcome {
+    /// hashes as it writes). Files without any known checksum pass as `.unchecked`. `rehash`
+    /// ignores a stamp: a stamp trusts size and mtime, which a corruption in place can keep.
+    func check(_ file: URL, against spec: ManifestFile, digest: SHA256Digest? = nil, writeStamp shouldStamp: Bool = true,
+               rehash: Bool = false) -> Outcome {
         guard let facts = FileFacts(file) else { return .failed("is not a readable regular file") }
         if let size = spec.size, facts.size != size {
             return .failed("is \(facts.size) B, expected \(size) B")
         }
         guard spec.hasChecksum else { return .passed(.unchecked) }
-        if let stamp = readStamp(for: file), stamp.size == facts.size, stamp.mtime_ns == facts.modified,
+        if !rehash, let stamp = readStamp(for: file), stamp.size == facts.size, stamp.mtime_ns == facts.modified,
            spec.sha256 == nil || stamp.sha256 == spec.sha256,
            spec.member == nil || stamp.member_sha256 == spec.member?.sha256 {
             return .passed(.verified)

@@ -21,3 +21,9 @@ enum JSONLines {
         FileHandle.standardOutput.write(line)
     }
 }
+
+/// A run that could not do its job (exit 1, as opposed to bad input's exit 2).
+struct RunFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -143,6 +143,36 @@ final class ResolutionTests: XCTestCase {
         }
     }
 
+    /// The stamp's fast path trusts size and mtime; verifying on request hashes again, so a
+    /// corruption that keeps both is found, and `fetch(rehash:)` replaces the bad copy.
+    func testRehashFindsACorruptionThatKeepsSizeAndTime() throws {
+        let cache = try makeTempDirectory(self)
+        let mirror = try makeTempDirectory(self, "mirror")
+        let body = testBytes(10_000, seed: 30)
+        let store = try Store(configuration: testConfiguration(cache: cache, mirrors: [mirror]), manifest: demoManifest([spec("f.bin", body)]))
+        try writeFile(body, to: mirror.appendingPathComponent("datasets/demo/f.bin"))
+        _ = try store.fetch(ref)
+        let cached = store.cachePath(ref, file: "f.bin")
+        var info = stat()
+        XCTAssertEqual(stat(cached.path, &info), 0)
+        var corrupt = body
+        corrupt[5_000] ^= 0xFF
+        try Data(corrupt).write(to: cached)
+        var times = [info.st_atim, info.st_mtim]
+        XCTAssertEqual(utimensat(AT_FDCWD, cached.path, &times, 0), 0)
+
+        XCTAssertEqual(store.cacheContents(verify: true).map(\.status), [.verified])  // the fast path
+        let rehashed = store.cacheContents(rehash: true)
+        XCTAssertEqual(rehashed.map(\.status), [.failed])
+        XCTAssertTrue(rehashed.first?.detail?.contains("sha256") ?? false, "\(rehashed)")
+        XCTAssertEqual(store.cacheContents(rehash: true, entries: [.dataset("other")]).count, 0)
+
+        let fetched = try store.fetch(ref, rehash: true)
+        XCTAssertEqual(fetched.map(\.source), [.copiedFromMirror(mirror)])
+        XCTAssertEqual(try Data(contentsOf: cached), Data(body))
+        XCTAssertEqual(store.cacheContents(rehash: true).map(\.status), [.verified, .bad])  // the bad copy, moved aside
+    }
+
     func testArchiveIsCheckedByItsMemberChecksum() throws {
         let cache = try makeTempDirectory(self)
         let text = Array("ham\thello\nspam\tWIN now\n".utf8)

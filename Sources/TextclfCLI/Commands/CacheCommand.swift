@@ -13,9 +13,10 @@ struct CacheCommand: ParsableCommand {
 
         Examples:
           textclf cache ls
+          textclf cache verify
           textclf cache rm gpt2
         """,
-        subcommands: [CacheList.self, CacheRemove.self]
+        subcommands: [CacheList.self, CacheVerify.self, CacheRemove.self]
     )
 }
 
@@ -43,8 +44,50 @@ struct CacheList: ParsableCommand {
 
     func run() throws {
         let store = try self.store.makeStore()
-        let files = store.cacheContents(verify: verify)
-        if output.json {
+        CacheTable.show(store.cacheContents(verify: verify), of: store, json: output.json)
+    }
+}
+
+/// `textclf cache verify`: hashes every cached file again. A verified stamp trusts a file's
+/// size and modification time, which a corruption in place (a bad disk, a stray write) keeps.
+struct CacheVerify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Hash every cached file again and compare it with the manifest (exit 1 if any fails).",
+        discussion: """
+        Unlike `cache ls --verify`, this ignores the verified stamps and reads every byte. A file that \
+        fails is reported (status failed, with the reason); the next run that needs it moves it aside and \
+        fetches it again, or run `textclf fetch --verify NAME` now. Output as `cache ls`.
+
+        Examples:
+          textclf cache verify
+          textclf cache verify all-MiniLM-L6-v2 --json
+        """
+    )
+
+    @Argument(help: "Entry names to verify (default: everything cached).")
+    var names: [String] = []
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let store = try self.store.makeStore()
+        let entries = try names.isEmpty ? nil : Set(names.map { try self.store.ref(named: $0, in: store, alsoCached: true) })
+        let files = store.cacheContents(rehash: true, entries: entries)
+        CacheTable.show(files, of: store, json: output.json)
+        let failed = files.filter { $0.status == .failed }
+        if !failed.isEmpty {
+            throw RunFailure("\(failed.count) cached file\(failed.count == 1 ? "" : "s") failed verification: "
+                             + failed.map { "\($0.ref) \($0.file) (\($0.detail ?? "failed"))" }.joined(separator: "; "))
+        }
+    }
+}
+
+/// The listing `cache ls` and `cache verify` print.
+enum CacheTable {
+    static func show(_ files: [CachedFile], of store: Store, json: Bool) {
+        if json {
             for file in files {
                 JSONLines.emit(["kind": file.ref.kind.rawValue, "name": file.ref.name, "file": file.file, "path": file.url.path,
                                 "bytes": file.bytes, "status": file.status.rawValue,

@@ -9,19 +9,24 @@ struct FetchCommand: ParsableCommand {
         commandName: "fetch",
         abstract: "Download (or copy from a mirror) every file of a dataset or model into the cache.",
         discussion: """
-        Files already in the cache are only checked. Each file is checked against the size and sha256 in \
+        Files already in the cache are only checked: by their verified stamp (size and modification time \
+        unchanged since they were hashed), or with --verify by hashing them again. Each file is checked against the size and sha256 in \
         the manifest; a file that fails is moved aside (FILE.bad-TIME) and never used. JSON lines \
         (--json), one per file: kind, name, file, path, bytes, source (cache, mirror-copy, download), \
         status (verified, unchecked), error (null, or why it is missing).
 
         Examples:
           textclf fetch gpt2
+          textclf fetch --verify all-MiniLM-L6-v2
           TEXTCLF_MIRROR=/data/mirror textclf fetch sms-spam --offline --json
         """
     )
 
     @Argument(help: "Names of manifest entries (see `textclf cache ls`, Datasets/*.json).")
     var names: [String]
+
+    @Flag(help: "Hash cached files again instead of trusting their verified stamp; a bad one is moved aside and fetched anew.")
+    var verify = false
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions
@@ -33,7 +38,7 @@ struct FetchCommand: ParsableCommand {
         for ref in refs {
             if !output.json { Log.info("\(ref): \(store.cacheDirectory(for: ref).path)") }
             do {
-                report(try store.fetch(ref))
+                report(try store.fetch(ref, rehash: verify))
             } catch let error as FetchError {
                 report(error.fetched)
                 for missing in error.failures {
