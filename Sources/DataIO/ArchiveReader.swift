@@ -38,6 +38,9 @@ public final class ArchiveReader {
     public let path: String
     public let kind: Kind
     private var cachedMembers: [ArchiveMember]?
+    /// For a zip, the entry count its end-of-central-directory record states (nil for zip64),
+    /// checked against what the central directory yields.
+    private var zipEntryCount: Int?
 
     /// Opens `path` and works out what it holds. Throws a `ReadError` for a missing file, a
     /// directory, an empty or non-archive file whose name promises an archive.
@@ -58,15 +61,20 @@ public final class ArchiveReader {
         switch (promised, signature) {
         case (nil, nil): kind = .plainFile
         case (nil, .zip), (.zip, .zip):
-            guard try Self.hasEndOfCentralDirectory(path, size: Int(info.st_size), location: location) else {
+            guard let end = try ZipDirectoryEnd(path, size: Int(info.st_size), location: location) else {
                 throw ReadError(.corruptArchive, location, "the zip is truncated or corrupt: its end-of-central-directory record is missing")
             }
+            try end.checkDirectory(in: path, location: location)
+            zipEntryCount = end.entryCount
             kind = .zip
         case (nil, .tar), (.tar, .tar): kind = .tar
         case (nil, .compressed), (.compressedTar, .compressed), (.compressedFile, .compressed):
             // Only decompressing tells a compressed tar from a lone compressed file.
             let probe = try LibArchiveReader(path: path, formats: .tarOrSingleCompressedFile, location: location)
             _ = try probe.nextEntry()
+            guard probe.isDecompressing else {
+                throw ReadError(.corruptArchive, location, "starts with the signature of compressed data, but no decompressor accepts what follows: the file is corrupt")
+            }
             let isSingleFile = probe.isRawFormat
             if isSingleFile, promised == .compressedTar {
                 throw ReadError(.notAnArchive, location, "the decompressed data is not a tar archive, though the name ends in a tar suffix")
@@ -90,12 +98,19 @@ public final class ArchiveReader {
             result = [ArchiveMember(name: fileName, size: size)]
         case .compressedFile:
             result = [ArchiveMember(name: decompressedName, size: nil)]
+        case .zip where zipEntryCount == 0:
+            result = []  // libarchive calls a zip without entries an unrecognised format
         case .zip, .tar:
             let reader = try libArchiveReader()
             var list: [ArchiveMember] = []
+            var entries = 0
             while let entry = try reader.nextEntry() {
+                entries += 1
                 if entry.isRegularFile { list.append(ArchiveMember(name: entry.name, size: entry.size)) }
                 try reader.skipData(member: entry.name)
+            }
+            if let expected = zipEntryCount, entries != expected {
+                throw ReadError(.corruptArchive, location, "the zip's central directory is corrupt: it should list \(expected) entries, but \(entries) could be read")
             }
             result = list
         }
@@ -148,6 +163,8 @@ public final class ArchiveReader {
                 throw ReadError(.corruptArchive, memberLocation, "the compressed stream holds no data")
             }
             return ArchiveMemberStream(reader: reader, location: memberLocation)
+        case .zip where zipEntryCount == 0:
+            throw ReadError(.missingMember, location, "is an empty zip archive (no members), so it has no member \"\(nameOrGlob ?? "")\"")
         case .zip, .tar:
             // An exact name is looked for in the same pass that reads it (a compressed tar is not
             // decompressed twice); a glob or no name needs the list first.
@@ -207,27 +224,6 @@ public final class ArchiveReader {
         return names
     }
 
-    /// A whole zip ends with an end-of-central-directory record (signature PK\u{5}\u{6}) in its
-    /// last 65,557 bytes (22-byte record + a comment of up to 65,535 bytes). A download cut short
-    /// lacks it even when the first members are intact.
-    private static func hasEndOfCentralDirectory(_ path: String, size: Int, location: DataLocation) throws -> Bool {
-        let tailLength = min(size, 22 + 65_535)
-        guard tailLength >= 22, let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        do {
-            try handle.seek(toOffset: UInt64(size - tailLength))
-            guard let tail = try handle.read(upToCount: tailLength).map(Array.init), tail.count == tailLength else { return false }
-            var i = tail.count - 22
-            while i >= 0 {
-                if tail[i] == 0x50, tail[i + 1] == 0x4B, tail[i + 2] == 0x05, tail[i + 3] == 0x06 { return true }
-                i -= 1
-            }
-            return false
-        } catch {
-            throw ReadError(.notReadable, location, "cannot read: \(error.localizedDescription)")
-        }
-    }
-
     private static func firstBytes(of path: String, count: Int, location: DataLocation) throws -> [UInt8] {
         let stream = try FileByteStream(path: path, location: location)
         var head = [UInt8](repeating: 0, count: count)
@@ -238,6 +234,66 @@ public final class ArchiveReader {
             filled += n
         }
         return Array(head[0..<filled])
+    }
+}
+
+/// A zip's end-of-central-directory record: where the member list is, and how long.
+private struct ZipDirectoryEnd {
+    /// Entries the record states; nil when it defers to a zip64 record (counts of 0xFFFF).
+    let entryCount: Int?
+    let directorySize: Int
+    let directoryOffset: Int
+    /// Where the record itself starts.
+    let position: Int
+
+    /// A whole zip ends with this record (signature PK\u{5}\u{6}) in its last 65,557 bytes
+    /// (22-byte record + a comment of up to 65,535 bytes). A download cut short lacks it even
+    /// when the first members are intact: then nil.
+    init?(_ path: String, size: Int, location: DataLocation) throws {
+        let tailLength = min(size, 22 + 65_535)
+        guard tailLength >= 22, let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        let tail: [UInt8]
+        do {
+            try handle.seek(toOffset: UInt64(size - tailLength))
+            guard let read = try handle.read(upToCount: tailLength).map(Array.init), read.count == tailLength else { return nil }
+            tail = read
+        } catch {
+            throw ReadError(.notReadable, location, "cannot read: \(error.localizedDescription)")
+        }
+        func le(_ at: Int, _ count: Int) -> Int { (0..<count).reduce(0) { $0 | Int(tail[at + $1]) << (8 * $1) } }
+        var i = tail.count - 22
+        while i >= 0, !(tail[i] == 0x50 && tail[i + 1] == 0x4B && tail[i + 2] == 0x05 && tail[i + 3] == 0x06) { i -= 1 }
+        guard i >= 0 else { return nil }
+        let count = le(i + 10, 2)
+        entryCount = count == 0xFFFF ? nil : count
+        directorySize = le(i + 12, 4)
+        directoryOffset = le(i + 16, 4)
+        position = size - tailLength + i
+    }
+
+    /// The central directory must lie before the record and start with an entry's signature
+    /// (PK\u{1}\u{2}); otherwise libarchive would list nothing, and "(none)" hides the damage.
+    /// Zip64 offsets (0xFFFFFFFF) live in another record, which libarchive checks.
+    func checkDirectory(in path: String, location: DataLocation) throws {
+        guard entryCount != nil, directoryOffset != 0xFFFF_FFFF, directorySize != 0xFFFF_FFFF else { return }
+        let corrupt = { (why: String) in ReadError(.corruptArchive, location, "the zip's central directory is corrupt: \(why)") }
+        guard directoryOffset + directorySize <= position else {
+            throw corrupt("it is said to span bytes \(directoryOffset)..<\(directoryOffset + directorySize), past its end record at byte \(position)")
+        }
+        guard entryCount != 0 else { return }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw ReadError(.notReadable, location, "cannot be opened for reading") }
+        defer { try? handle.close() }
+        let head: [UInt8]
+        do {
+            try handle.seek(toOffset: UInt64(directoryOffset))
+            head = try handle.read(upToCount: 4).map(Array.init) ?? []
+        } catch {
+            throw ReadError(.notReadable, location, "cannot read: \(error.localizedDescription)")
+        }
+        guard head == [0x50, 0x4B, 0x01, 0x02] else {
+            throw corrupt("no entry starts at byte \(directoryOffset), where the end record says it does")
+        }
     }
 }
 

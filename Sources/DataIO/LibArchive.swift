@@ -56,6 +56,10 @@ final class LibArchiveReader {
     /// True if the entry just read came from libarchive's "raw" format (a lone compressed file).
     var isRawFormat: Bool { archive_format(archive) == ARCHIVE_FORMAT_RAW }
 
+    /// True if a decompression filter is in the chain (besides "none", the file itself). A
+    /// compressed file's magic followed by bytes no decompressor accepts has none.
+    var isDecompressing: Bool { archive_filter_count(archive) > 1 }
+
     /// The next entry's header, or nil at the end of the archive.
     func nextEntry() throws -> Entry? {
         var entryPointer: OpaquePointer?

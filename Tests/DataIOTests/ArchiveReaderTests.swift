@@ -198,6 +198,54 @@ final class ArchiveReaderTests: TempDirTestCase {
         }
     }
 
+    /// A damaged member list used to read as an archive with no members ("(none)").
+    func testCorruptCentralDirectoryIsNamed() throws {
+        let file = try archive("cd.zip", .zip(compressed: true), smallMembers)
+        let whole = try bytes(of: file)
+        let entrySignature: [UInt8] = [0x50, 0x4B, 0x01, 0x02]
+        let entries = (0...(whole.count - 4)).filter { Array(whole[$0..<$0 + 4]) == entrySignature }
+        XCTAssertEqual(entries.count, 3)
+        // The first entry: libarchive would find no entry at all.
+        var damaged = whole
+        damaged[entries[0] + 2] = 0x07
+        try write(damaged, to: "cd.zip")
+        assertReadError(.corruptArchive, mentions: [file, "central directory is corrupt", "no entry starts at byte \(entries[0])"]) {
+            try ArchiveReader(path: file).members()
+        }
+        // A later entry: libarchive stops there and says so.
+        damaged = whole
+        damaged[entries[1] + 2] = 0x07
+        try write(damaged, to: "cd.zip")
+        assertReadError(.corruptArchive, mentions: [file, "central directory"]) { try ArchiveReader(path: file).members() }
+        // An end record whose directory runs past it.
+        damaged = whole
+        let end = whole.count - 22
+        damaged[end + 16] = 0xFF
+        damaged[end + 17] = 0xFF
+        try write(damaged, to: "cd.zip")
+        assertReadError(.corruptArchive, mentions: [file, "central directory is corrupt", "past its end record"]) { try ArchiveReader(path: file) }
+    }
+
+    /// Archives libarchive cannot even open: each is an error naming the file (these crashed
+    /// with a double free of the libarchive handle).
+    func testArchivesThatCannotBeOpenedAreErrorsNotCrashes() throws {
+        let emptyZip: [UInt8] = [0x50, 0x4B, 0x05, 0x06] + Array(repeating: 0, count: 18)
+        XCTAssertEqual(try ArchiveReader(path: try write(emptyZip, to: "empty.zip")).members(), [])
+        let whole = try bytes(of: try archive("t.tar.gz", .tar(gzip: true), [("big.csv", bigText(lines: 100))]))
+        let gzipJunk: [UInt8] = [0x1F, 0x8B] + (0..<200).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        for (name, bytes) in [("short.tar.gz", Array(whole.prefix(12))), ("junk.tar.gz", gzipJunk), ("junk.gz", gzipJunk),
+                              ("junk.bin", gzipJunk)] {
+            let file = try write(bytes, to: name)
+            do {
+                _ = try ArchiveReader(path: file).readAll(member: nil)
+                XCTFail("\(name): expected an error")
+            } catch let error as ReadError {
+                XCTAssertTrue(error.description.hasPrefix(file), "\(name): \(error)")
+                XCTAssertFalse(error.description.contains("\n"), "\(name): \(error)")
+            }
+        }
+    }
+
     func testEncryptedZipMember() throws {
         let file = try fixture("encrypted.zip")
         let reader = try ArchiveReader(path: file)
