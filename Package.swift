@@ -43,8 +43,12 @@ let package = Package(
         // The library users import.
         .target(name: "Textclf", dependencies: ["DataIO", "Tokenizers", "TensorEngine", "Backbones", "Heads",
                                                "Store", "Datasets", "Training", "Tasks"]),
+        // The CLI and the examples import the modules they use, not the umbrella: an
+        // `@_exported` umbrella used inside its own package has linked executables against a
+        // stale interface in incremental builds.
         .executableTarget(name: "TextclfCLI", dependencies: [
-            "Textclf", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "DataIO", "Tokenizers", "TensorEngine", "Backbones", "Heads", "Store", "Datasets", "Training", "Tasks",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "DataIOTests", dependencies: ["DataIO"], resources: [.copy("Fixtures")]),
@@ -59,7 +63,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
 
         // Example: the SMS spam reference recipe through the library API (config.json beside it).
-        .executableTarget(name: "SpamExample", dependencies: ["Textclf"], path: "Examples/spam", exclude: ["config.json", "README.md"]),
+        .executableTarget(name: "SpamExample", dependencies: ["DataIO", "Store", "Tasks", "Training"], path: "Examples/spam", exclude: ["config.json", "README.md"]),
         // Example: a dataset adapter written in Swift, registered next to a dataset spec.
         .executableTarget(name: "CustomDatasetExample", dependencies: ["Datasets", "Store"], path: "Examples/custom-dataset",
                           exclude: ["README.md", "tickets.json", "task.json", "data", "make_sample_data.py"]),

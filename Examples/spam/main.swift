@@ -8,8 +8,11 @@
 // Pretrained GPT-2 weights are used when the Store finds them (cache, TEXTCLF_MIRROR, download);
 // otherwise the task's fallback, pretrained all-MiniLM-L6-v2, if found; otherwise a randomly
 // initialised GPT-2. Either way with a warning.
+import DataIO
 import Foundation
-import Textclf
+import Store
+import Tasks
+import Training
 
 func main() throws {
     var arguments = Array(CommandLine.arguments.dropFirst())

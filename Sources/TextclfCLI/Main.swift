@@ -1,7 +1,6 @@
 import ArgumentParser
 import DataIO
 import Foundation
-import Textclf
 
 @main
 struct TextclfCommand: AsyncParsableCommand {

@@ -1,7 +1,10 @@
 import ArgumentParser
+import Backbones
+import DataIO
 import Datasets
 import Foundation
-import Textclf
+import Store
+import TensorEngine
 
 /// `textclf bench bert`: all-MiniLM-L6-v2 forward (inference) and forward+backward (all layers
 /// trainable) in tokens per second, next to transformers' BertModel on the same batches with

@@ -1,10 +1,10 @@
 import ArgumentParser
+import DataIO
 import Datasets
 import Foundation
 import Heads
 import Store
 import Tasks
-import Textclf
 import Training
 
 /// `textclf bench finetune-spam`: the whole SMS-spam recipe, timed, next to PyTorch doing the

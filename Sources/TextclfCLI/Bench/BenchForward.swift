@@ -1,6 +1,7 @@
 import ArgumentParser
+import Backbones
 import Foundation
-import Textclf
+import TensorEngine
 
 /// `textclf bench forward`: GPT-2 124M forward (inference) and the fine-tuning step's forward +
 /// backward through the last block, in tokens/s, against transformers in the same run.

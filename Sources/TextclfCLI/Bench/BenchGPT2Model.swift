@@ -1,5 +1,8 @@
+import Backbones
+import DataIO
 import Foundation
-import Textclf
+import Store
+import Tokenizers
 
 /// The GPT-2 the GPT-2 benches run: `--model` (a name or directory), else random 124M weights.
 enum BenchGPT2Model {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Textclf
+import TensorEngine
 
 /// `textclf bench gemm`: sgemm GFLOP/s for the matrix shapes of a GPT-2 small training step
 /// (batch 8 × 120 tokens = 960 rows), on the OpenBLAS kernel the loader chose.

@@ -1,6 +1,7 @@
 import ArgumentParser
+import Backbones
 import Foundation
-import Textclf
+import Training
 
 /// `textclf bench generate`: greedy generation tokens/s with the KV cache, against
 /// transformers' `generate(use_cache=True)` in the same run.

@@ -1,6 +1,8 @@
 import ArgumentParser
+import Backbones
+import DataIO
 import Foundation
-import Textclf
+import TensorEngine
 
 /// `textclf bench kernels`: forward and backward time of each TensorEngine op at GPT-2 small
 /// training shapes (batch 8 × 120 tokens, 768 channels, 12 heads), and of a whole block.

@@ -1,6 +1,9 @@
 import ArgumentParser
+import Backbones
+import Datasets
 import Foundation
-import Textclf
+import TensorEngine
+import Training
 
 /// `textclf bench load`: time and peak memory of loading a GPT-2 (and optionally of one
 /// fine-tuning step), for scripts/measure_gpt2_memory.sh.

@@ -1,6 +1,9 @@
 import ArgumentParser
+import Backbones
+import DataIO
+import Datasets
 import Foundation
-import Textclf
+import TensorEngine
 
 /// `textclf debug`: hidden tools for checking textclf against reference implementations
 /// (not shown in `textclf --help`).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import Textclf
+import Store
+import TensorEngine
 
 /// `textclf doctor`: what this machine offers the toolkit (CPU, BLAS kernel, threads, a quick
 /// sgemm figure) and which cache / mirror directories it would use.

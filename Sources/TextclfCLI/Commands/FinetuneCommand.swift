@@ -4,7 +4,6 @@ import Foundation
 import Heads
 import Store
 import Tasks
-import Textclf
 import Training
 
 /// `textclf finetune`: trains a classifier (task, task file or dataset) into a run directory.

@@ -1,6 +1,8 @@
 import ArgumentParser
+import Backbones
 import Foundation
-import Textclf
+import Store
+import Tokenizers
 
 /// `--model NAME|DIR` and `--random-weights` of the commands that run GPT-2.
 struct GPT2ModelOptions: ParsableArguments {

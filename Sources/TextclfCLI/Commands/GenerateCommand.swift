@@ -1,6 +1,6 @@
 import ArgumentParser
+import Backbones
 import Foundation
-import Textclf
 
 /// `textclf generate`: continue a prompt with GPT-2 (greedy by default, or sampled).
 struct GenerateCommand: ParsableCommand {
