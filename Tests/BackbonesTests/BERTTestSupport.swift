@@ -3,6 +3,7 @@ import Foundation
 import TensorEngine
 import Tokenizers
 import XCTest
+import TestRequirements
 
 /// The tiny-bert fixture directory (written by scripts/make_bert_fixtures.py; see its README).
 func tinyBERTDirectory() throws -> URL {
@@ -16,7 +17,7 @@ func tinyBERTDirectory() throws -> URL {
 func miniLMDirectory() throws -> URL {
     let directory = try sharedMirror().appendingPathComponent("models/all-MiniLM-L6-v2")
     guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("model.safetensors").path) else {
-        throw XCTSkip("the shared mirror has no models/all-MiniLM-L6-v2/model.safetensors")
+        throw missingPrerequisite("the shared mirror has no models/all-MiniLM-L6-v2/model.safetensors")
     }
     return directory
 }

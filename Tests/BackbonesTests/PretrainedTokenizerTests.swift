@@ -3,6 +3,7 @@ import Foundation
 import Store
 import Tokenizers
 import XCTest
+import TestRequirements
 
 /// `GPT2Tokenizer.pretrained`: the vocabulary of a manifest model found through the Store. Uses the
 /// committed tiny-gpt2 vocabulary (Fixtures/tiny-gpt2, made up, not OpenAI's) in a temporary
@@ -124,7 +125,7 @@ func sharedMirror() throws -> URL {
     let candidates = (ProcessInfo.processInfo.environment["TEXTCLF_MIRROR"] ?? "").split(separator: ":").map(String.init)
         + [packageRoot.deletingLastPathComponent().appendingPathComponent("shared/mirror").path]
     guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-        throw XCTSkip("the shared mirror is absent (set TEXTCLF_MIRROR)")
+        throw missingPrerequisite("the shared mirror is absent (set TEXTCLF_MIRROR)")
     }
     return URL(fileURLWithPath: found, isDirectory: true)
 }

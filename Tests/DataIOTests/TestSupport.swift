@@ -1,6 +1,7 @@
 import DataIO
 import Foundation
 import XCTest
+import TestRequirements
 
 /// A fresh directory per test for the small files (healthy and broken) the tests write.
 class TempDirTestCase: XCTestCase {
@@ -72,6 +73,6 @@ enum Mirror {
             let candidate = (root as NSString).appendingPathComponent("datasets/" + relativePath)
             if FileManager.default.fileExists(atPath: candidate) { return candidate }
         }
-        throw XCTSkip("dataset mirror not found (datasets/\(relativePath)); set TEXTCLF_MIRROR")
+        throw missingPrerequisite("dataset mirror not found (datasets/\(relativePath)); set TEXTCLF_MIRROR")
     }
 }

@@ -3,6 +3,7 @@ import Datasets
 import Foundation
 import Store
 import XCTest
+import TestRequirements
 
 /// A fresh directory per test for the small files (healthy and broken) the tests write.
 class DatasetTestCase: XCTestCase {
@@ -82,7 +83,7 @@ func sharedMirror() throws -> URL {
     for root in roots where FileManager.default.fileExists(atPath: root.appendingPathComponent("datasets").path) {
         return root
     }
-    throw XCTSkip("the shared mirror is absent (set TEXTCLF_MIRROR or put it at ../shared/mirror)")
+    throw missingPrerequisite("the shared mirror is absent (set TEXTCLF_MIRROR or put it at ../shared/mirror)")
 }
 
 /// An offline store over the shared mirror, with one cache directory per test process so

@@ -4,12 +4,13 @@ import Heads
 import Tokenizers
 import TensorEngine
 import XCTest
+import TestRequirements
 
 /// The classifier on the tiny GPT-2 fixture: pooling that ignores padding and batch company,
 /// prediction, truncation, freezing counts.
 final class ClassifierTests: XCTestCase {
     override func setUpWithError() throws {
-        do { try BLAS.ensureLoaded() } catch { throw XCTSkip("OpenBLAS not available: \(error)") }
+        do { try BLAS.ensureLoaded() } catch { throw missingPrerequisite("OpenBLAS not available: \(error)") }
     }
 
     static let short = "The dog ran."

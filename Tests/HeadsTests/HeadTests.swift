@@ -2,10 +2,11 @@ import Backbones
 import Heads
 import TensorEngine
 import XCTest
+import TestRequirements
 
 final class HeadTests: XCTestCase {
     override func setUpWithError() throws {
-        do { try BLAS.ensureLoaded() } catch { throw XCTSkip("OpenBLAS not available: \(error)") }
+        do { try BLAS.ensureLoaded() } catch { throw missingPrerequisite("OpenBLAS not available: \(error)") }
     }
 
     func testPolicyNames() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Store
 import XCTest
+import TestRequirements
 
 final class SHA256Tests: XCTestCase {
     private func hex(_ text: String) -> String { SHA256.hash(Data(text.utf8)).hex }
@@ -50,7 +51,7 @@ final class SHA256Tests: XCTestCase {
 
     func testMirrorFileAgainstSha256sum() throws {
         let file = try sharedMirror().appendingPathComponent("datasets/imdb/imdb.zip")
-        guard FileManager.default.fileExists(atPath: file.path) else { throw XCTSkip("\(file.path) is absent") }
+        guard FileManager.default.fileExists(atPath: file.path) else { throw missingPrerequisite("\(file.path) is absent") }
         XCTAssertEqual(try SHA256.hash(fileAt: file).hex, try sha256sum(file))
     }
 
@@ -62,7 +63,7 @@ final class SHA256Tests: XCTestCase {
 
     private func sha256sum(_ file: URL) throws -> String {
         let tool = "/usr/bin/sha256sum"
-        guard FileManager.default.isExecutableFile(atPath: tool) else { throw XCTSkip("\(tool) is not installed") }
+        guard FileManager.default.isExecutableFile(atPath: tool) else { throw missingPrerequisite("\(tool) is not installed") }
         let process = Process()
         let pipe = Pipe()
         process.executableURL = URL(fileURLWithPath: tool)

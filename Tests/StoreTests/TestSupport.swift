@@ -2,6 +2,7 @@ import DataIO
 import Foundation
 import Store
 import XCTest
+import TestRequirements
 
 /// A fresh directory under the system temp dir, removed when the test ends.
 func makeTempDirectory(_ test: XCTestCase, _ label: String = "store") throws -> URL {
@@ -69,7 +70,7 @@ func sharedMirror() throws -> URL {
     let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     let fallback = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/mirror", isDirectory: true)
     guard FileManager.default.fileExists(atPath: fallback.path) else {
-        throw XCTSkip("the shared mirror is absent (set TEXTCLF_MIRROR or put it at \(fallback.path))")
+        throw missingPrerequisite("the shared mirror is absent (set TEXTCLF_MIRROR or put it at \(fallback.path))")
     }
     return fallback
 }

@@ -1,5 +1,6 @@
 import TensorEngine
 import XCTest
+import TestRequirements
 
 /// Central finite differences against the tape's analytic gradients.
 ///
@@ -67,5 +68,5 @@ func assertClose(_ actual: [Float], _ expected: [Float], tolerance: Float = 1e-5
 
 /// Loads OpenBLAS or skips (a machine without it cannot run the kernels).
 func requireBLAS() throws {
-    do { try BLAS.ensureLoaded() } catch { throw XCTSkip("OpenBLAS not available: \(error)") }
+    do { try BLAS.ensureLoaded() } catch { throw missingPrerequisite("OpenBLAS not available: \(error)") }
 }

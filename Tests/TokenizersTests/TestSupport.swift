@@ -1,6 +1,7 @@
 import Foundation
 import Tokenizers
 import XCTest
+import TestRequirements
 
 /// One fixture line: a text and the ids tiktoken gives it (scripts/make_gpt2_tokenizer_fixture.py).
 struct EncodingCase: Decodable {
@@ -42,7 +43,7 @@ enum Mirror {
             let candidate = root.appendingPathComponent(relativePath)
             if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
         }
-        throw XCTSkip("\(relativePath) not found in the mirror (set TEXTCLF_MIRROR to the shared mirror)")
+        throw missingPrerequisite("\(relativePath) not found in the mirror (set TEXTCLF_MIRROR to the shared mirror)")
     }
 
     static func gpt2Directory() throws -> URL {

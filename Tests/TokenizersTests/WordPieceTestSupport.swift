@@ -1,6 +1,7 @@
 import Foundation
 import Tokenizers
 import XCTest
+import TestRequirements
 
 /// One line of wordpiece_cases.jsonl / wordpiece_tiny_cases.jsonl (scripts/make_wordpiece_fixture.py):
 /// a text and what Hugging Face's BertTokenizer makes of it.
@@ -77,7 +78,7 @@ extension Mirror {
             let directory = root.appendingPathComponent("models").appendingPathComponent(name)
             if FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path) { return directory }
         }
-        throw XCTSkip("models/\(name) not found (set TEXTCLF_MIRROR to the shared mirror)")
+        throw missingPrerequisite("models/\(name) not found (set TEXTCLF_MIRROR to the shared mirror)")
     }
 
     static func miniLMDirectory() throws -> URL {

@@ -4,6 +4,7 @@ import Store
 import Tasks
 import Training
 import XCTest
+import TestRequirements
 
 /// Where GPT-2's weights are missing (as on these machines), a task falls back to its
 /// pretrained fallback (all-MiniLM-L6-v2 from the shared mirror), and only then to a random
@@ -14,7 +15,7 @@ final class BackboneFallbackTests: XCTestCase {
         var roots = (ProcessInfo.processInfo.environment["TEXTCLF_MIRROR"] ?? "").split(separator: ":").map { URL(fileURLWithPath: String($0)) }
         roots.append(packageRoot.deletingLastPathComponent().appendingPathComponent("shared/mirror"))
         guard let mirror = roots.first(where: { FileManager.default.fileExists(atPath: $0.appendingPathComponent("models/all-MiniLM-L6-v2/model.safetensors").path) }) else {
-            throw XCTSkip("all-MiniLM-L6-v2 is not in a mirror (set TEXTCLF_MIRROR)")
+            throw missingPrerequisite("all-MiniLM-L6-v2 is not in a mirror (set TEXTCLF_MIRROR)")
         }
         guard !FileManager.default.fileExists(atPath: mirror.appendingPathComponent("models/gpt2/model.safetensors").path) else {
             throw XCTSkip("GPT-2's weights are in the mirror: nothing falls back")

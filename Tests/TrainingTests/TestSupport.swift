@@ -7,6 +7,7 @@ import TensorEngine
 import Tokenizers
 import Training
 import XCTest
+import TestRequirements
 
 /// The tiny GPT-2 fixture of BackbonesTests (2 blocks, width 32, vocabulary 300; see its README),
 /// read in place from the source tree.
@@ -14,7 +15,7 @@ let tinyGPT2Directory = URL(fileURLWithPath: #filePath).deletingLastPathComponen
     .appendingPathComponent("BackbonesTests/Fixtures/tiny-gpt2")
 
 func requireBLAS() throws {
-    do { try BLAS.ensureLoaded() } catch { throw XCTSkip("OpenBLAS not available: \(error)") }
+    do { try BLAS.ensureLoaded() } catch { throw missingPrerequisite("OpenBLAS not available: \(error)") }
 }
 
 func tinyGPT2(dropout: Float = 0) throws -> GPT2Model {
