@@ -1,9 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Hot numeric code is compiled for speed even in debug builds, so tests of real-sized
-// data stay quick; the kernels are bounds-checked by their own tests instead.
-let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"])]
+// No unsafe flags: every module, parsers of untrusted bytes included, keeps Swift's bounds and
+// overflow checks, and the package can be a versioned dependency (SwiftPM refuses
+// `unsafeFlags` there). The numeric kernels do their hot loops on raw pointers; building them
+// -Ounchecked measured no difference on a whole GPT-2 block (README, "Checked builds").
 
 let package = Package(
     name: "textclf",
@@ -16,28 +17,26 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // System libraries (Debian: libarchive-dev, zlib1g-dev, libopenblas-dev; `make setup`).
+        // System libraries (Debian: libarchive-dev, libopenblas-dev; `make setup`).
         .systemLibrary(name: "CArchive", path: "Sources/CArchive", providers: [.apt(["libarchive-dev"])]),
-        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
 
         // Archives, delimited text, atomic files.
-        .target(name: "DataIO", dependencies: ["CArchive", "CZlib"], swiftSettings: fast),
-        // GPT-2 byte-level BPE, later WordPiece.
-        .target(name: "Tokenizers", dependencies: ["DataIO"], swiftSettings: fast),
+        .target(name: "DataIO", dependencies: ["CArchive"]),
+        // GPT-2 byte-level BPE and BERT WordPiece.
+        .target(name: "Tokenizers", dependencies: ["DataIO"]),
         // Tensors, BLAS, fused kernels, autograd, tensor file formats.
-        .target(name: "TensorEngine", dependencies: ["COpenBLAS", "DataIO"], swiftSettings: fast),
-        // The Backbone protocol and its implementations (GPT-2, ...).
-        .target(name: "Backbones", dependencies: ["TensorEngine", "Tokenizers", "Store"], swiftSettings: fast),
+        .target(name: "TensorEngine", dependencies: ["COpenBLAS", "DataIO"]),
+        // The Backbone protocol and its families (GPT-2, BERT).
+        .target(name: "Backbones", dependencies: ["TensorEngine", "Tokenizers", "Store"]),
         // Pooling and N-class heads; the Classifier.
-        .target(name: "Heads", dependencies: ["Backbones", "TensorEngine"], swiftSettings: fast),
+        .target(name: "Heads", dependencies: ["Backbones", "TensorEngine"]),
         // Where models and datasets come from: cache, mirrors, verified downloads.
         .target(name: "Store", dependencies: ["DataIO"]),
         // Dataset adapters and user dataset specs.
         .target(name: "Datasets", dependencies: ["DataIO", "Store", "Tokenizers"]),
         // Optimisers, training loop, metrics, checkpoints.
-        .target(name: "Training", dependencies: ["Heads", "Backbones", "TensorEngine", "Datasets", "Store"], exclude: ["README.md"],
-                swiftSettings: fast),
+        .target(name: "Training", dependencies: ["Heads", "Backbones", "TensorEngine", "Datasets", "Store"], exclude: ["README.md"]),
         // Tasks: a dataset + labels + backbone + head + training settings.
         .target(name: "Tasks", dependencies: ["Datasets", "Training", "Heads", "Backbones", "Store", "Tokenizers", "DataIO"]),
         // The library users import.
