@@ -26,7 +26,9 @@ public final class Trainer {
     public let source: BackboneSource
     /// Where metrics.jsonl, curves.svg, model/ and resume/ go (nil: nothing is written).
     public let runDirectory: URL?
-    /// Receives progress; called on the training thread.
+    /// Receive every event, on the training thread, after the run files are written.
+    public var observers: [any TrainingObserver] = []
+    /// Receives every event last (the CLI's progress display).
     public var observer: (TrainingEvent) -> Void = { _ in }
     /// Checked after every optimiser step: true saves the state (to resume from) and returns.
     public var shouldStop: () -> Bool = { false }
@@ -38,7 +40,6 @@ public final class Trainer {
     private var cache: FrozenPrefixCache?
     private var cacheBase: [SplitName: Int] = [:]
     private var cacheSummary: CacheSummary?
-    private var checksum: String?
 
     public init(classifier: Classifier, data: TrainingData, configuration: TrainingConfiguration, source: BackboneSource,
                 runDirectory: URL? = nil) throws {
@@ -122,11 +123,25 @@ public final class Trainer {
 
     // MARK: Training
 
+    /// Sends `event` to the run files, then to `observers`, then to `observer`.
+    private func emit(_ event: TrainingEvent, history: [EvaluationRecord]) throws {
+        var all: [any TrainingObserver] = runDirectory.map { [RunFilesObserver(directory: $0)] } ?? []
+        all += observers
+        all.append(ClosureObserver(observer))
+        for each in all { try each.trainingDidEmit(event, history: history) }
+    }
+
     public func train(resume: Bool = false) throws -> TrainingResult {
         let sessionStart = DispatchTime.now()
         let summary = classifier.apply(configuration.trainable)
         let trainable = classifier.trainableParameters
         let optimizer = try configuration.optimizer.makeOptimizer()
+        let step = TrainingStep(trainable: trainable, groups: configuration.weightDecayOn.groups(trainable), optimizer: optimizer,
+                                gradientClipNorm: configuration.gradientClipNorm)
+        let schedule = EvaluationSchedule(configuration)
+        let stopping = EarlyStopping(monitor: configuration.monitor, patience: configuration.patience)
+        let keeper = CheckpointKeeper(classifier: classifier, configuration: configuration, source: source, version: version,
+                                      modelDirectory: modelDirectory, bestDirectory: bestDirectory, resumeDirectory: resumeDirectory)
         let baseRate = configuration.optimizer.learningRate
         let sampler = try BatchSampler(
             lengths: data.train.lengths, batchSize: configuration.batchSize,
@@ -140,27 +155,7 @@ public final class Trainer {
         let stepsPerEpoch = (batchesPerEpoch + accumulation - 1) / accumulation
         let totalSteps = stepsPerEpoch * configuration.epochs
 
-        var state = TrainerState(step: 0, epoch: 0, nextBatch: 0, bestValue: nil, bestStep: nil, evaluationsWithoutImprovement: 0,
-                                 examplesSeen: 0, tokensSeen: 0, trainSeconds: 0, evalSeconds: 0, windowLossSum: 0,
-                                 windowLossCount: 0, stoppedEarly: false, optimizerSteps: [:], dropoutCalls: nil, history: [],
-                                 baseline: [])
-        var bestValues: [String: Tensor]?
-        if resume {
-            guard let resumeDirectory, ResumeFiles.exists(in: resumeDirectory) else {
-                throw InvalidInput("nothing to resume: \(resumeDirectory?.path ?? "(no run directory)") holds no saved state")
-            }
-            state = try ResumeFiles.readState(resumeDirectory)
-            let loaded = try ClassifierCheckpoint.loadTensors(
-                SafeTensorsFile(url: resumeDirectory.appendingPathComponent(ResumeFiles.trainable)), into: classifier)
-            let expected = Set(trainable.map(\.name))
-            guard loaded == expected else {
-                throw InvalidInput("\(resumeDirectory.path): the saved trainable tensors do not match policy \(configuration.trainable) (\(loaded.symmetricDifference(expected).sorted().prefix(3).joined(separator: ", ")) ...)")
-            }
-            try optimizer.load(ResumeFiles.readOptimizer(resumeDirectory, steps: state.optimizerSteps), parameters: trainable)
-            if state.bestStep != nil, let bestSaved = configuration.restoreBest ? modelDirectory : bestDirectory {
-                bestValues = try Self.readTensors(bestSaved.appendingPathComponent(ClassifierCheckpoint.tensorFile), names: expected)
-            }
-        }
+        var state = resume ? try keeper.loadResumeState(trainable: trainable, optimizer: optimizer) : TrainerState()
 
         let cacheNote = try prepareCache(summary)
         let plan = TrainingPlan(
@@ -169,8 +164,8 @@ public final class Trainer {
             examples: Dictionary(uniqueKeysWithValues: SplitName.allCases.map { ($0.rawValue, data[$0].count) }),
             truncated: Dictionary(uniqueKeysWithValues: SplitName.allCases.map { ($0.rawValue, data[$0].truncatedCount) }),
             cacheNote: cacheNote)
-        observer(.prepared(plan))
-        if let cacheSummary { observer(.cacheBuilt(cacheSummary)) }
+        try emit(.prepared(plan), history: state.history)
+        if let cacheSummary { try emit(.cacheBuilt(cacheSummary), history: state.history) }
 
         var fullEvalSeconds: Double = 0
         if state.baseline.isEmpty {
@@ -178,7 +173,7 @@ public final class Trainer {
             state.baseline = try evaluateAll()
             fullEvalSeconds += seconds(since: start)
         }
-        observer(.baseline(state.baseline))
+        try emit(.baseline(state.baseline), history: state.history)
 
         // Set here, after the cache check and the baseline (which draw no masks that matter),
         // so the masks depend only on the seed and the steps taken.
@@ -188,46 +183,19 @@ public final class Trainer {
         // Timing of this session, for tokens/s and the ETA.
         var sessionTrainSeconds: Double = 0, sessionTokens = 0
         let sessionFirstStep = state.step, sessionFirstEvalSeconds = state.evalSeconds
-        var bestDirty = false
-
-        func saveModel() throws {
-            guard let modelDirectory, let bestDirectory else { return }
-            let content: CheckpointConfiguration.TensorsInfo.Content = configuration.fullCheckpoint ? .full : .trainable
-            if checksum == nil {
-                checksum = try ClassifierCheckpoint.frozenChecksum(classifier, saved: ClassifierCheckpoint.savedNames(classifier, content: content))
-            }
-            if bestDirty, let bestValues {
-                try ClassifierCheckpoint.save(classifier, source: source, policy: configuration.trainable,
-                                              to: configuration.restoreBest ? modelDirectory : bestDirectory,
-                                              content: content, step: state.bestStep ?? state.step, values: bestValues,
-                                              checksum: checksum, version: version)
-                bestDirty = false
-            }
-        }
 
         func saveResumeState() throws {
-            guard let resumeDirectory else { return }
-            try saveModel()
             state.optimizerSteps = optimizer.state().steps
             state.dropoutCalls = classifier.backbone.dropoutGenerator.calls
-            try ResumeFiles.write(state, parameters: trainable, optimizer: optimizer.state(), to: resumeDirectory)
+            try keeper.saveResumeState(state, bestStep: state.bestStep ?? state.step, trainable: trainable, optimizer: optimizer)
         }
 
         func record(kind: String) throws {
             let start = DispatchTime.now()
             let train = try evaluate(.train, batches: configuration.evalBatches)
             let validation = try evaluate(.validation, batches: configuration.evalBatches)
-            let value = configuration.monitor.value(validation)
-            let improved = state.bestValue.map { configuration.monitor.lowerIsBetter ? value < $0 : value > $0 } ?? true
-            if improved {
-                state.bestValue = value
-                state.bestStep = state.step
-                state.evaluationsWithoutImprovement = 0
-                bestValues = Dictionary(uniqueKeysWithValues: trainable.map { ($0.name, $0.value.copy()) })
-                bestDirty = true
-            } else {
-                state.evaluationsWithoutImprovement += 1
-            }
+            let improved = stopping.update(&state, value: configuration.monitor.value(validation))
+            if improved { keeper.noteBest(trainable) }
             let stepsIntoEpoch = (state.nextBatch + accumulation - 1) / accumulation
             let record = EvaluationRecord(
                 kind: kind, step: state.step, epoch: min(configuration.epochs, state.epoch + (kind == "epoch" ? 0 : 1)),
@@ -241,14 +209,14 @@ public final class Trainer {
             state.windowLossCount = 0
             state.history.append(record)
             state.evalSeconds += seconds(since: start)
-            if let runDirectory { try RunFiles.writeMetrics(state.history, plotTitle: "", to: runDirectory) }
-            observer(.evaluated(record))
-            if let patience = configuration.patience, state.evaluationsWithoutImprovement >= patience {
+            try emit(.evaluated(record), history: state.history)
+            if stopping.exhausted(state) {
                 state.stoppedEarly = true
-                observer(.stoppedEarly(step: state.step, patience: patience))
+                try emit(.stoppedEarly(step: state.step, patience: configuration.patience ?? 0), history: state.history)
             }
         }
 
+        let trainLabels = data.train.labels, trainLengths = data.train.lengths
         var interrupted = false
         training: while state.epoch < configuration.epochs && !state.stoppedEarly {
             let batches = sampler.batches(epoch: state.epoch)
@@ -256,48 +224,34 @@ public final class Trainer {
                 let stepStart = DispatchTime.now()
                 let group = batches[state.nextBatch..<min(state.nextBatch + accumulation, batches.count)]
                 optimizer.learningRate = baseRate * configuration.schedule.factor(step: state.step, totalSteps: totalSteps)
-                var lossSum: Double = 0, tokens = 0, examples = 0
-                for indices in group {
-                    let tape = Tape()
-                    let logits = try self.logits(.train, indices, tape: tape)
-                    let labels = indices.map { Int32(data.train.labels[$0]) }
-                    let loss = try Ops.crossEntropy(logits: logits, labels: labels, tape: tape)
-                    tape.backward(from: loss, gradient: Tensor(shape: [], repeating: 1 / Float(group.count)))
-                    lossSum += Double(loss.value[flat: 0])
-                    tokens += indices.reduce(0) { $0 + data.train.tokens[$1].count }
-                    examples += indices.count
-                }
-                if let maxNorm = configuration.gradientClipNorm { GradientClipping.clip(trainable, maxNorm: maxNorm) }
-                optimizer.step(trainable)
-                for parameter in trainable { parameter.zeroGrad() }
+                let outcome = try step(group, labels: trainLabels, lengths: trainLengths) { try self.logits(.train, $0, tape: $1) }
                 state.step += 1
                 state.nextBatch += group.count
-                state.examplesSeen += examples
-                state.tokensSeen += tokens
-                let loss = lossSum / Double(group.count)
-                state.windowLossSum += loss
+                state.examplesSeen += outcome.examples
+                state.tokensSeen += outcome.tokens
+                state.windowLossSum += outcome.loss
                 state.windowLossCount += 1
                 let stepSeconds = seconds(since: stepStart)
                 state.trainSeconds += stepSeconds
                 sessionTrainSeconds += stepSeconds
-                sessionTokens += tokens
+                sessionTokens += outcome.tokens
                 // Steps and periodic evaluations so far this session, per step (not the cache).
                 let perStep = (sessionTrainSeconds + state.evalSeconds - sessionFirstEvalSeconds) / Double(state.step - sessionFirstStep)
-                observer(.step(StepProgress(step: state.step, totalSteps: totalSteps, epoch: state.epoch + 1, loss: loss,
+                try emit(.step(StepProgress(step: state.step, totalSteps: totalSteps, epoch: state.epoch + 1, loss: outcome.loss,
                                             learningRate: optimizer.learningRate,
                                             tokensPerSecond: Double(sessionTokens) / max(sessionTrainSeconds, 1e-9),
                                             elapsedSeconds: state.trainSeconds + state.evalSeconds,
-                                            etaSeconds: perStep * Double(totalSteps - state.step))))
+                                            etaSeconds: perStep * Double(totalSteps - state.step))), history: state.history)
                 let endsEpoch = state.nextBatch >= batches.count
-                if let every = configuration.evalEvery, state.step % every == 0, !endsEpoch {
+                if schedule.evaluates(after: state.step, endsEpoch: endsEpoch) {
                     try record(kind: "eval")
                     if state.stoppedEarly { break training }
                 }
-                if let every = configuration.saveEvery, state.step % every == 0, !endsEpoch { try saveResumeState() }
+                if schedule.saves(after: state.step, endsEpoch: endsEpoch) { try saveResumeState() }
                 if !endsEpoch, shouldStop() {
                     try saveResumeState()
                     interrupted = true
-                    observer(.interrupted(step: state.step, resumeDirectory: resumeDirectory))
+                    try emit(.interrupted(step: state.step, resumeDirectory: keeper.resumeDirectory), history: state.history)
                     break training
                 }
             }
@@ -307,7 +261,7 @@ public final class Trainer {
             try saveResumeState()
             if state.epoch < configuration.epochs, !state.stoppedEarly, shouldStop() {
                 interrupted = true
-                observer(.interrupted(step: state.step, resumeDirectory: resumeDirectory))
+                try emit(.interrupted(step: state.step, resumeDirectory: keeper.resumeDirectory), history: state.history)
                 break training
             }
         }
@@ -316,21 +270,14 @@ public final class Trainer {
         var final: [SplitEvaluation] = []
         var restored = false
         if !interrupted {
-            if configuration.restoreBest, let bestValues, state.bestStep != state.step {
-                for parameter in trainable { if let best = bestValues[parameter.name] { parameter.value.assign(best) } }
-                restored = true
-            }
-            try saveModel()
-            if let modelDirectory, !configuration.restoreBest {
-                // model/ holds the weights the final evaluation describes: here, the last ones.
-                try ClassifierCheckpoint.save(classifier, source: source, policy: configuration.trainable, to: modelDirectory,
-                                              content: configuration.fullCheckpoint ? .full : .trainable, step: state.step,
-                                              checksum: checksum, version: version)
-            }
+            if configuration.restoreBest, state.bestStep != state.step { restored = keeper.restoreBest(trainable) }
+            try keeper.saveBest(step: state.bestStep ?? state.step)
+            // model/ holds the weights the final evaluation describes: without restore_best, the last ones.
+            if !configuration.restoreBest { try keeper.saveFinal(step: state.step) }
             let start = DispatchTime.now()
             final = try evaluateAll()
             fullEvalSeconds += seconds(since: start)
-            observer(.final(final))
+            try emit(.final(final), history: state.history)
         }
         return TrainingResult(
             plan: plan, baseline: state.baseline, final: final, history: state.history, steps: state.step,
@@ -343,16 +290,6 @@ public final class Trainer {
 
     /// The dropout stream of a run with `seed`: a stream of its own, not the batch order's.
     static func dropoutSeed(_ seed: UInt64) -> UInt64 { SplitMix64.mix(seed ^ 0xD0_0D_5EED_D0_0D_5EED) }
-
-    private static func readTensors(_ url: URL, names: Set<String>) throws -> [String: Tensor] {
-        let file = try SafeTensorsFile(url: url)
-        var result: [String: Tensor] = [:]
-        for name in names {
-            let stored = try file.floats(name)
-            result[name] = try withExtendedLifetime(stored.owner) { try Tensor(shape: stored.shape, values: Array(stored.floats), name: name) }
-        }
-        return result
-    }
 }
 
 func seconds(since start: DispatchTime) -> Double {

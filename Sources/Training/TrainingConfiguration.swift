@@ -10,6 +10,8 @@ public struct TrainingConfiguration: Codable, Hashable, Sendable {
     /// Which parameters train (the head always does).
     public var trainable: TrainablePolicy = .lastBlock
     public var optimizer: OptimizerConfiguration = .adamW(learningRate: 5e-5, weightDecay: 0.1)
+    /// Which parameters the optimiser's weight decay applies to (the recipe: all of them).
+    public var weightDecayOn: WeightDecayScope = .all
     public var schedule: LearningRateSchedule = .constant
     /// Clip gradients to this global L2 norm (nil: no clipping).
     public var gradientClipNorm: Double?
@@ -79,7 +81,7 @@ public struct TrainingConfiguration: Codable, Hashable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case epochs, batchSize = "batch_size", trainable, optimizer, schedule, gradientClipNorm = "gradient_clip_norm"
+        case epochs, batchSize = "batch_size", trainable, optimizer, weightDecayOn = "weight_decay_on", schedule, gradientClipNorm = "gradient_clip_norm"
         case accumulationSteps = "accumulation_steps", evalEvery = "eval_every", evalBatches = "eval_batches", monitor, patience
         case restoreBest = "restore_best", seed, lengthBuckets = "length_buckets", dropLast = "drop_last", cache
         case evalBatchSize = "eval_batch_size", saveEvery = "save_every", fullCheckpoint = "full_checkpoint"
@@ -93,6 +95,7 @@ public struct TrainingConfiguration: Codable, Hashable, Sendable {
         batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize
         trainable = try c.decodeIfPresent(TrainablePolicy.self, forKey: .trainable) ?? d.trainable
         optimizer = try c.decodeIfPresent(OptimizerConfiguration.self, forKey: .optimizer) ?? d.optimizer
+        weightDecayOn = try c.decodeIfPresent(WeightDecayScope.self, forKey: .weightDecayOn) ?? d.weightDecayOn
         schedule = try c.decodeIfPresent(LearningRateSchedule.self, forKey: .schedule) ?? d.schedule
         gradientClipNorm = try c.decodeIfPresent(Double.self, forKey: .gradientClipNorm)
         accumulationSteps = try c.decodeIfPresent(Int.self, forKey: .accumulationSteps) ?? d.accumulationSteps
@@ -116,6 +119,7 @@ public struct TrainingConfiguration: Codable, Hashable, Sendable {
         try c.encode(batchSize, forKey: .batchSize)
         try c.encode(trainable, forKey: .trainable)
         try c.encode(optimizer, forKey: .optimizer)
+        try c.encode(weightDecayOn, forKey: .weightDecayOn)
         try c.encode(schedule, forKey: .schedule)
         try c.encode(gradientClipNorm, forKey: .gradientClipNorm)
         try c.encode(accumulationSteps, forKey: .accumulationSteps)

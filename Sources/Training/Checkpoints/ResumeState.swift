@@ -18,27 +18,27 @@ struct TrainerState: Codable {
 
     var format = formatTag
     /// Optimiser steps done.
-    var step: Int
+    var step = 0
     /// 0-based epoch in progress and the index of its next batch.
-    var epoch: Int
-    var nextBatch: Int
+    var epoch = 0
+    var nextBatch = 0
     var bestValue: Double?
     var bestStep: Int?
-    var evaluationsWithoutImprovement: Int
-    var examplesSeen: Int
-    var tokensSeen: Int
-    var trainSeconds: Double
-    var evalSeconds: Double
+    var evaluationsWithoutImprovement = 0
+    var examplesSeen = 0
+    var tokensSeen = 0
+    var trainSeconds: Double = 0
+    var evalSeconds: Double = 0
     /// Sum and count of step losses since the last record, and over the current epoch.
-    var windowLossSum: Double
-    var windowLossCount: Int
-    var stoppedEarly: Bool
-    var optimizerSteps: [String: Int]
+    var windowLossSum: Double = 0
+    var windowLossCount = 0
+    var stoppedEarly = false
+    var optimizerSteps: [String: Int] = [:]
     /// Dropout masks drawn so far (the backbone's generator position). Absent in states
     /// written before it was recorded: those resume exactly only without dropout.
     var dropoutCalls: UInt64?
-    var history: [EvaluationRecord]
-    var baseline: [SplitEvaluation]
+    var history: [EvaluationRecord] = []
+    var baseline: [SplitEvaluation] = []
 
     enum CodingKeys: String, CodingKey {
         case format, step, epoch, nextBatch = "next_batch", bestValue = "best_value", bestStep = "best_step"

@@ -22,39 +22,41 @@ public final class AdamW: OptimizerBase, Optimizer {
         super.init(learningRate: learningRate, bufferNames: ["exp_avg", "exp_avg_sq"])
     }
 
-    public func step(_ parameters: [Parameter]) {
-        for parameter in parameters {
-            guard let grad = parameter.grad else { continue }
-            let entry = buffers(for: parameter)
-            entry.step += 1
-            let m = entry.buffer("exp_avg", like: parameter), v = entry.buffer("exp_avg_sq", like: parameter)
-            // Scalars in Double as Python computes them, then float32 as the kernels use them.
-            let t = Double(entry.step)
-            let constants = Constants(
-                decay: Float(1 - learningRate * weightDecay), stepSize: Float(learningRate / (1 - pow(beta1, t))),
-                correction2Sqrt: Float((1 - pow(beta2, t)).squareRoot()), oneMinusBeta1: Float(1 - beta1),
-                beta2: Float(beta2), oneMinusBeta2: Float(1 - beta2), eps: Float(eps))
-            let p = parameter.value.mutablePointer, g = grad.pointer, mp = m.mutablePointer, vp = v.mutablePointer
-            withExtendedLifetime((parameter, grad, m, v)) {
-                elementwise(parameter.value.count) { range in
-                    var i = range.lowerBound
-                    while i + 16 <= range.upperBound {
-                        Self.update(p + i, g + i, mp + i, vp + i, SIMD16<Float>.self, constants)
-                        i += 16
+    public func step(_ groups: [ParameterGroup]) {
+        forEachParameter(in: groups, weightDecay: weightDecay, step)
+    }
+
+    private func step(_ parameter: Parameter, _ learningRate: Double, _ weightDecay: Double) {
+        guard let grad = parameter.grad else { return }
+        let entry = buffers(for: parameter)
+        entry.step += 1
+        let m = entry.buffer("exp_avg", like: parameter), v = entry.buffer("exp_avg_sq", like: parameter)
+        // Scalars in Double as Python computes them, then float32 as the kernels use them.
+        let t = Double(entry.step)
+        let constants = Constants(
+            decay: Float(1 - learningRate * weightDecay), stepSize: Float(learningRate / (1 - pow(beta1, t))),
+            correction2Sqrt: Float((1 - pow(beta2, t)).squareRoot()), oneMinusBeta1: Float(1 - beta1),
+            beta2: Float(beta2), oneMinusBeta2: Float(1 - beta2), eps: Float(eps))
+        let p = parameter.value.mutablePointer, g = grad.pointer, mp = m.mutablePointer, vp = v.mutablePointer
+        withExtendedLifetime((parameter, grad, m, v)) {
+            elementwise(parameter.value.count) { range in
+                var i = range.lowerBound
+                while i + 16 <= range.upperBound {
+                    Self.update(p + i, g + i, mp + i, vp + i, SIMD16<Float>.self, constants)
+                    i += 16
+                }
+                while i < range.upperBound {
+                    // The tail goes through a vector too (one lane used): the same formula.
+                    var buffers = (SIMD16<Float>(repeating: p[i]), SIMD16<Float>(repeating: g[i]),
+                                   SIMD16<Float>(repeating: mp[i]), SIMD16<Float>(repeating: vp[i]))
+                    withUnsafeMutableBytes(of: &buffers) { raw in
+                        let lanes = raw.bindMemory(to: Float.self).baseAddress!
+                        Self.update(lanes, lanes + 16, lanes + 32, lanes + 48, SIMD16<Float>.self, constants)
+                        p[i] = lanes[0]
+                        mp[i] = lanes[32]
+                        vp[i] = lanes[48]
                     }
-                    while i < range.upperBound {
-                        // The tail goes through a vector too (one lane used): the same formula.
-                        var buffers = (SIMD16<Float>(repeating: p[i]), SIMD16<Float>(repeating: g[i]),
-                                       SIMD16<Float>(repeating: mp[i]), SIMD16<Float>(repeating: vp[i]))
-                        withUnsafeMutableBytes(of: &buffers) { raw in
-                            let lanes = raw.bindMemory(to: Float.self).baseAddress!
-                            Self.update(lanes, lanes + 16, lanes + 32, lanes + 48, SIMD16<Float>.self, constants)
-                            p[i] = lanes[0]
-                            mp[i] = lanes[32]
-                            vp[i] = lanes[48]
-                        }
-                        i += 1
-                    }
+                    i += 1
                 }
             }
         }

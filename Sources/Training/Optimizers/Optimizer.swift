@@ -9,9 +9,10 @@ import TensorEngine
 public protocol Optimizer: AnyObject {
     /// The rate the next `step` uses (a schedule sets it before each step).
     var learningRate: Double { get set }
-    /// Updates every parameter that has a gradient (parameters without one are skipped,
-    /// as PyTorch skips `p.grad is None`). Gradients are left as they are.
-    func step(_ parameters: [Parameter])
+    /// Updates every parameter of every group that has a gradient (parameters without one
+    /// are skipped, as PyTorch skips `p.grad is None`), each group at its own learning rate
+    /// (`learningRate` × its scale) and weight decay. Gradients are left as they are.
+    func step(_ groups: [ParameterGroup])
     /// Everything needed to continue exactly where it stopped.
     func state() -> OptimizerState
     /// Restores `state()` output; throws naming the tensor when one does not fit `parameters`.
@@ -163,6 +164,16 @@ public class OptimizerBase {
     init(learningRate: Double, bufferNames: [String]) {
         self.learningRate = learningRate
         self.bufferNames = bufferNames
+    }
+
+    /// Calls `body` with each parameter of `groups`, its group's learning rate (this
+    /// optimiser's × the group's scale) and weight decay (the group's, else `weightDecay`).
+    func forEachParameter(in groups: [ParameterGroup], weightDecay: Double,
+                          _ body: (Parameter, _ learningRate: Double, _ weightDecay: Double) -> Void) {
+        for group in groups {
+            let rate = learningRate * group.learningRateScale, decay = group.weightDecay ?? weightDecay
+            for parameter in group.parameters { body(parameter, rate, decay) }
+        }
     }
 
     func buffers(for parameter: Parameter) -> ParameterBuffers {

@@ -21,38 +21,40 @@ public final class RMSprop: OptimizerBase, Optimizer {
         super.init(learningRate: learningRate, bufferNames: ["square_avg", "grad_avg", "momentum_buffer"])
     }
 
-    public func step(_ parameters: [Parameter]) {
-        for parameter in parameters {
-            guard let grad = parameter.grad else { continue }
-            let entry = buffers(for: parameter)
-            entry.step += 1
-            let square = entry.buffer("square_avg", like: parameter)
-            let gradAverage = centered ? entry.buffer("grad_avg", like: parameter) : nil
-            let buffer = momentum > 0 ? entry.buffer("momentum_buffer", like: parameter) : nil
-            let lr = Float(learningRate), wd = Float(weightDecay), a = Float(alpha), oneMinusA = Float(1 - alpha)
-            let eps = Float(self.eps), mu = Float(momentum)
-            let p = parameter.value.mutablePointer, g = grad.pointer, s = square.mutablePointer
-            let ga = gradAverage?.mutablePointer, b = buffer?.mutablePointer
-            withExtendedLifetime((parameter, grad, square, gradAverage, buffer)) {
-                elementwise(parameter.value.count) { range in
-                    for i in range {
-                        var gi = g[i]
-                        if wd != 0 { gi = gi + wd * p[i] }
-                        s[i] = s[i] * a + oneMinusA * (gi * gi)
-                        var avg: Float
-                        if let ga {
-                            ga[i] = lerp(ga[i], gi, weight: oneMinusA)
-                            avg = (s[i] + -(ga[i] * ga[i])).squareRoot()
-                        } else {
-                            avg = s[i].squareRoot()
-                        }
-                        avg = avg + eps
-                        if let b {
-                            b[i] = b[i] * mu + gi / avg
-                            p[i] = p[i] + -lr * b[i]
-                        } else {
-                            p[i] = p[i] + -lr * (gi / avg)
-                        }
+    public func step(_ groups: [ParameterGroup]) {
+        forEachParameter(in: groups, weightDecay: weightDecay, step)
+    }
+
+    private func step(_ parameter: Parameter, _ learningRate: Double, _ weightDecay: Double) {
+        guard let grad = parameter.grad else { return }
+        let entry = buffers(for: parameter)
+        entry.step += 1
+        let square = entry.buffer("square_avg", like: parameter)
+        let gradAverage = centered ? entry.buffer("grad_avg", like: parameter) : nil
+        let buffer = momentum > 0 ? entry.buffer("momentum_buffer", like: parameter) : nil
+        let lr = Float(learningRate), wd = Float(weightDecay), a = Float(alpha), oneMinusA = Float(1 - alpha)
+        let eps = Float(self.eps), mu = Float(momentum)
+        let p = parameter.value.mutablePointer, g = grad.pointer, s = square.mutablePointer
+        let ga = gradAverage?.mutablePointer, b = buffer?.mutablePointer
+        withExtendedLifetime((parameter, grad, square, gradAverage, buffer)) {
+            elementwise(parameter.value.count) { range in
+                for i in range {
+                    var gi = g[i]
+                    if wd != 0 { gi = gi + wd * p[i] }
+                    s[i] = s[i] * a + oneMinusA * (gi * gi)
+                    var avg: Float
+                    if let ga {
+                        ga[i] = lerp(ga[i], gi, weight: oneMinusA)
+                        avg = (s[i] + -(ga[i] * ga[i])).squareRoot()
+                    } else {
+                        avg = s[i].squareRoot()
+                    }
+                    avg = avg + eps
+                    if let b {
+                        b[i] = b[i] * mu + gi / avg
+                        p[i] = p[i] + -lr * b[i]
+                    } else {
+                        p[i] = p[i] + -lr * (gi / avg)
                     }
                 }
             }

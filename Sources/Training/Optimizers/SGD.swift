@@ -17,27 +17,29 @@ public final class SGD: OptimizerBase, Optimizer {
         super.init(learningRate: learningRate, bufferNames: ["momentum_buffer"])
     }
 
-    public func step(_ parameters: [Parameter]) {
-        for parameter in parameters {
-            guard let grad = parameter.grad else { continue }
-            let entry = buffers(for: parameter)
-            entry.step += 1
-            let first = entry.buffers["momentum_buffer"] == nil
-            let buffer = momentum > 0 ? entry.buffer("momentum_buffer", like: parameter) : nil
-            let lr = Float(learningRate), wd = Float(weightDecay), mu = Float(momentum), keep = Float(1 - dampening)
-            let nesterov = self.nesterov
-            let p = parameter.value.mutablePointer, g = grad.pointer, b = buffer?.mutablePointer
-            withExtendedLifetime((parameter, grad, buffer)) {
-                elementwise(parameter.value.count) { range in
-                    for i in range {
-                        var d = g[i]
-                        if wd != 0 { d = d + wd * p[i] }
-                        if let b {
-                            b[i] = first ? d : b[i] * mu + keep * d
-                            d = nesterov ? d + mu * b[i] : b[i]
-                        }
-                        p[i] = p[i] + -lr * d
+    public func step(_ groups: [ParameterGroup]) {
+        forEachParameter(in: groups, weightDecay: weightDecay, step)
+    }
+
+    private func step(_ parameter: Parameter, _ learningRate: Double, _ weightDecay: Double) {
+        guard let grad = parameter.grad else { return }
+        let entry = buffers(for: parameter)
+        entry.step += 1
+        let first = entry.buffers["momentum_buffer"] == nil
+        let buffer = momentum > 0 ? entry.buffer("momentum_buffer", like: parameter) : nil
+        let lr = Float(learningRate), wd = Float(weightDecay), mu = Float(momentum), keep = Float(1 - dampening)
+        let nesterov = self.nesterov
+        let p = parameter.value.mutablePointer, g = grad.pointer, b = buffer?.mutablePointer
+        withExtendedLifetime((parameter, grad, buffer)) {
+            elementwise(parameter.value.count) { range in
+                for i in range {
+                    var d = g[i]
+                    if wd != 0 { d = d + wd * p[i] }
+                    if let b {
+                        b[i] = first ? d : b[i] * mu + keep * d
+                        d = nesterov ? d + mu * b[i] : b[i]
                     }
+                    p[i] = p[i] + -lr * d
                 }
             }
         }

@@ -1,0 +1,113 @@
+// What a run keeps on disk while it trains, and when:
+//   model/    the best weights by the monitored figure (or, with restore_best off, the final ones)
+//   best/     with restore_best off, the best weights, kept beside the final model/
+//   resume/   the state `--resume` continues from (trainer state, trainable tensors, optimiser)
+// Every directory is written whole and then swapped in (DirectoryCommit), so a kill at any
+// moment leaves the previous version.
+import DataIO
+import Foundation
+import Heads
+import TensorEngine
+
+final class CheckpointKeeper {
+    let classifier: Classifier
+    let configuration: TrainingConfiguration
+    let source: BackboneSource
+    let version: String?
+    let modelDirectory: URL?
+    let bestDirectory: URL?
+    let resumeDirectory: URL?
+
+    /// The trainable tensors at the best evaluation so far, and whether they are newer than
+    /// what is on disk.
+    private(set) var bestValues: [String: Tensor]?
+    private var bestUnsaved = false
+    /// Of the tensors a checkpoint leaves out, computed once (they do not change).
+    private var frozenChecksum: String?
+
+    init(classifier: Classifier, configuration: TrainingConfiguration, source: BackboneSource, version: String?,
+         modelDirectory: URL?, bestDirectory: URL?, resumeDirectory: URL?) {
+        self.classifier = classifier
+        self.configuration = configuration
+        self.source = source
+        self.version = version
+        self.modelDirectory = modelDirectory
+        self.bestDirectory = bestDirectory
+        self.resumeDirectory = resumeDirectory
+    }
+
+    private var content: CheckpointConfiguration.TensorsInfo.Content { configuration.fullCheckpoint ? .full : .trainable }
+    /// Where the best weights go: model/ itself, or best/ when model/ gets the final ones.
+    private var bestTarget: URL? { configuration.restoreBest ? modelDirectory : bestDirectory }
+
+    /// Remembers the trainable tensors as they are now as the best so far.
+    func noteBest(_ trainable: [Parameter]) {
+        bestValues = Dictionary(uniqueKeysWithValues: trainable.map { ($0.name, $0.value.copy()) })
+        bestUnsaved = true
+    }
+
+    /// Puts the best weights back into the classifier; false if there are none.
+    func restoreBest(_ trainable: [Parameter]) -> Bool {
+        guard let bestValues else { return false }
+        for parameter in trainable { if let best = bestValues[parameter.name] { parameter.value.assign(best) } }
+        return true
+    }
+
+    /// Writes the best weights if they changed since the last write.
+    func saveBest(step: Int) throws {
+        guard bestUnsaved, let bestValues, let target = bestTarget else { return }
+        try ClassifierCheckpoint.save(classifier, source: source, policy: configuration.trainable, to: target, content: content,
+                                      step: step, values: bestValues, checksum: checksum(), version: version)
+        bestUnsaved = false
+    }
+
+    /// model/ with the weights as they are now (when model/ holds the final weights).
+    func saveFinal(step: Int) throws {
+        guard let modelDirectory else { return }
+        try ClassifierCheckpoint.save(classifier, source: source, policy: configuration.trainable, to: modelDirectory,
+                                      content: content, step: step, checksum: checksum(), version: version)
+    }
+
+    /// The best weights, then resume/ (so a resumed run finds the best it had).
+    func saveResumeState(_ state: TrainerState, bestStep: Int, trainable: [Parameter], optimizer: any Optimizer) throws {
+        guard let resumeDirectory else { return }
+        try saveBest(step: bestStep)
+        try ResumeFiles.write(state, parameters: trainable, optimizer: optimizer.state(), to: resumeDirectory)
+    }
+
+    /// The saved state, with the trainable tensors, the optimiser and the best weights loaded.
+    func loadResumeState(trainable: [Parameter], optimizer: any Optimizer) throws -> TrainerState {
+        guard let resumeDirectory, ResumeFiles.exists(in: resumeDirectory) else {
+            throw InvalidInput("nothing to resume: \(resumeDirectory?.path ?? "(no run directory)") holds no saved state")
+        }
+        let state = try ResumeFiles.readState(resumeDirectory)
+        let loaded = try ClassifierCheckpoint.loadTensors(
+            SafeTensorsFile(url: resumeDirectory.appendingPathComponent(ResumeFiles.trainable)), into: classifier)
+        let expected = Set(trainable.map(\.name))
+        guard loaded == expected else {
+            throw InvalidInput("\(resumeDirectory.path): the saved trainable tensors do not match policy \(configuration.trainable) (\(loaded.symmetricDifference(expected).sorted().prefix(3).joined(separator: ", ")) ...)")
+        }
+        try optimizer.load(ResumeFiles.readOptimizer(resumeDirectory, steps: state.optimizerSteps), parameters: trainable)
+        if state.bestStep != nil, let bestTarget {
+            bestValues = try Self.readTensors(bestTarget.appendingPathComponent(ClassifierCheckpoint.tensorFile), names: expected)
+        }
+        return state
+    }
+
+    private func checksum() throws -> String {
+        if let frozenChecksum { return frozenChecksum }
+        let computed = try ClassifierCheckpoint.frozenChecksum(classifier, saved: ClassifierCheckpoint.savedNames(classifier, content: content))
+        frozenChecksum = computed
+        return computed
+    }
+
+    private static func readTensors(_ url: URL, names: Set<String>) throws -> [String: Tensor] {
+        let file = try SafeTensorsFile(url: url)
+        var result: [String: Tensor] = [:]
+        for name in names {
+            let stored = try file.floats(name)
+            result[name] = try withExtendedLifetime(stored.owner) { try Tensor(shape: stored.shape, values: Array(stored.floats), name: name) }
+        }
+        return result
+    }
+}
