@@ -168,7 +168,7 @@ final class GPT2LoadingTests: XCTestCase {
         let openAIOnly = try GPT2Model.pretrained("124M", store: store(mirrored: ["openai"]))
         XCTAssertTrue(openAIOnly.source.hasSuffix("models/gpt2-124M/model.ckpt.index"), openAIOnly.source)
         XCTAssertEqual(openAIOnly.name, "124M")
-        XCTAssertEqual(both.wte.value.scalars, openAIOnly.wte.value.scalars)
+        XCTAssertEqual(both.wte.weight.value.scalars, openAIOnly.wte.weight.value.scalars)
     }
 
     func testByNameWithNoWeightsListsEveryPlaceTried() throws {

@@ -41,7 +41,7 @@ final class GPT2RandomInitTests: XCTestCase {
             if !(name.hasSuffix(".bias") || name.contains("ln_")) { XCTAssertNotEqual(x.value.scalars, z.value.scalars, name) }
         }
         // Different tensors are not copies of one stream.
-        XCTAssertNotEqual(Array(a.wte.value.scalars.prefix(64)), Array(a.wpe.value.scalars.prefix(64)))
+        XCTAssertNotEqual(Array(a.wte.weight.value.scalars.prefix(64)), Array(a.wpe.weight.value.scalars.prefix(64)))
     }
 
     /// A random model is a working backbone: forward, backward and generation run.

@@ -20,7 +20,6 @@ public final class BERTModel: Backbone {
     public private(set) var config: BERTConfig
     public let embeddings: BERTEmbeddings
     public let layers: [BERTLayer]
-    public let namedParameters: [(name: String, parameter: Parameter)]
     /// The randomness of dropout in training (a forward with a tape); inference uses none.
     public var dropoutGenerator = DropoutGenerator(seed: 0)
 
@@ -31,7 +30,6 @@ public final class BERTModel: Backbone {
         try config.validate()
         var byName: [String: Parameter] = [:]
         for parameter in parameters { byName[parameter.name] = parameter }
-        var ordered: [(name: String, parameter: Parameter)] = []
         for (expectedName, shape) in BERTWeightNames.parameterShapes(config) {
             guard let parameter = byName[expectedName] else {
                 throw InvalidInput("BERT parameter \(expectedName) (shape \(shape)) was not given")
@@ -39,7 +37,6 @@ public final class BERTModel: Backbone {
             guard parameter.shape == shape else {
                 throw TensorShapeError("BERT parameter \(expectedName) has shape \(parameter.shape), expected \(shape)")
             }
-            ordered.append((expectedName, parameter))
         }
         guard tokenizer.vocabularySize <= config.vocabSize else {
             throw InvalidInput("the tokenizer has \(tokenizer.vocabularySize) ids but the model's word embeddings only \(config.vocabSize) rows")
@@ -47,10 +44,9 @@ public final class BERTModel: Backbone {
         self.name = name
         self.config = config
         self.tokenizer = tokenizer
-        self.namedParameters = ordered
-        let lookup = { (name: String) in byName[name]! }  // every name was checked above
-        embeddings = BERTEmbeddings(lookup)
-        layers = (0..<config.numHiddenLayers).map { BERTLayer(index: $0, lookup) }
+        let table = ParameterTable(byName)  // every name was checked above
+        embeddings = BERTEmbeddings(table, epsilon: config.layerNormEps)
+        layers = (0..<config.numHiddenLayers).map { BERTLayer(index: $0, table, epsilon: config.layerNormEps) }
     }
 
     /// The model in a Hugging Face directory: `config.json`, `model.safetensors` (with or
@@ -100,6 +96,11 @@ public final class BERTModel: Backbone {
         changed.attentionProbsDropoutProb = attention ?? hidden
         try changed.validate(path: "dropout")
         config = changed
+    }
+
+    /// In checkpoint order (`BERTWeightNames.parameterShapes`), by the parameters' own names.
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        units.flatMap(\.parameters).map { ($0.name, $0) }
     }
 
     public var units: [BackboneUnit] {

@@ -9,36 +9,29 @@ import TensorEngine
 /// In training, dropout applies to the attention probabilities (`attention_probs_dropout_prob`)
 /// and to the projected output (`hidden_dropout_prob`), as in Hugging Face's BERT.
 public final class BERTSelfAttention {
-    public let query: (weight: Parameter, bias: Parameter)
-    public let key: (weight: Parameter, bias: Parameter)
-    public let value: (weight: Parameter, bias: Parameter)
-    public let outputDense: (weight: Parameter, bias: Parameter)
-    public let outputLayerNorm: (weight: Parameter, bias: Parameter)
+    public let query: Linear
+    public let key: Linear
+    public let value: Linear
+    public let outputDense: Linear
+    public let outputLayerNorm: LayerNorm
 
-    init(prefix: String, _ parameter: (String) -> Parameter) {
-        func pair(_ module: String) -> (Parameter, Parameter) {
-            (parameter("\(prefix).\(module).weight"), parameter("\(prefix).\(module).bias"))
-        }
-        query = pair("self.query")
-        key = pair("self.key")
-        value = pair("self.value")
-        outputDense = pair("output.dense")
-        outputLayerNorm = pair("output.LayerNorm")
+    init(prefix: String, _ table: ParameterTable, epsilon: Float) {
+        query = table.linear(prefix + ".self.query", layout: .outIn)
+        key = table.linear(prefix + ".self.key", layout: .outIn)
+        value = table.linear(prefix + ".self.value", layout: .outIn)
+        outputDense = table.linear(prefix + ".output.dense", layout: .outIn)
+        outputLayerNorm = table.layerNorm(prefix + ".output.LayerNorm", epsilon: epsilon)
     }
 
     public var parameters: [Parameter] {
-        [query, key, value, outputDense, outputLayerNorm].flatMap { [$0.weight, $0.bias] }
+        query.parameters + key.parameters + value.parameters + outputDense.parameters + outputLayerNorm.parameters
     }
 
     func forward(_ x: Variable, batch: PaddedBatch, config: BERTConfig, dropout: inout DropoutGenerator, tape: Tape?) -> Variable {
-        let q = Ops.linear(x, weight: query.weight, bias: query.bias, layout: .outIn, tape: tape)
-        let k = Ops.linear(x, weight: key.weight, bias: key.bias, layout: .outIn, tape: tape)
-        let v = Ops.linear(x, weight: value.weight, bias: value.bias, layout: .outIn, tape: tape)
+        let q = query(x, tape: tape), k = key(x, tape: tape), v = value(x, tape: tape)
         let context = Ops.attention(query: q, key: k, value: v, batch: batch, heads: config.numAttentionHeads, causal: false,
                                     dropout: config.attentionProbsDropoutProb, generator: &dropout, tape: tape)
-        var projected = Ops.linear(context, weight: outputDense.weight, bias: outputDense.bias, layout: .outIn, tape: tape)
-        projected = Ops.dropout(projected, rate: config.hiddenDropoutProb, generator: &dropout, tape: tape)
-        return Ops.layerNorm(Ops.add(projected, x, tape: tape), weight: outputLayerNorm.weight, bias: outputLayerNorm.bias,
-                             eps: config.layerNormEps, tape: tape)
+        let projected = Ops.dropout(outputDense(context, tape: tape), rate: config.hiddenDropoutProb, generator: &dropout, tape: tape)
+        return outputLayerNorm(Ops.add(projected, x, tape: tape), tape: tape)
     }
 }

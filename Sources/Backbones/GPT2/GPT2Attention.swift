@@ -10,12 +10,12 @@ import TensorEngine
 /// The heads are read in place from the packed qkv (no reshape or transpose is copied).
 public struct GPT2Attention {
     /// Query, key and value projections in one matrix, [C, 3C].
-    public let cAttn: GPT2Conv1D
+    public let cAttn: Linear
     /// Output projection, [C, C].
-    public let cProj: GPT2Conv1D
+    public let cProj: Linear
     public let headCount: Int
 
-    public init(cAttn: GPT2Conv1D, cProj: GPT2Conv1D, headCount: Int) {
+    public init(cAttn: Linear, cProj: Linear, headCount: Int) {
         self.cAttn = cAttn
         self.cProj = cProj
         self.headCount = headCount

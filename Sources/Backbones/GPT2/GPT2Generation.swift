@@ -120,7 +120,7 @@ extension GPT2Model {
     func nextTokenLogits(newTokens: [Int], position: Int, caches: [KVCache]) throws -> Tensor {
         let ids = newTokens.map(Int32.init)
         let positions = (0..<newTokens.count).map { Int32(position + $0) }
-        var x = try Ops.embeddingSum([EmbeddingLookup(table: wte, ids: ids), EmbeddingLookup(table: wpe, ids: positions)], tape: nil)
+        var x = try Ops.embeddingSum([wte.lookup(ids), wpe.lookup(positions)], tape: nil)
         for (block, cache) in zip(h, caches) { x = try block(x, cache: cache) }
         // ln_f and the LM head on the last row only: the other positions' logits are not needed.
         let last = try Ops.gatherRows(x, rows: [x.shape[0] - 1], tape: nil)

@@ -5,11 +5,11 @@ import TensorEngine
 ///     out = gelu(x · c_fc.weight + c_fc.bias) · c_proj.weight + c_proj.bias
 public struct GPT2MLP {
     /// [C, 4C]
-    public let cFc: GPT2Conv1D
+    public let cFc: Linear
     /// [4C, C]
-    public let cProj: GPT2Conv1D
+    public let cProj: Linear
 
-    public init(cFc: GPT2Conv1D, cProj: GPT2Conv1D) {
+    public init(cFc: Linear, cProj: Linear) {
         self.cFc = cFc
         self.cProj = cProj
     }

@@ -25,14 +25,14 @@ public final class GPT2Model: Backbone {
     /// Where the weights came from: a file path, or "random init (seed N)".
     public let source: String
 
-    /// Token embedding [vocab, C]; also the LM head's weight.
-    public let wte: Parameter
+    /// Token embedding [vocab, C]; its table is also the LM head's weight.
+    public let wte: Embedding
     /// Position embedding [context, C].
-    public let wpe: Parameter
+    public let wpe: Embedding
     /// The transformer blocks, `h.0` ... `h.{n_layer-1}`.
     public let h: [GPT2Block]
     /// The final LayerNorm.
-    public let lnF: GPT2LayerNorm
+    public let lnF: LayerNorm
 
     /// Draws every dropout mask (embeddings and residual branches), in call order.
     public var dropoutGenerator: DropoutGenerator
@@ -51,15 +51,16 @@ public final class GPT2Model: Backbone {
         self.config = config
         self.gpt2Tokenizer = tokenizer
         self.source = source
-        let table = GPT2ParameterTable(parameters)
-        wte = table["wte.weight"]
-        wpe = table["wpe.weight"]
+        let table = ParameterTable(parameters)
+        wte = table.embedding("wte.weight")
+        wpe = table.embedding("wpe.weight")
         h = (0..<config.layerCount).map { i in
             GPT2Block(ln1: table.layerNorm("h.\(i).ln_1", epsilon: config.layerNormEpsilon),
-                      attn: GPT2Attention(cAttn: table.conv1D("h.\(i).attn.c_attn"), cProj: table.conv1D("h.\(i).attn.c_proj"),
+                      attn: GPT2Attention(cAttn: table.linear("h.\(i).attn.c_attn", layout: .inOut),
+                                          cProj: table.linear("h.\(i).attn.c_proj", layout: .inOut),
                                           headCount: config.headCount),
                       ln2: table.layerNorm("h.\(i).ln_2", epsilon: config.layerNormEpsilon),
-                      mlp: GPT2MLP(cFc: table.conv1D("h.\(i).mlp.c_fc"), cProj: table.conv1D("h.\(i).mlp.c_proj")))
+                      mlp: GPT2MLP(cFc: table.linear("h.\(i).mlp.c_fc", layout: .inOut), cProj: table.linear("h.\(i).mlp.c_proj", layout: .inOut)))
         }
         lnF = table.layerNorm("ln_f", epsilon: config.layerNormEpsilon)
         dropoutGenerator = DropoutGenerator(seed: dropoutSeed)
@@ -91,23 +92,33 @@ public final class GPT2Model: Backbone {
     }
 
     public var units: [BackboneUnit] {
-        [BackboneUnit(kind: .embeddings, parameters: [wte, wpe])]
+        [BackboneUnit(kind: .embeddings, parameters: [wte.weight, wpe.weight])]
             + h.enumerated().map { BackboneUnit(kind: .block($0.offset), parameters: $0.element.parameters) }
             + [BackboneUnit(kind: .finalNorm, parameters: lnF.parameters)]
     }
 
     public func embed(_ input: BackboneInput, tape: Tape?) throws -> Variable {
-        let x = try Ops.embedding(tokens: input.tokenIDs, batch: input.batch, tokenTable: wte, positionTable: wpe, tape: tape)
+        let x = try Ops.embedding(tokens: input.tokenIDs, batch: input.batch, tokenTable: wte.weight, positionTable: wpe.weight, tape: tape)
         return Ops.dropout(x, rate: config.embeddingDropout, generator: &dropoutGenerator, tape: tape)
     }
 
     public func block(_ index: Int, _ hidden: Variable, batch: PaddedBatch, tape: Tape?) throws -> Variable {
+        try block(index, hidden, batch: batch, rows: nil, tape: tape)
+    }
+
+    /// Only the rows a classifier pools (see `GPT2Block`).
+    public func block(_ index: Int, _ hidden: Variable, batch: PaddedBatch, outputRows: [Int], tape: Tape?) throws -> Variable {
+        try block(index, hidden, batch: batch, rows: outputRows, tape: tape)
+    }
+
+    private func block(_ index: Int, _ hidden: Variable, batch: PaddedBatch, rows: [Int]?, tape: Tape?) throws -> Variable {
         guard h.indices.contains(index) else {
             throw InvalidInput("\(name) has blocks 0..<\(h.count), not block \(index)")
         }
         try checkHidden(hidden, rows: batch.rowCount)
-        return h[index](hidden, batch: batch, dropout: (residual: config.residualDropout, attention: config.attentionDropout),
-                        generator: &dropoutGenerator, tape: tape)
+        return try h[index](hidden, batch: batch, outputRows: rows,
+                            dropout: (residual: config.residualDropout, attention: config.attentionDropout),
+                            generator: &dropoutGenerator, tape: tape)
     }
 
     public func finalNorm(_ hidden: Variable, tape: Tape?) throws -> Variable {
@@ -122,7 +133,7 @@ public final class GPT2Model: Backbone {
     /// `wte`'s). Pass only the rows you need: for 50257 tokens this is the costliest matmul.
     public func languageModelLogits(_ hidden: Variable, tape: Tape?) throws -> Variable {
         try checkHidden(hidden, rows: nil)
-        return Ops.linear(hidden, weight: wte, bias: nil, layout: .outIn, tape: tape)
+        return Ops.linear(hidden, weight: wte.weight, bias: nil, layout: .outIn, tape: tape)
     }
 
     private func checkHidden(_ hidden: Variable, rows: Int?) throws {

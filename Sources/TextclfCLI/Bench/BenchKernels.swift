@@ -114,12 +114,12 @@ struct BenchKernels: ParsableCommand {
         // One GPT-2 block, everything trainable: forward with tape, then backward.
         guard selected("gpt2 block") else { return }
         let block = BlockWeights(c: c, heads: heads, param: param)
-        let blockForward = try median { _ = block.forward(x, batch: batch, tape: nil) }
+        let blockForward = try median { _ = try block.forward(x, batch: batch, tape: nil) }
         var blockTimes: [Double] = []
         for _ in 0..<(repeats + 1) {
             let start = DispatchTime.now().uptimeNanoseconds
             let tape = Tape()
-            let out = block.forward(x, batch: batch, tape: tape)
+            let out = try block.forward(x, batch: batch, tape: tape)
             tape.backward(from: out, gradient: Tensor(shape: out.shape, repeating: 0.01))
             blockTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             x.grad = nil
@@ -165,18 +165,18 @@ private struct BlockWeights {
     let block: GPT2Block
 
     init(c: Int, heads: Int, param: (String, [Int], Float) -> Parameter) {
-        func conv(_ name: String, _ inputs: Int, _ outputs: Int) -> GPT2Conv1D {
-            GPT2Conv1D(weight: param(name + ".weight", [inputs, outputs], 0.02), bias: param(name + ".bias", [outputs], 0.02))
+        func conv(_ name: String, _ inputs: Int, _ outputs: Int) -> Linear {
+            Linear(weight: param(name + ".weight", [inputs, outputs], 0.02), bias: param(name + ".bias", [outputs], 0.02), layout: .inOut)
         }
-        func norm(_ name: String) -> GPT2LayerNorm {
-            GPT2LayerNorm(weight: param(name + ".weight", [c], 1), bias: param(name + ".bias", [c], 0.02), epsilon: 1e-5)
+        func norm(_ name: String) -> LayerNorm {
+            LayerNorm(weight: param(name + ".weight", [c], 1), bias: param(name + ".bias", [c], 0.02), epsilon: 1e-5)
         }
         block = GPT2Block(ln1: norm("ln_1"), attn: GPT2Attention(cAttn: conv("attn.c_attn", c, 3 * c), cProj: conv("attn.c_proj", c, c), headCount: heads),
                           ln2: norm("ln_2"), mlp: GPT2MLP(cFc: conv("mlp.c_fc", c, 4 * c), cProj: conv("mlp.c_proj", 4 * c, c)))
     }
 
-    func forward(_ x: Variable, batch: PaddedBatch, tape: Tape?) -> Variable {
+    func forward(_ x: Variable, batch: PaddedBatch, tape: Tape?) throws -> Variable {
         var noDropout = DropoutGenerator(seed: 0)
-        return block(x, batch: batch, dropout: (residual: 0, attention: 0), generator: &noDropout, tape: tape)
+        return try block(x, batch: batch, dropout: (residual: 0, attention: 0), generator: &noDropout, tape: tape)
     }
 }
