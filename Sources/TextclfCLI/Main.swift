@@ -36,7 +36,7 @@ struct TextclfCommand: AsyncParsableCommand {
     static func main() async {
         let verbose = CommandLine.arguments.contains("--verbose")
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(NegativeNumbers.joined(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
