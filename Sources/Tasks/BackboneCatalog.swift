@@ -143,7 +143,7 @@ public enum BackboneCatalog {
         if FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory), isDirectory.boolValue {
             let url = URL(fileURLWithPath: name, isDirectory: true)
             let source = BackboneSource(name: url.lastPathComponent, weights: .directory, path: url.standardizedFileURL.path)
-            return BackboneChoice(backbone: try rebuild(source, store: store, dropout: dropout), source: source,
+            return BackboneChoice(backbone: try load(directory: url, store: store, dropout: dropout), source: source,
                                   note: "weights from the directory \(url.path)", warning: nil)
         }
         let family = try family(for: name)
@@ -217,11 +217,39 @@ public enum BackboneCatalog {
             return try family(for: source.name).random(source.name, seed: seed, store: store, dropout: dropout)
         case .directory:
             guard let path = source.path else { throw InvalidInput("backbone source \(source): no directory") }
-            let url = URL(fileURLWithPath: path, isDirectory: true)
-            guard let family = families.first(where: { $0.recognizes(directory: url) }) else {
-                throw InvalidInput("\(path): not a model directory any backbone family recognises (the model was trained on weights from there)")
+            do { return try load(directory: URL(fileURLWithPath: path, isDirectory: true), store: store, dropout: dropout) } catch let error as InvalidInput {
+                throw InvalidInput("\(error.description) (the classifier was trained on the weights there)")
             }
-            return try family.directory(url, store: store, dropout: dropout)
+        }
+    }
+
+    /// The backbone in a model directory, whichever family's layout it has.
+    static func load(directory url: URL, store: Store, dropout: Float) throws -> any Backbone {
+        guard let family = families.first(where: { $0.recognizes(directory: url) }) else { throw InvalidInput(unrecognized(url)) }
+        return try family.directory(url, store: store, dropout: dropout)
+    }
+
+    /// Why no family takes `directory`, naming the file it lacks.
+    static func unrecognized(_ directory: URL) -> String {
+        let fm = FileManager.default
+        func has(_ file: String) -> Bool { fm.fileExists(atPath: directory.appendingPathComponent(file).path) }
+        let layouts = "Hugging Face's config.json + model.safetensors + vocab.txt (BERT) or vocab.json + merges.txt (GPT-2), "
+            + "or OpenAI's hparams.json + model.ckpt.*"
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return "\(directory.path): no such model directory"
+        }
+        if has("hparams.json") {
+            return "\(directory.path): no model.ckpt.index in the model directory (OpenAI's GPT-2 layout: hparams.json + model.ckpt.*)"
+        }
+        guard has("config.json") else { return "\(directory.path): no config.json in the model directory (expected \(layouts))" }
+        switch modelType(in: directory) {
+        case "bert":
+            return "\(directory.path): no vocab.txt in the model directory (a BERT model's WordPiece vocabulary, beside config.json)"
+        case nil, "gpt2":
+            return "\(directory.path): no model.safetensors in the model directory (expected \(layouts))"
+        case let other?:
+            return "\(directory.path)/config.json: model_type \"\(other)\" is neither bert nor gpt2"
         }
     }
 }

@@ -96,7 +96,11 @@ extension GPT2Model {
     public static func load(directory: URL, layout: GPT2WeightLayout? = nil, name: String? = nil,
                             tokenizer: GPT2Tokenizer? = nil, store: Store? = nil, dropout: Float? = 0) throws -> GPT2Model {
         guard let layout = layout ?? GPT2WeightLayout.detect(in: directory) else {
-            throw InvalidInput("\(directory.path): not a GPT-2 model directory (expected "
+            let openAI = FileManager.default.fileExists(atPath: directory.appendingPathComponent("hparams.json").path)
+            let missing = (openAI ? GPT2WeightLayout.openAI : .huggingFace).requiredFiles.filter {
+                !FileManager.default.fileExists(atPath: directory.appendingPathComponent($0).path)
+            }
+            throw InvalidInput("\(directory.path): no \(missing.joined(separator: " or ")) in the model directory (a GPT-2 directory holds "
                                + GPT2WeightLayout.huggingFace.requiredFiles.joined(separator: " + ") + " from Hugging Face, or "
                                + GPT2WeightLayout.openAI.requiredFiles.joined(separator: " + ") + " from OpenAI)")
         }
