@@ -35,6 +35,9 @@ struct TextclfCommand: AsyncParsableCommand {
     /// input (one line on stderr; the longer story under --verbose).
     static func main() async {
         let verbose = CommandLine.arguments.contains("--verbose")
+        if let position = RawArguments.firstInvalidUTF8() {
+            CLIExit.fail(code: 2, "error: argument \(position) is not valid UTF-8: \(CommandLine.arguments[position].debugDescription)", nil)
+        }
         do {
             var command = try parseAsRoot(NegativeNumbers.joined(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? AsyncParsableCommand {
@@ -68,5 +71,19 @@ enum CLIExit {
         Log.error(line)
         if let detail, detail != line { Log.error(detail) }
         Foundation.exit(code)
+    }
+}
+
+/// `CommandLine.arguments` decodes with replacement characters on Linux, so a text with invalid
+/// UTF-8 would be used altered; the raw bytes of argv tell.
+enum RawArguments {
+    /// The position (1 = the first after the program name) of the first argument that is not UTF-8.
+    static func firstInvalidUTF8() -> Int? {
+        for position in 1 ..< Int(CommandLine.argc) {
+            guard let pointer = CommandLine.unsafeArgv[position] else { continue }
+            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer))
+            if String(validating: bytes, as: UTF8.self) == nil { return position }
+        }
+        return nil
     }
 }
