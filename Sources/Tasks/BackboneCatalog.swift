@@ -24,14 +24,16 @@ public protocol BackboneFamily: Sendable {
 }
 
 /// Pretrained weights that the Store could not find (offline, not cached, not mirrored).
-public struct WeightsUnavailable: Error, CustomStringConvertible {
+public struct WeightsUnavailable: Error, CustomStringConvertible, CustomDebugStringConvertible {
     public let name: String
-    /// Every place tried, one per line.
-    public let detail: String
+    /// The Store's error: one line, with the fix.
+    public let error: any Error & CustomStringConvertible & CustomDebugStringConvertible
     /// One line: where the first missing file was looked for, e.g. "config.json: cache …: not
     /// there; mirror …: not there; download: offline".
     public let summary: String
-    public var description: String { detail }
+    public var description: String { error.description }
+    /// Every place tried, one per line.
+    public var debugDescription: String { error.debugDescription }
 
     /// One line of a Store failure: the file, then each place tried and what happened there.
     static func summary(_ error: ResolutionError) -> String {
@@ -48,7 +50,7 @@ struct GPT2Family: BackboneFamily {
 
     func pretrained(_ name: String, store: Store, dropout: Float) throws -> any Backbone {
         do { return try GPT2Model.pretrained(name, store: store, dropout: dropout) } catch let error as GPT2WeightsNotFound {
-            throw WeightsUnavailable(name: name, detail: error.description,
+            throw WeightsUnavailable(name: name, error: error,
                                      summary: error.failures.first.map(WeightsUnavailable.summary) ?? "no layout could be had")
         }
     }
@@ -80,7 +82,7 @@ struct BERTFamily: BackboneFamily {
 
     func pretrained(_ name: String, store: Store, dropout: Float) throws -> any Backbone {
         do { return try BERTModel.pretrained(name, store: store, dropout: dropout) } catch let error as ResolutionError {
-            throw WeightsUnavailable(name: name, detail: error.description, summary: WeightsUnavailable.summary(error))
+            throw WeightsUnavailable(name: name, error: error, summary: WeightsUnavailable.summary(error))
         }
     }
 
@@ -210,7 +212,7 @@ public enum BackboneCatalog {
         switch source.weights {
         case .pretrained:
             do { return try family(for: source.name).pretrained(source.name, store: store, dropout: dropout) } catch let error as WeightsUnavailable {
-                throw InvalidInput("the model was trained on pretrained '\(source.name)' weights, which cannot be found: \(error.detail)")
+                throw InvalidInput("the model was trained on pretrained '\(source.name)' weights, which cannot be found: \(error)")
             }
         case .random:
             guard let seed = source.seed else { throw InvalidInput("backbone source \(source): random weights without a seed") }

@@ -58,7 +58,10 @@ struct TextclfCommand: AsyncParsableCommand {
             } else if error is CleanExit || error is ExitCode {
                 exit(withError: error)
             } else {
-                CLIExit.fail(code: 1, "error: \(error)", verbose ? String(reflecting: error) : nil)
+                // An error with a longer story (e.g. every place the Store tried) tells it under --verbose.
+                let listsPlaces = error is ResolutionError || error is FetchError || error is GPT2WeightsNotFound || error is WeightsUnavailable
+                let more = !verbose && listsPlaces ? " (--verbose for every place tried)" : ""
+                CLIExit.fail(code: 1, "error: \(error)\(more)", verbose ? String(reflecting: error) : nil)
             }
         }
     }

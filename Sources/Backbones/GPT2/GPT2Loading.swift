@@ -25,14 +25,20 @@ extension GPT2WeightLayout {
     }
 }
 
-/// No copy of a named model's weights could be had; lists every place the Store tried for
+/// No copy of a named model's weights could be had. One line (the first layout's missing file,
+/// what each place said, the fix); `debugDescription` lists every place the Store tried for
 /// each layout (Hugging Face's entry, then OpenAI's).
-public struct GPT2WeightsNotFound: Error, CustomStringConvertible {
+public struct GPT2WeightsNotFound: Error, CustomStringConvertible, CustomDebugStringConvertible {
     public let name: String
     public let failures: [ResolutionError]
 
     public var description: String {
-        (["cannot find the weights of GPT-2 '\(name)' in any layout:"] + failures.map(\.description)).joined(separator: "\n")
+        guard let first = failures.first else { return "cannot find the weights of GPT-2 '\(name)'" }
+        return "cannot find the weights of GPT-2 '\(name)' in any layout (\(first.ref) \(first.file): \(first.outcomes)); fix: \(first.fix)"
+    }
+
+    public var debugDescription: String {
+        (["cannot find the weights of GPT-2 '\(name)' in any layout:"] + failures.map(\.debugDescription)).joined(separator: "\n")
     }
 }
 
