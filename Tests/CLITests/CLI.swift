@@ -50,10 +50,19 @@ enum CLI {
     static let tinyBERT = fixtures.appendingPathComponent("tiny-bert")
     static let tinyGPT2 = fixtures.appendingPathComponent("tiny-gpt2/hf")
 
-    /// One private home for every run of the process (nothing is ever fetched into it).
+    /// One private home for every run of the test process (nothing is ever fetched into it); it
+    /// also holds the shared fixtures. XCTest has no end-of-process hook here, so the homes of
+    /// test processes that are gone are removed instead.
     static let home: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("textclf-cli-home-\(getpid())")
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        let fm = FileManager.default
+        let prefix = "textclf-cli-home-"
+        for name in (try? fm.contentsOfDirectory(atPath: fm.temporaryDirectory.path)) ?? [] where name.hasPrefix(prefix) {
+            if let pid = Int32(name.dropFirst(prefix.count)), kill(pid, 0) != 0, errno == ESRCH {
+                try? fm.removeItem(at: fm.temporaryDirectory.appendingPathComponent(name))
+            }
+        }
+        let url = fm.temporaryDirectory.appendingPathComponent(prefix + String(getpid()))
+        try? fm.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }()
 

@@ -3,7 +3,7 @@ import XCTest
 
 /// Broken data given to every command that reads a dataset: exit 2, no signal, and one line on
 /// stderr naming the file (and row) at fault. The archives here used to end in signal 11.
-final class BadInputTests: XCTestCase {
+final class BrokenInputTests: XCTestCase {
     /// data inspect, finetune and evaluate --dataset on `spec`.
     private func assertEveryDatasetCommandFails(spec: URL, naming culprits: [String], file: StaticString = #filePath, line: UInt = #line) throws {
         let output = try makeTemporaryDirectory(self, "run").appendingPathComponent("run")
