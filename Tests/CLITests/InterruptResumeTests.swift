@@ -3,7 +3,7 @@ import XCTest
 
 /// A run stopped by Ctrl-C or kill -9 and continued with --resume ends with the same bytes as a
 /// run never stopped; one run directory has one writer at a time.
-final class ResumeTests: XCTestCase {
+final class InterruptResumeTests: XCTestCase {
     /// 72 training texts in batches of 4 for 3 epochs: 54 steps, resumable after every one.
     private func options(output: URL, dropout: String) -> [String] {
         Fixtures.finetune(output: output, epochs: 3, batchSize: 4, ["--save-every", "1", "--dropout", dropout])
