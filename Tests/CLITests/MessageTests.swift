@@ -38,6 +38,13 @@ final class MessageTests: XCTestCase {
         assertFails(try CLI.run(["generate", "--model", directory.path, "hello"]), naming: [directory.path, "no config.json"])
     }
 
+    func testFilesThatAreDirectories() throws {
+        let directory = try makeTemporaryDirectory(self, "data").path + "/"
+        assertFails(try CLI.run(["data", "inspect", directory, "--json"]), naming: ["is a directory", "dataset spec"])
+        assertFails(try CLI.run(["finetune", "--json", "--task", directory]), naming: ["is a directory", "task file"])
+        assertFails(try CLI.run(["predict", "--model", Fixtures.run.path, "--file", directory]), naming: ["is a directory", directory])
+    }
+
     func testInvalidUTF8OnPredictStdinGivesTheLine() throws {
         let input = Data("good day\nbad day\n".utf8) + Data([0x62, 0xFF, 0x0A])
         assertFails(try CLI.run(["predict", "--model", Fixtures.run.path], stdin: input), naming: ["stdin, line 3", "UTF-8"])

@@ -55,8 +55,9 @@ struct PredictCommand: ParsableCommand {
             let data: Data
             if let file {
                 source = file
-                do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
-                    throw InvalidInput("\(file): cannot be read: \(error.localizedDescription)")
+                let url = URL(fileURLWithPath: file)
+                do { data = try Data(contentsOf: url) } catch {
+                    throw InvalidInput("\(file): cannot be read: \(unreadableFileReason(url, error))")
                 }
             } else {
                 source = "stdin"
