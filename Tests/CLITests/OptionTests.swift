@@ -70,6 +70,21 @@ final class OptionTests: XCTestCase {
         }
     }
 
+    func testNumericOptionsOfOtherCommands() throws {
+        let cases: [(command: [String], option: String, bad: [String])] = [
+            (["generate", "--random-weights", "hi"], "--max-new-tokens", ["-1", "abc"]),
+            (["generate", "--random-weights", "hi"], "--temperature", ["-1", "nan", "inf", "abc"]),
+            (["generate", "--random-weights", "hi"], "--top-k", ["-1", "0", "abc"]),
+            (["generate", "--random-weights", "hi"], "--seed", ["-1", "1.5"]),
+            (["generate", "--random-weights", "hi"], "--weight-seed", ["-1", "abc"]),
+            (["data", "inspect", Fixtures.spec.path, "--no-tokens"], "--seed", ["-1", "abc"]),
+            (["bench", "gemm"], "--repeats", ["-1", "0"]),
+        ]
+        for (command, option, values) in cases {
+            for value in values { assertFails(try CLI.run(command + [option, value]), naming: [option]) }
+        }
+    }
+
     func testUnknownOptionIsNamed() throws {
         assertFails(try CLI.run(["finetune", "--bogus"]), naming: ["Unknown option '--bogus'"])
         assertFails(try CLI.run(["finetune", "--task", "spam", "--bogus"]), naming: ["Unknown option '--bogus'"])
