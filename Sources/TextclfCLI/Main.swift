@@ -1,6 +1,9 @@
 import ArgumentParser
+import Backbones
 import DataIO
 import Foundation
+import Store
+import Tasks
 import Textclf
 
 @main
