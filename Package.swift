@@ -62,6 +62,9 @@ let package = Package(
         .testTarget(name: "HeadsTests", dependencies: ["TestRequirements", "Heads", "Backbones", "TensorEngine", "Tokenizers"]),
         .testTarget(name: "TrainingTests", dependencies: ["TestRequirements", "Training", "Heads", "Backbones", "TensorEngine", "Datasets", "Tokenizers", "DataIO", "Tasks"],
                     resources: [.copy("Fixtures")]),
+        // The real `textclf` binary end to end: exit codes, one-line errors, train → predict,
+        // interrupt and resume. Depends on the executable so `swift test` builds it.
+        .testTarget(name: "CLITests", dependencies: ["TextclfCLI"]),
 
         // Example: the SMS spam reference recipe through the library API (config.json beside it).
         .executableTarget(name: "SpamExample", dependencies: ["DataIO", "Store", "Tasks", "Training"], path: "Examples/spam", exclude: ["config.json", "README.md"]),

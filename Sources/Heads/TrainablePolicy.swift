@@ -40,6 +40,13 @@ public enum TrainablePolicy: Hashable, Sendable, Codable, CustomStringConvertibl
         }
     }
 
+    /// What is wrong with this policy for a backbone `model` of `blockCount` blocks, or nil if it fits:
+    /// last-N-blocks with N above the block count would claim more than the model has.
+    public func mismatch(blockCount: Int, model: String) -> String? {
+        guard case .lastBlocks(let n) = self, n > blockCount else { return nil }
+        return "asks for the last \(n) blocks, but the model '\(model)' has \(blockCount) (use \(TrainablePolicy.lastBlocks(max(blockCount, 1))) or all)"
+    }
+
     /// Whether a unit of a backbone with `blockCount` blocks trains under this policy.
     public func trains(_ kind: BackboneUnit.Kind, blockCount: Int) -> Bool {
         switch (self, kind) {

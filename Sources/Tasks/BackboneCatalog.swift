@@ -24,14 +24,16 @@ public protocol BackboneFamily: Sendable {
 }
 
 /// Pretrained weights that the Store could not find (offline, not cached, not mirrored).
-public struct WeightsUnavailable: Error, CustomStringConvertible {
+public struct WeightsUnavailable: Error, CustomStringConvertible, CustomDebugStringConvertible {
     public let name: String
-    /// Every place tried, one per line.
-    public let detail: String
+    /// The Store's error: one line, with the fix.
+    public let error: any Error & CustomStringConvertible & CustomDebugStringConvertible
     /// One line: where the first missing file was looked for, e.g. "config.json: cache …: not
     /// there; mirror …: not there; download: offline".
     public let summary: String
-    public var description: String { detail }
+    public var description: String { error.description }
+    /// Every place tried, one per line.
+    public var debugDescription: String { error.debugDescription }
 
     /// One line of a Store failure: the file, then each place tried and what happened there.
     static func summary(_ error: ResolutionError) -> String {
@@ -48,7 +50,7 @@ struct GPT2Family: BackboneFamily {
 
     func pretrained(_ name: String, store: Store, dropout: Float) throws -> any Backbone {
         do { return try GPT2Model.pretrained(name, store: store, dropout: dropout) } catch let error as GPT2WeightsNotFound {
-            throw WeightsUnavailable(name: name, detail: error.description,
+            throw WeightsUnavailable(name: name, error: error,
                                      summary: error.failures.first.map(WeightsUnavailable.summary) ?? "no layout could be had")
         }
     }
@@ -80,7 +82,7 @@ struct BERTFamily: BackboneFamily {
 
     func pretrained(_ name: String, store: Store, dropout: Float) throws -> any Backbone {
         do { return try BERTModel.pretrained(name, store: store, dropout: dropout) } catch let error as ResolutionError {
-            throw WeightsUnavailable(name: name, detail: error.description, summary: WeightsUnavailable.summary(error))
+            throw WeightsUnavailable(name: name, error: error, summary: WeightsUnavailable.summary(error))
         }
     }
 
@@ -143,7 +145,7 @@ public enum BackboneCatalog {
         if FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory), isDirectory.boolValue {
             let url = URL(fileURLWithPath: name, isDirectory: true)
             let source = BackboneSource(name: url.lastPathComponent, weights: .directory, path: url.standardizedFileURL.path)
-            return BackboneChoice(backbone: try rebuild(source, store: store, dropout: dropout), source: source,
+            return BackboneChoice(backbone: try load(directory: url, store: store, dropout: dropout), source: source,
                                   note: "weights from the directory \(url.path)", warning: nil)
         }
         let family = try family(for: name)
@@ -210,18 +212,46 @@ public enum BackboneCatalog {
         switch source.weights {
         case .pretrained:
             do { return try family(for: source.name).pretrained(source.name, store: store, dropout: dropout) } catch let error as WeightsUnavailable {
-                throw InvalidInput("the model was trained on pretrained '\(source.name)' weights, which cannot be found: \(error.detail)")
+                throw InvalidInput("the model was trained on pretrained '\(source.name)' weights, which cannot be found: \(error)")
             }
         case .random:
             guard let seed = source.seed else { throw InvalidInput("backbone source \(source): random weights without a seed") }
             return try family(for: source.name).random(source.name, seed: seed, store: store, dropout: dropout)
         case .directory:
             guard let path = source.path else { throw InvalidInput("backbone source \(source): no directory") }
-            let url = URL(fileURLWithPath: path, isDirectory: true)
-            guard let family = families.first(where: { $0.recognizes(directory: url) }) else {
-                throw InvalidInput("\(path): not a model directory any backbone family recognises (the model was trained on weights from there)")
+            do { return try load(directory: URL(fileURLWithPath: path, isDirectory: true), store: store, dropout: dropout) } catch let error as InvalidInput {
+                throw InvalidInput("\(error.description) (the classifier was trained on the weights there)")
             }
-            return try family.directory(url, store: store, dropout: dropout)
+        }
+    }
+
+    /// The backbone in a model directory, whichever family's layout it has.
+    static func load(directory url: URL, store: Store, dropout: Float) throws -> any Backbone {
+        guard let family = families.first(where: { $0.recognizes(directory: url) }) else { throw InvalidInput(unrecognized(url)) }
+        return try family.directory(url, store: store, dropout: dropout)
+    }
+
+    /// Why no family takes `directory`, naming the file it lacks.
+    static func unrecognized(_ directory: URL) -> String {
+        let fm = FileManager.default
+        func has(_ file: String) -> Bool { fm.fileExists(atPath: directory.appendingPathComponent(file).path) }
+        let layouts = "Hugging Face's config.json + model.safetensors + vocab.txt (BERT) or vocab.json + merges.txt (GPT-2), "
+            + "or OpenAI's hparams.json + model.ckpt.*"
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return "\(directory.path): no such model directory"
+        }
+        if has("hparams.json") {
+            return "\(directory.path): no model.ckpt.index in the model directory (OpenAI's GPT-2 layout: hparams.json + model.ckpt.*)"
+        }
+        guard has("config.json") else { return "\(directory.path): no config.json in the model directory (expected \(layouts))" }
+        switch modelType(in: directory) {
+        case "bert":
+            return "\(directory.path): no vocab.txt in the model directory (a BERT model's WordPiece vocabulary, beside config.json)"
+        case nil, "gpt2":
+            return "\(directory.path): no model.safetensors in the model directory (expected \(layouts))"
+        case let other?:
+            return "\(directory.path)/config.json: model_type \"\(other)\" is neither bert nor gpt2"
         }
     }
 }

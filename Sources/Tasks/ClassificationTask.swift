@@ -116,7 +116,7 @@ public struct ClassificationTask: Codable, Hashable, Sendable {
     public static func load(from url: URL) throws -> ClassificationTask {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw InvalidInput("\(url.path): cannot read the task file: \(error.localizedDescription)")
+            throw InvalidInput("\(url.path): cannot read the task file: \(unreadableFileReason(url, error))")
         }
         do {
             var task = try JSONDecoder().decode(ClassificationTask.self, from: data)

@@ -97,6 +97,9 @@ public final class FineTuneRun {
             warnings.append("with random weights every layer trains (policy \(task.randomWeightsTrainable) instead of \(task.training.trainable)), as in the reference's random-weights experiment; pass --trainable to choose")
             task.training.trainable = task.randomWeightsTrainable
         }
+        if let problem = task.training.trainable.mismatch(blockCount: choice.backbone.blockCount, model: choice.source.name) {
+            throw InvalidInput("\(keepTrainable ? "--trainable" : "the task's trainable policy") \(task.training.trainable) \(problem)")
+        }
         let classifier = try Classifier(backbone: choice.backbone, labels: splits.labels.names, head: task.head, pooling: task.pooling,
                                         maxLength: task.maxLength, seed: task.training.seed)
 

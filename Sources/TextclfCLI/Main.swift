@@ -1,6 +1,9 @@
 import ArgumentParser
+import Backbones
 import DataIO
 import Foundation
+import Store
+import Tasks
 
 @main
 struct TextclfCommand: AsyncParsableCommand {
@@ -34,8 +37,11 @@ struct TextclfCommand: AsyncParsableCommand {
     /// input (one line on stderr; the longer story under --verbose).
     static func main() async {
         let verbose = CommandLine.arguments.contains("--verbose")
+        if let position = RawArguments.firstInvalidUTF8() {
+            CLIExit.fail(code: 2, "error: argument \(position) is not valid UTF-8: \(CommandLine.arguments[position].debugDescription)", nil)
+        }
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(NegativeNumbers.joined(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -54,7 +60,10 @@ struct TextclfCommand: AsyncParsableCommand {
             } else if error is CleanExit || error is ExitCode {
                 exit(withError: error)
             } else {
-                CLIExit.fail(code: 1, "error: \(error)", verbose ? String(reflecting: error) : nil)
+                // An error with a longer story (e.g. every place the Store tried) tells it under --verbose.
+                let listsPlaces = error is ResolutionError || error is FetchError || error is GPT2WeightsNotFound || error is WeightsUnavailable
+                let more = !verbose && listsPlaces ? " (--verbose for every place tried)" : ""
+                CLIExit.fail(code: 1, "error: \(error)\(more)", verbose ? String(reflecting: error) : nil)
             }
         }
     }
@@ -67,5 +76,19 @@ enum CLIExit {
         Log.error(line)
         if let detail, detail != line { Log.error(detail) }
         Foundation.exit(code)
+    }
+}
+
+/// `CommandLine.arguments` decodes with replacement characters on Linux, so a text with invalid
+/// UTF-8 would be used altered; the raw bytes of argv tell.
+enum RawArguments {
+    /// The position (1 = the first after the program name) of the first argument that is not UTF-8.
+    static func firstInvalidUTF8() -> Int? {
+        for position in 1 ..< Int(CommandLine.argc) {
+            guard let pointer = CommandLine.unsafeArgv[position] else { continue }
+            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer))
+            if String(validating: bytes, as: UTF8.self) == nil { return position }
+        }
+        return nil
     }
 }

@@ -100,7 +100,13 @@ public final class Trainer {
         cacheBase = [:]
         let blocks = summary.frozenPrefixBlocks
         if configuration.cache == .off { return "off (--no-cache): every step runs the whole backbone" }
-        if blocks == 0 { return "not used: the embeddings train, so no prefix is frozen" }
+        if blocks == 0 {
+            let embeddingsTrain = classifier.backbone.units.contains { unit in
+                if case .embeddings = unit.kind { return unit.parameters.contains(where: \.requiresGrad) }
+                return false
+            }
+            return "not used: " + (embeddingsTrain ? "the embeddings train" : "the first block trains") + ", so no prefix is frozen"
+        }
         if classifier.pooling.readsPadding {
             return "not used: pooling \(classifier.pooling) reads a padding position, which the cache does not keep"
         }

@@ -175,8 +175,9 @@ final class GPT2LoadingTests: XCTestCase {
         XCTAssertThrowsError(try GPT2Model.pretrained("gpt2", store: store(mirrored: []))) { error in
             guard let error = error as? GPT2WeightsNotFound else { return XCTFail("expected GPT2WeightsNotFound, got \(error)") }
             XCTAssertEqual(error.failures.map(\.ref.name), ["gpt2", "gpt2-124M"])
-            XCTAssertTrue(error.description.contains("models/gpt2/config.json: not found"), error.description)
-            XCTAssertTrue(error.description.contains("models/gpt2-124M/hparams.json: not found"), error.description)
+            XCTAssertTrue(error.debugDescription.contains("models/gpt2/config.json: not found"), error.debugDescription)
+            XCTAssertTrue(error.debugDescription.contains("models/gpt2-124M/hparams.json: not found"), error.debugDescription)
+            XCTAssertFalse(error.description.contains("\n"), error.description)
         }
         XCTAssertThrowsError(try GPT2Model.pretrained("gpt3", store: store(mirrored: []))) { error in
             XCTAssertTrue(error is UnknownEntryError, "\(error)")

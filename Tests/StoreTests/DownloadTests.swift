@@ -158,7 +158,7 @@ final class DownloadTests: XCTestCase {
         let store = try Store(configuration: testConfiguration(cache: cache), manifest: demoManifest([spec]))
 
         XCTAssertThrowsError(try store.resolve(.dataset("demo"), file: "f.bin")) { error in
-            let text = "\(error)"
+            let text = String(reflecting: error)  // every place tried, with its location
             XCTAssertTrue(text.contains("\(server.url("/f.bin").absoluteString): HTTP 503"), text)
             XCTAssertTrue(text.contains("(3 attempts)"), text)
         }

@@ -110,7 +110,7 @@ final class ResolutionTests: XCTestCase {
         try writeFile(Array(body.prefix(3_999)), to: inMirror)
 
         XCTAssertThrowsError(try store.resolve(ref, file: "f.bin")) { error in
-            let text = "\(error)"
+            let text = String(reflecting: error)  // every place tried, with its location
             XCTAssertTrue(text.contains("\(inMirror.path): is 3999 B, expected 4000 B"), text)
             XCTAssertTrue(text.contains("no download URL"), text)
         }

@@ -25,14 +25,20 @@ extension GPT2WeightLayout {
     }
 }
 
-/// No copy of a named model's weights could be had; lists every place the Store tried for
+/// No copy of a named model's weights could be had. One line (the first layout's missing file,
+/// what each place said, the fix); `debugDescription` lists every place the Store tried for
 /// each layout (Hugging Face's entry, then OpenAI's).
-public struct GPT2WeightsNotFound: Error, CustomStringConvertible {
+public struct GPT2WeightsNotFound: Error, CustomStringConvertible, CustomDebugStringConvertible {
     public let name: String
     public let failures: [ResolutionError]
 
     public var description: String {
-        (["cannot find the weights of GPT-2 '\(name)' in any layout:"] + failures.map(\.description)).joined(separator: "\n")
+        guard let first = failures.first else { return "cannot find the weights of GPT-2 '\(name)'" }
+        return "cannot find the weights of GPT-2 '\(name)' in any layout (\(first.ref) \(first.file): \(first.outcomes)); fix: \(first.fix)"
+    }
+
+    public var debugDescription: String {
+        (["cannot find the weights of GPT-2 '\(name)' in any layout:"] + failures.map(\.debugDescription)).joined(separator: "\n")
     }
 }
 
@@ -96,7 +102,11 @@ extension GPT2Model {
     public static func load(directory: URL, layout: GPT2WeightLayout? = nil, name: String? = nil,
                             tokenizer: GPT2Tokenizer? = nil, store: Store? = nil, dropout: Float? = 0) throws -> GPT2Model {
         guard let layout = layout ?? GPT2WeightLayout.detect(in: directory) else {
-            throw InvalidInput("\(directory.path): not a GPT-2 model directory (expected "
+            let openAI = FileManager.default.fileExists(atPath: directory.appendingPathComponent("hparams.json").path)
+            let missing = (openAI ? GPT2WeightLayout.openAI : .huggingFace).requiredFiles.filter {
+                !FileManager.default.fileExists(atPath: directory.appendingPathComponent($0).path)
+            }
+            throw InvalidInput("\(directory.path): no \(missing.joined(separator: " or ")) in the model directory (a GPT-2 directory holds "
                                + GPT2WeightLayout.huggingFace.requiredFiles.joined(separator: " + ") + " from Hugging Face, or "
                                + GPT2WeightLayout.openAI.requiredFiles.joined(separator: " + ") + " from OpenAI)")
         }

@@ -41,6 +41,9 @@ public struct SpecDataset: DatasetAdapter {
     }
 
     public init(contentsOf url: URL) throws {
+        if isDirectory(url) {
+            throw DatasetSpecError(file: url.path, key: nil, "is a directory; expected a dataset spec file (JSON, see Datasets/README.md) or a built-in dataset name")
+        }
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw DatasetSpecError(file: url.path, key: nil, FileManager.default.fileExists(atPath: url.path)

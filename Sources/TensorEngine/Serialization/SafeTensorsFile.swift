@@ -133,8 +133,14 @@ public final class SafeTensorsFile: TensorArchive, @unchecked Sendable {
             guard case .integer(let n) = d, n >= 0 else { throw FormatError("has a shape that is not a list of non-negative integers") }
             shape.append(n)
         }
-        guard case .array(let offsets)? = fields["data_offsets"], offsets.count == 2,
-              case .integer(let begin) = offsets[0], case .integer(let end) = offsets[1] else {
+        guard case .array(let offsets)? = fields["data_offsets"], offsets.count == 2 else {
+            throw FormatError("has no data_offsets [begin, end] in the header")
+        }
+        // A whole number past Int64.max decodes as a Double, not an integer.
+        for case .number(let value) in offsets where value.rounded() == value && value.magnitude >= 0x1p63 {
+            throw FormatError("has data_offsets out of range (a value above 2^63 - 1)")
+        }
+        guard case .integer(let begin) = offsets[0], case .integer(let end) = offsets[1] else {
             throw FormatError("has no data_offsets [begin, end] in the header")
         }
         guard begin >= 0, begin <= end else { throw FormatError("has invalid data_offsets [\(begin), \(end)]") }

@@ -75,8 +75,9 @@ struct DataInspectCommand: ParsableCommand {
         do {
             tokenizer = noTokens ? nil : try gpt2Tokenizer(store: store, model: model)
         } catch let error as ResolutionError {
-            Log.info("(the GPT-2 vocabulary is only needed for token lengths: --no-tokens skips them)")
-            throw error
+            // Still the Store's error (exit 1, its places under --verbose), with the way around it.
+            throw ResolutionError(ref: error.ref, file: error.file, attempts: error.attempts,
+                                  fix: error.fix + "; the GPT-2 vocabulary is only needed for token lengths: --no-tokens skips them")
         }
         if !output.json { Log.info("reading \(adapter.name) (\(adapter.source))...") }
         let raw = try adapter.load(using: store)

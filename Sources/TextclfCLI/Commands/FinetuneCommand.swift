@@ -67,7 +67,9 @@ struct FinetuneCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
     @OptionGroup var outputOptions: OutputOptions
 
-    func validate() throws {
+    // Checked in run(), not validate(): the parser reports an unknown option only after
+    // validate() passes, and a misspelt option is the likelier cause of a missing source.
+    private func checkSources() throws {
         let sources = [task, config, resume].compactMap { $0 }.count
         guard sources == 1 || (sources == 0 && dataset != nil) else {
             throw ValidationError("give one of --task, --config, --dataset or --resume (--dataset may go with --task or --config)")
@@ -78,6 +80,7 @@ struct FinetuneCommand: ParsableCommand {
     }
 
     func run() throws {
+        try checkSources()
         let store = try self.store.makeStore()
         let progress = TrainingProgress(json: outputOptions.json)
         let log: (String) -> Void = { line in if !outputOptions.json { Log.info(line) } }

@@ -49,7 +49,7 @@ struct GenerateCommand: ParsableCommand {
 
     func validate() throws {
         guard maxNewTokens >= 0 else { throw ValidationError("--max-new-tokens must be at least 0") }
-        guard temperature >= 0 else { throw ValidationError("--temperature must be 0 (greedy) or positive") }
+        try NumericCheck.nonNegative(temperature, "--temperature")
         if let topK, topK < 1 { throw ValidationError("--top-k must be at least 1") }
     }
 

@@ -55,8 +55,9 @@ struct PredictCommand: ParsableCommand {
             let data: Data
             if let file {
                 source = file
-                do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
-                    throw InvalidInput("\(file): cannot be read: \(error.localizedDescription)")
+                let url = URL(fileURLWithPath: file)
+                do { data = try Data(contentsOf: url) } catch {
+                    throw InvalidInput("\(file): cannot be read: \(unreadableFileReason(url, error))")
                 }
             } else {
                 source = "stdin"
@@ -85,11 +86,14 @@ struct PredictCommand: ParsableCommand {
     /// JSON lines ({"text": ...}) or plain lines; the format is decided by the first non-empty
     /// line, and then every line must follow it. Empty lines are skipped.
     static func parseLines(_ data: Data, source: String) throws -> (inputs: [[String: Any]], json: Bool) {
-        guard let text = String(data: data, encoding: .utf8) else { throw InvalidInput("\(source): not valid UTF-8") }
         var inputs: [[String: Any]] = []
         var json: Bool?
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
+        // Decoded line by line, so invalid UTF-8 is reported with its line number.
+        for (index, bytes) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
+            guard let rawLine = String(validating: bytes, as: UTF8.self) else {
+                throw InvalidInput("\(source), line \(index + 1): not valid UTF-8")
+            }
+            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : Substring(rawLine)
             if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
             if json == nil { json = line.hasPrefix("{") }
             if json == true {

@@ -54,6 +54,28 @@ struct TrainingOptions: ParsableArguments {
     @Flag(help: "Keep the final weights instead of going back to the best ones.") var noRestoreBest = false
     @Flag(help: "Save every parameter in the model (a standalone file), not only the trained ones.") var fullCheckpoint = false
 
+    /// Every numeric option in its range before anything is loaded; the message names the option.
+    func validate() throws {
+        try NumericCheck.atLeast(1, maxLength, "--max-length")
+        try NumericCheck.fraction(dropout, "--dropout")
+        try NumericCheck.atLeast(1, epochs, "--epochs")
+        try NumericCheck.atLeast(1, batchSize, "--batch-size")
+        try NumericCheck.positive(learningRate, "--lr")
+        try NumericCheck.nonNegative(weightDecay, "--weight-decay")
+        try NumericCheck.fraction(momentum, "--momentum")
+        try NumericCheck.positive(clipNorm, "--clip-norm")
+        try NumericCheck.atLeast(1, accumulate, "--accumulate")
+        try NumericCheck.atLeast(0, evalEvery, "--eval-every")
+        if let evalBatches, evalBatches != "all" {
+            guard let n = Int(evalBatches), n >= 1 else {
+                throw ValidationError("--eval-batches must be a positive whole number or 'all', got \(evalBatches)")
+            }
+        }
+        try NumericCheck.atLeast(1, evalBatchSize, "--eval-batch-size")
+        try NumericCheck.atLeast(1, patience, "--patience")
+        try NumericCheck.atLeast(1, saveEvery, "--save-every")
+    }
+
     /// `task` with these overrides applied.
     func apply(to task: ClassificationTask) throws -> ClassificationTask {
         var task = task
@@ -64,10 +86,7 @@ struct TrainingOptions: ParsableArguments {
         if let pooling { task.pooling = pooling }
         if let head { task.head = try HeadSpec(parsing: head) }
         if let maxLength { task.maxLength = maxLength }
-        if let dropout {
-            guard (0..<1).contains(dropout) else { throw ValidationError("--dropout must be in [0, 1), got \(dropout)") }
-            task.dropout = dropout
-        }
+        if let dropout { task.dropout = dropout }
         if let epochs { t.epochs = epochs }
         if let batchSize { t.batchSize = batchSize }
         if let optimizer, optimizer != t.optimizer.kind {
@@ -86,10 +105,7 @@ struct TrainingOptions: ParsableArguments {
         if let accumulate { t.accumulationSteps = accumulate }
         if let evalEvery { t.evalEvery = evalEvery == 0 ? nil : evalEvery }
         if let evalBatches {
-            if evalBatches == "all" { t.evalBatches = nil } else {
-                guard let n = Int(evalBatches), n >= 1 else { throw ValidationError("--eval-batches must be a positive number or 'all'") }
-                t.evalBatches = n
-            }
+            t.evalBatches = evalBatches == "all" ? nil : Int(evalBatches)
         }
         if let evalBatchSize { t.evalBatchSize = evalBatchSize }
         if let monitor { t.monitor = monitor }

@@ -1,0 +1,69 @@
+import Foundation
+import XCTest
+
+/// finetune, then predict and evaluate on the saved run, through the binary.
+final class EndToEndTests: XCTestCase {
+    private func trainAndUse(backbone: URL) throws {
+        let run = try makeTemporaryDirectory(self).appendingPathComponent("run")
+        let trained = try CLI.run(Fixtures.finetune(output: run, backbone: backbone, epochs: 2))
+        assertSucceeds(trained)
+        XCTAssertEqual(trained.stderr, "", "finetune --json wrote to stderr")
+        for file in ["config.json", "split.json", "metrics.jsonl", "report.json", "report.md", "curves.svg",
+                     "model/classifier.json", "model/model.safetensors"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: run.appendingPathComponent(file).path), "no \(file) in the run")
+        }
+        let steps = trained.events("step")
+        XCTAssertEqual(steps.count, 2 * 9, "72 training texts in batches of 8, two epochs")
+        XCTAssertEqual(steps.last?["step"] as? Int, steps.last?["total_steps"] as? Int)
+        let result = try XCTUnwrap(trained.events("result").first, trained.stdoutText)
+        XCTAssertEqual(result["run_directory"] as? String, run.path)
+
+        // evaluate on the run's own test split gives the figures of the run's final evaluation.
+        let evaluated = try CLI.run(["evaluate", "--model", run.path, "--json"])
+        assertSucceeds(evaluated)
+        let test = try XCTUnwrap(evaluated.jsonLines.first)
+        XCTAssertEqual(test["split"] as? String, "test")
+        XCTAssertEqual(test["examples"] as? Int, 24)
+        let final = try XCTUnwrap((trained.events("final").first?["splits"] as? [String: Any])?["test"] as? [String: Any])
+        XCTAssertEqual(test["accuracy"] as? Double, final["accuracy"] as? Double)
+        let all = try CLI.run(["evaluate", "--model", run.path, "--split", "all", "--json"])
+        assertSucceeds(all)
+        XCTAssertEqual(all.jsonLines.compactMap { $0["split"] as? String }, ["train", "validation", "test"])
+
+        // predict: arguments, JSON lines on stdin; the same text gets the same answer alone or
+        // batched (the label; the probabilities to float rounding, as the matrix sizes differ).
+        let texts = ["great good nice day", "awful sad grim thing", "the"]
+        let predicted = try CLI.run(["predict", "--model", run.path, "--json"] + texts)
+        assertSucceeds(predicted)
+        let labels = predicted.jsonLines.compactMap { $0["label"] as? String }
+        XCTAssertEqual(labels.count, texts.count, predicted.stdoutText)
+        XCTAssertTrue(Set(labels).isSubset(of: ["pos", "neg"]), "\(labels)")
+        let alone = try CLI.run(["predict", "--model", run.path, "--json", texts[1]])
+        XCTAssertEqual(alone.jsonLines.first?["label"] as? String, labels[1])
+        let batched = try XCTUnwrap(predicted.jsonLines[1]["probabilities"] as? [String: Double])
+        for (label, p) in try XCTUnwrap(alone.jsonLines.first?["probabilities"] as? [String: Double]) {
+            XCTAssertEqual(p, try XCTUnwrap(batched[label]), accuracy: 1e-5, label)
+        }
+        let stdin = texts.map { #"{"id": "\#($0.count)", "text": "\#($0)"}"# }.joined(separator: "\n") + "\n"
+        let piped = try CLI.run(["predict", "--model", run.path], stdin: Data(stdin.utf8))
+        assertSucceeds(piped)
+        XCTAssertEqual(piped.jsonLines.compactMap { $0["label"] as? String }, labels)
+        XCTAssertEqual(piped.jsonLines.compactMap { $0["id"] as? String }, texts.map { "\($0.count)" })
+        let plain = try CLI.run(["predict", "--model", run.path, texts[0]])
+        assertSucceeds(plain)
+        XCTAssertTrue(plain.stdoutText.hasPrefix("\(labels[0])\t"), plain.stdoutText)
+    }
+
+    func testTinyBERT() throws { try trainAndUse(backbone: CLI.tinyBERT) }
+
+    func testTinyGPT2() throws { try trainAndUse(backbone: CLI.tinyGPT2) }
+
+    func testEvaluateOnAnotherSpecOfTheSameData() throws {
+        let directory = try makeTemporaryDirectory(self, "data")
+        try Data(Fixtures.csv.utf8).write(to: directory.appendingPathComponent("data.csv"))
+        let spec = try Fixtures.writeSpec(in: directory, name: "other.json", source: ["path": "data.csv"])
+        let result = try CLI.run(["evaluate", "--model", Fixtures.run.path, "--dataset", spec.path, "--json"])
+        assertSucceeds(result)
+        XCTAssertEqual(result.jsonLines.first?["examples"] as? Int, 24)
+    }
+}
