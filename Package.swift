@@ -69,7 +69,8 @@ let package = Package(
         // Example: the SMS spam reference recipe through the library API (config.json beside it).
         .executableTarget(name: "SpamExample", dependencies: ["DataIO", "Store", "Tasks", "Training"], path: "Examples/spam", exclude: ["config.json", "README.md"]),
         // Example: a dataset adapter written in Swift, registered next to a dataset spec.
-        .executableTarget(name: "CustomDatasetExample", dependencies: ["Datasets", "Store"], path: "Examples/custom-dataset",
+        .executableTarget(name: "CustomDatasetExample", dependencies: ["DataIO", "Datasets", "Heads", "Store", "Tasks", "Training"],
+                          path: "Examples/custom-dataset",
                           exclude: ["README.md", "tickets.json", "task.json", "data", "make_sample_data.py"]),
     ]
 )

@@ -2,14 +2,19 @@
 //   1. a JSON spec (tickets.json): no code, for CSV/TSV files and archives;
 //   2. a Swift type implementing `DatasetAdapter` (FeedbackDataset below), for anything else —
 //      here JSON lines whose label comes from a star rating.
-// Both are registered in a `DatasetRegistry` next to the built-in datasets.
+// Both are registered in a `DatasetRegistry` next to the built-in datasets, and the registry
+// goes to `FineTuneRun`, which trains a classifier on the Swift adapter's data; the trained
+// classifier then labels new texts.
 //
-//     swift run CustomDatasetExample [DIRECTORY-WITH-tickets.json]
+//     swift run -c release CustomDatasetExample [DIRECTORY-WITH-tickets.json]
 
 import DataIO
 import Datasets
 import Foundation
+import Heads
 import Store
+import Tasks
+import Training
 
 /// Product feedback as JSON lines `{"id": ..., "text": ..., "stars": 1-5}`: 1–2 stars are
 /// negative, 4–5 positive, and 3-star lines are left out (counted as skipped).
@@ -73,6 +78,24 @@ do {
         let replayed = try raw.split(reproducing: SplitRecord.read(from: record))
         print("  split record: \(record.path) (replays identically: \(replayed.train == splits.train))")
         try? FileManager.default.removeItem(at: record)
+    }
+
+    // Fine-tune on the Swift adapter's data: the run finds "feedback" in the registries given.
+    var task = ClassificationTask.forDataset("feedback")
+    task.training.epochs = 10
+    task.training.optimizer.learningRate = 1e-4
+    task.training.evalEvery = nil
+    let output = FileManager.default.temporaryDirectory.appendingPathComponent("textclf-example-feedback-\(getpid())")
+    defer { try? FileManager.default.removeItem(at: output) }
+    let run = try FineTuneRun.start(task, output: output, store: store, registries: Registries(datasets: registry),
+                                    log: { print("  " + $0) })
+    for warning in run.configuration.warnings { print("  warning: \(warning)") }
+    let result = try run.run()
+    let before = result.baseline("test")?.accuracy ?? 0, after = result.final("test")?.accuracy ?? 0
+    print("\nfeedback, fine-tuned (\(run.configuration.modelNote)): test accuracy \(before) → \(after)")
+    let texts = ["The app crashed again and I lost my work.", "Exactly what I wanted, works perfectly."]
+    for (text, prediction) in zip(texts, try run.classifier.predict(texts)) {
+        print("  \(prediction.label) (\(prediction.probabilities.max() ?? 0)): \(text)")
     }
 } catch {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))

@@ -42,12 +42,11 @@ public struct DatasetRegistry: Sendable {
         return dataset
     }
 
-    /// The adapter called `nameOrPath`; a name that is not registered but names a file (or
-    /// ends in `.json`) is read as a dataset spec.
+    /// The adapter called `nameOrPath`, or the dataset spec at that path (`NameOrPath` decides).
     public func adapter(named nameOrPath: String) throws -> any DatasetAdapter {
-        if let adapter = adapters.first(where: { $0.name == nameOrPath }) { return adapter }
-        if nameOrPath.hasSuffix(".json") || nameOrPath.contains("/") || FileManager.default.fileExists(atPath: nameOrPath) {
-            return try SpecDataset(contentsOf: URL(fileURLWithPath: nameOrPath))
+        switch NameOrPath(nameOrPath, isRegisteredName: { name in adapters.contains { $0.name == name } }) {
+        case .name(let name): if let adapter = adapters.first(where: { $0.name == name }) { return adapter }
+        case .path(let url): return try SpecDataset(contentsOf: url)
         }
         throw DatasetError("no dataset named \"\(nameOrPath)\" (known: \(adapters.map(\.name).joined(separator: ", "))); a dataset spec is named by its path, e.g. ./\(nameOrPath).json")
     }

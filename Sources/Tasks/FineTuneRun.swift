@@ -72,11 +72,12 @@ public final class FineTuneRun {
     /// missing) the policy becomes `task.randomWeightsTrainable` unless `keepTrainable`; with
     /// a fallback backbone, its trainable policy and dropout apply unless `keepTrainable` /
     /// `keepDropout` (the user chose them).
-    public static func start(_ task: ClassificationTask, output: URL? = nil, store: Store, keepTrainable: Bool = false,
-                             keepDropout: Bool = false, version: String? = nil, log: (String) -> Void = { _ in }) throws -> FineTuneRun {
+    public static func start(_ task: ClassificationTask, output: URL? = nil, store: Store, registries: Registries = .builtIn,
+                             keepTrainable: Bool = false, keepDropout: Bool = false, version: String? = nil,
+                             log: (String) -> Void = { _ in }) throws -> FineTuneRun {
         var task = task
         try task.training.validate()
-        let adapter = try DatasetRegistry.builtIn.adapter(named: task.dataset)
+        let adapter = try registries.datasets.adapter(named: task.dataset)
         var policy = adapter.defaultSplitPolicy
         if let seed = task.splitSeed { policy.seed = seed }
         log("dataset \(adapter.name): reading \(adapter.source)")
@@ -101,7 +102,7 @@ public final class FineTuneRun {
             throw InvalidInput("\(keepTrainable ? "--trainable" : "the task's trainable policy") \(task.training.trainable) \(problem)")
         }
         let classifier = try Classifier(backbone: choice.backbone, labels: splits.labels.names, head: task.head, pooling: task.pooling,
-                                        maxLength: task.maxLength, seed: task.training.seed)
+                                        maxLength: task.maxLength, seed: task.training.seed, heads: registries.heads)
 
         let directory = output ?? defaultDirectory(for: task)
         let lock = try RunDirectoryLock(directory)
@@ -119,17 +120,18 @@ public final class FineTuneRun {
 
     /// Re-opens the run in `directory` to continue it: the same task, the same backbone
     /// (rebuilt from its recorded source), the same split (from split.json).
-    public static func resume(_ directory: URL, store: Store, version: String? = nil, log: (String) -> Void = { _ in }) throws -> FineTuneRun {
+    public static func resume(_ directory: URL, store: Store, registries: Registries = .builtIn, version: String? = nil,
+                              log: (String) -> Void = { _ in }) throws -> FineTuneRun {
         let configuration = try readConfiguration(directory)
         let lock = try RunDirectoryLock(directory)
         try DirectoryCommit.recoverInterruptedWrites(in: directory)
         let task = configuration.task
-        let adapter = try DatasetRegistry.builtIn.adapter(named: task.dataset)
+        let adapter = try registries.datasets.adapter(named: task.dataset)
         let splits = try loadDataset(adapter, for: task, store: store).split(reproducing: SplitRecord.read(from: directory.appendingPathComponent("split.json")))
         log("resuming \(directory.path): \(task.name) on \(splits.dataset), \(configuration.modelNote)")
         let backbone = try BackboneCatalog.rebuild(configuration.backbone, store: store, dropout: task.dropout)
         let classifier = try Classifier(backbone: backbone, labels: splits.labels.names, head: task.head, pooling: task.pooling,
-                                        maxLength: task.maxLength, seed: task.training.seed)
+                                        maxLength: task.maxLength, seed: task.training.seed, heads: registries.heads)
         return try FineTuneRun(directory: directory, configuration: configuration, splits: splits, classifier: classifier,
                                resuming: true, lock: lock, version: version)
     }

@@ -93,13 +93,18 @@ struct FinetuneCommand: ParsableCommand {
             }
         } else {
             var base: ClassificationTask
-            if let task, let builtIn = BuiltInTasks.named(task) {
-                base = builtIn
-            } else if let file = config ?? task {
-                guard config != nil || file.hasSuffix(".json") || FileManager.default.fileExists(atPath: file) else {
-                    throw ValidationError("no task named \(file) (built-in: \(BuiltInTasks.all.map(\.name).joined(separator: ", ")); or a task file)")
+            if let config {
+                base = try ClassificationTask.load(from: URL(fileURLWithPath: config))
+            } else if let task {
+                switch NameOrPath(task, isRegisteredName: { BuiltInTasks.named($0) != nil }) {
+                case .name(let name):
+                    guard let builtIn = BuiltInTasks.named(name) else {
+                        throw ValidationError("no task named \(name) (built-in: \(BuiltInTasks.all.map(\.name).joined(separator: ", ")); or a task file)")
+                    }
+                    base = builtIn
+                case .path(let url):
+                    base = try ClassificationTask.load(from: url)
                 }
-                base = try ClassificationTask.load(from: URL(fileURLWithPath: file))
             } else {
                 base = ClassificationTask.forDataset(dataset!)
             }
