@@ -2,7 +2,7 @@
 """Full-corpus exactness check of textclf's GPT-2 tokenizer against tiktoken.
 
 Encodes every text of SMS spam, SST-2 (train, dev, test) and IMDB (train + test) with tiktoken
-(built as in /work/shared/anchors/tiktoken_speed.py) and with `textclf tokenize` (JSON lines on
+(built as in ../shared/anchors/tiktoken_speed.py) and with `textclf tokenize` (JSON lines on
 stdin), plus a sweep of every Unicode code point in several contexts, and reports mismatches per
 corpus. Exit status: 0 all equal (or tiktoken missing: skipped), 1 mismatches, 2 bad usage.
 

@@ -10,7 +10,7 @@ The corpora's texts are checked through digests instead (scripts/make_gpt2_corpu
 no text of the mirror is copied into a fixture.
 
 Usage: python3 scripts/make_gpt2_tokenizer_fixture.py [MIRROR]   (default: $TEXTCLF_MIRROR)
-Needs tiktoken. The GPT-2 encoding is built as in /work/shared/anchors/tiktoken_speed.py.
+Needs tiktoken. The GPT-2 encoding is built as in ../shared/anchors/tiktoken_speed.py.
 """
 import base64
 import json

@@ -68,7 +68,7 @@ CORPORA = {"sms-spam": sms_spam, "sst2": sst2, "imdb": imdb}
 
 
 def gpt2_tiktoken(mirror):
-    """tiktoken's GPT-2 encoding built exactly as /work/shared/anchors/tiktoken_speed.py does."""
+    """tiktoken's GPT-2 encoding built exactly as ../shared/anchors/tiktoken_speed.py does."""
     import tiktoken
     from tiktoken.load import load_tiktoken_bpe
     return tiktoken.Encoding(

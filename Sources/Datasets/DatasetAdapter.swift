@@ -57,7 +57,7 @@ public enum DatasetSource: Sendable, Hashable, CustomStringConvertible {
 /// Whether a dataset can be read without the network, and from where.
 public struct DatasetAvailability: Sendable, Hashable {
     public let isLocal: Bool
-    /// Where the files are ("mirror /work/shared/mirror", "cache", "/path/to/file"), or why
+    /// Where the files are ("mirror /data/mirror", "cache", "/path/to/file"), or why
     /// they are not available.
     public let detail: String
 

@@ -1,7 +1,7 @@
 // A task is a fine-tuning recipe with a name: which dataset, which backbone, the classifier's
 // shape (pooling, head, max length) and the training settings. `textclf finetune --task spam`
 // runs `BuiltInTasks.spam`; a JSON file with the same keys is a task too (Examples/spam/config.json).
-// Later tasks (sentiment, topic, user tasks) are more values of this type.
+// The other built-in tasks (sentiment, topic) and users' task files are values of this type too.
 import DataIO
 import Foundation
 import Backbones

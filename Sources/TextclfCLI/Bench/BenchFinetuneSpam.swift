@@ -23,7 +23,7 @@ struct BenchFinetuneSpam: ParsableCommand {
         Then the anchor, one after the other (never at the same time): by default \
         scripts/torch_finetune_reference.py on textclf's own split (split.json), padding to the \
         120 tokens (the recipe's length: Raschka's longest training text), 2 threads; --anchor shared runs \
-        /work/shared/anchors/torch_ref.py (its own pandas split); --anchor skip skips it (it \
+        ../shared/anchors/torch_ref.py (its own pandas split); --anchor skip skips it (it \
         takes ~15 minutes). Needs python3 with torch, transformers and tiktoken; without them the \
         anchor is reported as not run. Files come through the Store (a temporary mirror-shaped \
         directory of links is handed to the script).
@@ -44,7 +44,7 @@ struct BenchFinetuneSpam: ParsableCommand {
 
     enum AnchorChoice: String, ExpressibleByArgument, CaseIterable { case run, shared, skip }
 
-    @Option(help: ArgumentHelp("run (scripts/torch_finetune_reference.py), shared (/work/shared/anchors/torch_ref.py) or skip.", valueName: "run|shared|skip"))
+    @Option(help: ArgumentHelp("run (scripts/torch_finetune_reference.py), shared (../shared/anchors/torch_ref.py) or skip.", valueName: "run|shared|skip"))
     var anchor: AnchorChoice = .run
 
     @Option(help: ArgumentHelp("The anchor script (default: by --anchor).", valueName: "file"))
@@ -141,7 +141,7 @@ struct BenchFinetuneSpam: ParsableCommand {
     /// Runs the anchor script on a mirror-shaped directory of links to the Store's files;
     /// parses its last JSON line (ours: "result"; the shared one: train_s / full_eval_s).
     private func runAnchor(store: Store, split: URL) -> Result<[String: Any], BenchFailure> {
-        let script = anchorScript ?? (anchor == .run ? "scripts/torch_finetune_reference.py" : "/work/shared/anchors/torch_ref.py")
+        let script = anchorScript ?? (anchor == .run ? "scripts/torch_finetune_reference.py" : "../shared/anchors/torch_ref.py")
         guard FileManager.default.fileExists(atPath: script) else {
             return .failure(BenchFailure("\(script) not found (run from the package root, or pass --anchor-script FILE)"))
         }
