@@ -127,7 +127,7 @@ public struct ClassificationTask: Codable, Hashable, Sendable {
             }
             return task
         } catch let error as DecodingError {
-            throw InvalidInput("\(url.path): not a valid task: \(TaskFileError.describe(error))")
+            throw InvalidInput("\(url.path): not a valid task: \(describeDecodingError(error))")
         } catch {
             throw InvalidInput("\(url.path): not a valid task: \(error)")
         }
@@ -211,18 +211,3 @@ public enum BuiltInTasks {
     public static func named(_ name: String) -> ClassificationTask? { all.first { $0.name == name } }
 }
 
-enum TaskFileError {
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
-            return keys.isEmpty ? "the top level" : "key '\(keys.joined(separator: "."))'"
-        }
-        switch error {
-        case .typeMismatch(let type, let context): return "\(path(context)): expected \(type)"
-        case .valueNotFound(let type, let context): return "\(path(context)): missing \(type) value"
-        case .keyNotFound(let key, let context): return "\(path(context)): key '\(key.stringValue)' is missing"
-        case .dataCorrupted(let context): return "\(path(context)): \(context.underlyingError.map { "\($0)" } ?? context.debugDescription)"
-        @unknown default: return "\(error)"
-        }
-    }
-}

@@ -157,7 +157,7 @@ public final class FineTuneRun {
         }
         let configuration: RunConfiguration
         do { configuration = try JSONDecoder().decode(RunConfiguration.self, from: data) } catch let error as DecodingError {
-            throw InvalidInput("\(url.path): not a run config: \(TaskFileError.describe(error))")
+            throw InvalidInput("\(url.path): not a run config: \(describeDecodingError(error))")
         }
         guard configuration.format == RunConfiguration.formatTag else {
             throw InvalidInput("\(url.path): format \"\(configuration.format)\" is not \"\(RunConfiguration.formatTag)\"")

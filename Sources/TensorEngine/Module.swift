@@ -6,7 +6,8 @@
 //   Core/        Tensor (owned or borrowed memory), PaddedBatch, Parallel (SplitMix64 lives in DataIO)
 //   Autograd/    Variable, Parameter, Tape
 //   Kernels/     one file per layer: <Name>Kernel (raw-pointer forward/backward) + Ops.<name>
-//   Serialization/  safetensors / TF checkpoint readers
+//   Serialization/  safetensors reader and writer, the TensorArchive protocol; TFCheckpoint/
+//                   OpenAI's TensorFlow checkpoint format (LevelDB table, Snappy, protobuf, CRC32C)
 //
 // A model's forward takes `tape: Tape?`: a Tape when training (ops record their backward
 // steps), nil for evaluation and prediction (nothing recorded, no activations kept).

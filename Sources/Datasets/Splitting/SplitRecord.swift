@@ -126,18 +126,3 @@ public struct SplitRecordError: InputError, Equatable {
     public init(_ description: String) { self.description = description }
 }
 
-/// "key 'policy.seed': expected UInt64" rather than Foundation's long dump.
-func describeDecodingError(_ error: Error) -> String {
-    guard let error = error as? DecodingError else { return error.localizedDescription }
-    func path(_ context: DecodingError.Context) -> String {
-        let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
-        return keys.isEmpty ? "the top level" : "key '\(keys.joined(separator: "."))'"
-    }
-    switch error {
-    case .typeMismatch(let type, let context): return "\(path(context)): expected \(type)"
-    case .valueNotFound(let type, let context): return "\(path(context)): missing \(type) value"
-    case .keyNotFound(let key, let context): return "\(path(context)): key '\(key.stringValue)' is missing"
-    case .dataCorrupted(let context): return "\(path(context)): \(context.debugDescription)"
-    @unknown default: return "\(error)"
-    }
-}

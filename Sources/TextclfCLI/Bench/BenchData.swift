@@ -99,14 +99,7 @@ struct BenchData: ParsableCommand {
     }
 }
 
-private func seconds(since start: DispatchTime) -> Double {
-    Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-}
-
-private func median(_ values: [Double]) -> Double {
-    let sorted = values.sorted()
-    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-}
+private func median(_ values: [Double]) -> Double { BenchTiming.median(values) }
 
 private func rounded(_ x: Double, _ places: Int) -> Double {
     let scale = pow(10, Double(places))

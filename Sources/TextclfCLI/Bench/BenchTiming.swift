@@ -3,9 +3,7 @@ import Foundation
 /// How every bench times its work: wall-clock seconds, reported as the median of several runs
 /// (robust to one run disturbed by another process on a shared machine).
 enum BenchTiming {
-    static func seconds(since start: DispatchTime) -> Double {
-        Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-    }
+    static func seconds(since start: DispatchTime) -> Double { TextclfCLI.seconds(since: start) }
 
     /// The middle value (the mean of the two middle ones for an even count).
     static func median(_ values: [Double]) -> Double {

@@ -129,7 +129,7 @@ struct FinetuneCommand: ParsableCommand {
         run.trainer.shouldStop = { stop.isRaised }
         run.trainer.observer = progress.handle
         let result = try run.run()
-        let wall = BenchTiming.seconds(since: wallStart)
+        let wall = seconds(since: wallStart)
 
         if outputOptions.json {
             var object = TrainingReport.json(result, run.description, configuration: run.task.training)

@@ -56,7 +56,7 @@ struct GenerateCommand: ParsableCommand {
     func run() throws {
         let loadStart = DispatchTime.now()
         let model = try modelOptions.load()
-        let loadSeconds = BenchTiming.seconds(since: loadStart)
+        let loadSeconds = seconds(since: loadStart)
         if output.verbose { Log.info("\(model.name): \(model.config), weights \(model.source), vocabulary \(model.gpt2Tokenizer.source)") }
         let options = GPT2GenerationOptions(maxNewTokens: maxNewTokens, temperature: temperature, topK: topK, seed: seed,
                                             useCache: !noCache)
@@ -68,7 +68,7 @@ struct GenerateCommand: ParsableCommand {
             guard !output.json, id != tokenizer.endOfTextID, let bytes = tokenizer.tokenBytes(for: id) else { return }
             FileHandle.standardOutput.write(Data(bytes))
         }
-        let seconds = BenchTiming.seconds(since: start)
+        let seconds = seconds(since: start)
         let rate = Double(generation.newIDs.count) / max(seconds, 1e-9)
         if output.json {
             JSONLines.emit([

@@ -72,22 +72,7 @@ func readJSON<T: Decodable>(_ type: T.Type, from url: URL, what: String) throws 
         throw InvalidInput("\(url.path): cannot read the \(what): \(error.localizedDescription)")
     }
     do { return try JSONDecoder().decode(type, from: data) } catch {
-        throw InvalidInput("\(url.path): not a valid \(what): \(describe(error))")
+        throw InvalidInput("\(url.path): not a valid \(what): \(describeDecodingError(error))")
     }
 }
 
-/// "key 'head.kind': expected String" rather than Foundation's long dump.
-func describe(_ error: Error) -> String {
-    guard let error = error as? DecodingError else { return "\(error)" }
-    func path(_ context: DecodingError.Context) -> String {
-        let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
-        return keys.isEmpty ? "the top level" : "key '\(keys.joined(separator: "."))'"
-    }
-    switch error {
-    case .typeMismatch(let type, let context): return "\(path(context)): expected \(type)"
-    case .valueNotFound(let type, let context): return "\(path(context)): missing \(type) value"
-    case .keyNotFound(let key, let context): return "\(path(context)): key '\(key.stringValue)' is missing"
-    case .dataCorrupted(let context): return "\(path(context)): \(context.debugDescription)"
-    @unknown default: return "\(error)"
-    }
-}
