@@ -18,6 +18,7 @@ import DataIO
 import Datasets
 import Foundation
 import Heads
+import Inference
 import Store
 import Training
 
@@ -73,7 +74,8 @@ public final class FineTuneRun {
     /// a fallback backbone, its trainable policy and dropout apply unless `keepTrainable` /
     /// `keepDropout` (the user chose them).
     public static func start(_ task: ClassificationTask, output: URL? = nil, store: Store, keepTrainable: Bool = false,
-                             keepDropout: Bool = false, version: String? = nil, log: (String) -> Void = { _ in }) throws -> FineTuneRun {
+                             keepDropout: Bool = false, version: String? = nil, families: BackboneFamilies = .builtIn,
+                             log: (String) -> Void = { _ in }) throws -> FineTuneRun {
         var task = task
         try task.training.validate()
         let adapter = try DatasetRegistry.builtIn.adapter(named: task.dataset)
@@ -84,7 +86,7 @@ public final class FineTuneRun {
         log("split \(policy): train \(splits.train.count), validation \(splits.validation.count), test \(splits.test.count); labels \(splits.labels)")
 
         let choice = try BackboneCatalog.choose(task.backbone, weights: task.weights, fallbacks: task.fallbacks, seed: task.training.seed,
-                                                dropout: task.dropout, keepDropout: keepDropout, store: store)
+                                                dropout: task.dropout, keepDropout: keepDropout, store: store, families: families)
         var warnings = choice.warning.map { [$0] } ?? []
         if let fallback = choice.fallback {
             // config.json records what really ran, so --resume and evaluate rebuild it.
@@ -119,7 +121,7 @@ public final class FineTuneRun {
 
     /// Re-opens the run in `directory` to continue it: the same task, the same backbone
     /// (rebuilt from its recorded source), the same split (from split.json).
-    public static func resume(_ directory: URL, store: Store, version: String? = nil, log: (String) -> Void = { _ in }) throws -> FineTuneRun {
+    public static func resume(_ directory: URL, store: Store, version: String? = nil, families: BackboneFamilies = .builtIn, log: (String) -> Void = { _ in }) throws -> FineTuneRun {
         let configuration = try readConfiguration(directory)
         let lock = try RunDirectoryLock(directory)
         try DirectoryCommit.recoverInterruptedWrites(in: directory)
@@ -127,7 +129,7 @@ public final class FineTuneRun {
         let adapter = try DatasetRegistry.builtIn.adapter(named: task.dataset)
         let splits = try loadDataset(adapter, for: task, store: store).split(reproducing: SplitRecord.read(from: directory.appendingPathComponent("split.json")))
         log("resuming \(directory.path): \(task.name) on \(splits.dataset), \(configuration.modelNote)")
-        let backbone = try BackboneCatalog.rebuild(configuration.backbone, store: store, dropout: task.dropout)
+        let backbone = try families.rebuild(configuration.backbone, store: store, dropout: task.dropout)
         let classifier = try Classifier(backbone: backbone, labels: splits.labels.names, head: task.head, pooling: task.pooling,
                                         maxLength: task.maxLength, seed: task.training.seed)
         return try FineTuneRun(directory: directory, configuration: configuration, splits: splits, classifier: classifier,

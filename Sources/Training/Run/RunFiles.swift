@@ -3,6 +3,7 @@
 // a resumed run continues them without duplicates.
 import DataIO
 import Foundation
+import Inference
 
 public enum RunFiles {
     public static let metrics = "metrics.jsonl"
@@ -25,7 +26,7 @@ public enum RunFiles {
         let text = try String(contentsOf: url, encoding: .utf8)
         return try text.split(separator: "\n").enumerated().map { index, line in
             do { return try JSONDecoder().decode(EvaluationRecord.self, from: Data(line.utf8)) } catch {
-                throw InvalidInput("\(url.path), line \(index + 1): not a metrics record: \(describe(error))")
+                throw InvalidInput("\(url.path), line \(index + 1): not a metrics record: \(JSONFiles.describe(error))")
             }
         }
     }

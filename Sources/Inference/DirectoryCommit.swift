@@ -5,7 +5,7 @@ import Foundation
 /// the target, which then replaces the target by rename. A failure while writing (disk full,
 /// an error) leaves the previous directory as it was.
 public enum DirectoryCommit {
-    static func write(to directory: URL, _ body: (URL) throws -> Void) throws {
+    public static func write(to directory: URL, _ body: (URL) throws -> Void) throws {
         let fm = FileManager.default
         let parent = directory.deletingLastPathComponent()
         try fm.createDirectory(at: parent, withIntermediateDirectories: true)
@@ -54,40 +54,5 @@ public enum DirectoryCommit {
                 try fm.removeItem(at: url)
             }
         }
-    }
-}
-
-/// JSON with sorted keys and indentation, for files people read.
-func prettyJSON<T: Encodable>(_ value: T) throws -> Data {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    var data = try encoder.encode(value)
-    data.append(0x0A)
-    return data
-}
-
-func readJSON<T: Decodable>(_ type: T.Type, from url: URL, what: String) throws -> T {
-    let data: Data
-    do { data = try Data(contentsOf: url) } catch {
-        throw InvalidInput("\(url.path): cannot read the \(what): \(error.localizedDescription)")
-    }
-    do { return try JSONDecoder().decode(type, from: data) } catch {
-        throw InvalidInput("\(url.path): not a valid \(what): \(describe(error))")
-    }
-}
-
-/// "key 'head.kind': expected String" rather than Foundation's long dump.
-func describe(_ error: Error) -> String {
-    guard let error = error as? DecodingError else { return "\(error)" }
-    func path(_ context: DecodingError.Context) -> String {
-        let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
-        return keys.isEmpty ? "the top level" : "key '\(keys.joined(separator: "."))'"
-    }
-    switch error {
-    case .typeMismatch(let type, let context): return "\(path(context)): expected \(type)"
-    case .valueNotFound(let type, let context): return "\(path(context)): missing \(type) value"
-    case .keyNotFound(let key, let context): return "\(path(context)): key '\(key.stringValue)' is missing"
-    case .dataCorrupted(let context): return "\(path(context)): \(context.debugDescription)"
-    @unknown default: return "\(error)"
     }
 }
