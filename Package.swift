@@ -63,6 +63,7 @@ let package = Package(
         .testTarget(name: "BackbonesTests", dependencies: ["TestRequirements", "Backbones", "Store", "Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["TestRequirements", "Datasets", "DataIO", "Store", "Tokenizers"]),
         .testTarget(name: "HeadsTests", dependencies: ["TestRequirements", "Heads", "Backbones", "TensorEngine", "Tokenizers"]),
+        .testTarget(name: "InferenceTests", dependencies: ["TestRequirements", "Inference", "Heads", "Backbones", "Store", "TensorEngine", "DataIO"]),
         .testTarget(name: "TrainingTests", dependencies: ["TestRequirements", "Training", "Inference", "Heads", "Backbones", "TensorEngine", "Datasets", "Tokenizers", "DataIO", "Tasks"],
                     resources: [.copy("Fixtures")]),
         // The real `textclf` binary end to end: exit codes, one-line errors, train → predict,
