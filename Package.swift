@@ -35,18 +35,21 @@ let package = Package(
         .target(name: "Store", dependencies: ["DataIO"]),
         // Dataset adapters and user dataset specs.
         .target(name: "Datasets", dependencies: ["DataIO", "Store", "Tokenizers"]),
+        // A trained classifier: its on-disk format, backbone families, loading and prediction,
+        // without the trainer.
+        .target(name: "Inference", dependencies: ["Backbones", "Heads", "TensorEngine", "Tokenizers", "Store", "DataIO"]),
         // Optimisers, training loop, metrics, checkpoints.
-        .target(name: "Training", dependencies: ["Heads", "Backbones", "TensorEngine", "Datasets", "Store"], exclude: ["README.md"]),
+        .target(name: "Training", dependencies: ["Heads", "Backbones", "TensorEngine", "Datasets", "Store", "Inference"], exclude: ["README.md"]),
         // Tasks: a dataset + labels + backbone + head + training settings.
-        .target(name: "Tasks", dependencies: ["Datasets", "Training", "Heads", "Backbones", "Store", "Tokenizers", "DataIO"]),
+        .target(name: "Tasks", dependencies: ["Datasets", "Training", "Inference", "Heads", "Backbones", "Store", "Tokenizers", "DataIO"]),
         // The library users import.
         .target(name: "Textclf", dependencies: ["DataIO", "Tokenizers", "TensorEngine", "Backbones", "Heads",
-                                               "Store", "Datasets", "Training", "Tasks"]),
+                                               "Store", "Datasets", "Inference", "Training", "Tasks"]),
         // The CLI and the examples import the modules they use, not the umbrella: an
         // `@_exported` umbrella used inside its own package has linked executables against a
         // stale interface in incremental builds.
         .executableTarget(name: "TextclfCLI", dependencies: [
-            "DataIO", "Tokenizers", "TensorEngine", "Backbones", "Heads", "Store", "Datasets", "Training", "Tasks",
+            "DataIO", "Tokenizers", "TensorEngine", "Backbones", "Heads", "Store", "Datasets", "Inference", "Training", "Tasks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -60,14 +63,15 @@ let package = Package(
         .testTarget(name: "BackbonesTests", dependencies: ["TestRequirements", "Backbones", "Store", "Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["TestRequirements", "Datasets", "DataIO", "Store", "Tokenizers"]),
         .testTarget(name: "HeadsTests", dependencies: ["TestRequirements", "Heads", "Backbones", "TensorEngine", "Tokenizers"]),
-        .testTarget(name: "TrainingTests", dependencies: ["TestRequirements", "Training", "Heads", "Backbones", "TensorEngine", "Datasets", "Tokenizers", "DataIO", "Tasks"],
+        .testTarget(name: "InferenceTests", dependencies: ["TestRequirements", "Inference", "Heads", "Backbones", "Store", "TensorEngine", "DataIO"]),
+        .testTarget(name: "TrainingTests", dependencies: ["TestRequirements", "Training", "Inference", "Heads", "Backbones", "TensorEngine", "Datasets", "Tokenizers", "DataIO", "Tasks"],
                     resources: [.copy("Fixtures")]),
         // The real `textclf` binary end to end: exit codes, one-line errors, train → predict,
         // interrupt and resume. Depends on the executable so `swift test` builds it.
         .testTarget(name: "CLITests", dependencies: ["TextclfCLI"]),
 
         // Example: the SMS spam reference recipe through the library API (config.json beside it).
-        .executableTarget(name: "SpamExample", dependencies: ["DataIO", "Store", "Tasks", "Training"], path: "Examples/spam", exclude: ["config.json", "README.md"]),
+        .executableTarget(name: "SpamExample", dependencies: ["DataIO", "Store", "Inference", "Tasks", "Training"], path: "Examples/spam", exclude: ["config.json", "README.md"]),
         // Example: a dataset adapter written in Swift, registered next to a dataset spec.
         .executableTarget(name: "CustomDatasetExample", dependencies: ["DataIO", "Datasets", "Heads", "Store", "Tasks", "Training"],
                           path: "Examples/custom-dataset",

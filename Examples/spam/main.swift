@@ -10,6 +10,7 @@
 // initialised GPT-2. Either way with a warning.
 import DataIO
 import Foundation
+import Inference
 import Store
 import Tasks
 import Training
@@ -54,12 +55,12 @@ func main() throws {
     print(String(format: "training took %.1f s; run directory %@", result.timing.totalSeconds, run.directory.path))
 
     // 4. Load the saved classifier back (as `textclf predict` does) and classify new texts.
-    let loaded = try ClassifierCheckpoint.load(run.directory) { source in try BackboneCatalog.rebuild(source, store: store) }
+    let model = try TrainedModel.load(run.directory, store: store)
     let messages = [
         "You are a winner you have been specially selected to receive $1000 cash or a $2000 award.",
         "Hey, just wanted to check if we're still on for dinner tonight? Let me know!",
     ]
-    for (text, prediction) in zip(messages, try loaded.classifier.predict(messages)) {
+    for (text, prediction) in zip(messages, try model.predict(messages)) {
         print("\(prediction.label) (\(String(format: "%.3f", prediction.probabilities[prediction.classIndex]))): \(text)")
     }
 }

@@ -18,6 +18,7 @@ import DataIO
 import Datasets
 import Foundation
 import Heads
+import Inference
 import Store
 import Training
 
@@ -85,7 +86,7 @@ public final class FineTuneRun {
         log("split \(policy): train \(splits.train.count), validation \(splits.validation.count), test \(splits.test.count); labels \(splits.labels)")
 
         let choice = try BackboneCatalog.choose(task.backbone, weights: task.weights, fallbacks: task.fallbacks, seed: task.training.seed,
-                                                dropout: task.dropout, keepDropout: keepDropout, store: store)
+                                                dropout: task.dropout, keepDropout: keepDropout, store: store, families: registries.families)
         var warnings = choice.warning.map { [$0] } ?? []
         if let fallback = choice.fallback {
             // config.json records what really ran, so --resume and evaluate rebuild it.
@@ -129,7 +130,7 @@ public final class FineTuneRun {
         let adapter = try registries.datasets.adapter(named: task.dataset)
         let splits = try loadDataset(adapter, for: task, store: store).split(reproducing: SplitRecord.read(from: directory.appendingPathComponent("split.json")))
         log("resuming \(directory.path): \(task.name) on \(splits.dataset), \(configuration.modelNote)")
-        let backbone = try BackboneCatalog.rebuild(configuration.backbone, store: store, dropout: task.dropout)
+        let backbone = try registries.families.rebuild(configuration.backbone, store: store, dropout: task.dropout)
         let classifier = try Classifier(backbone: backbone, labels: splits.labels.names, head: task.head, pooling: task.pooling,
                                         maxLength: task.maxLength, seed: task.training.seed, heads: registries.heads)
         return try FineTuneRun(directory: directory, configuration: configuration, splits: splits, classifier: classifier,

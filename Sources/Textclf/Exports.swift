@@ -3,6 +3,7 @@
 @_exported import DataIO
 @_exported import Datasets
 @_exported import Heads
+@_exported import Inference
 @_exported import Store
 @_exported import Tasks
 @_exported import TensorEngine

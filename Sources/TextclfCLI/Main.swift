@@ -2,8 +2,8 @@ import ArgumentParser
 import Backbones
 import DataIO
 import Foundation
+import Inference
 import Store
-import Tasks
 
 @main
 struct TextclfCommand: AsyncParsableCommand {

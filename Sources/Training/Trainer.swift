@@ -16,6 +16,7 @@ import Datasets
 import Dispatch
 import Foundation
 import Heads
+import Inference
 import TensorEngine
 
 public final class Trainer {

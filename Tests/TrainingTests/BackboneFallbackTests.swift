@@ -1,5 +1,6 @@
 import Backbones
 import Foundation
+import Inference
 import Store
 import Tasks
 import Training

@@ -2,6 +2,7 @@ import Backbones
 import DataIO
 import Foundation
 import Heads
+import Inference
 import TensorEngine
 import Training
 import XCTest

@@ -1,8 +1,9 @@
 import Backbones
-import Datasets
 import DataIO
+import Datasets
 import Foundation
 import Heads
+import Inference
 import TensorEngine
 import Tokenizers
 import Training

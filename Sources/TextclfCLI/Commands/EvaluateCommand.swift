@@ -3,6 +3,7 @@ import DataIO
 import Datasets
 import Foundation
 import Heads
+import Inference
 import Store
 import Tasks
 import Training

@@ -1,9 +1,7 @@
 import ArgumentParser
-import Datasets
 import Foundation
+import Inference
 import Store
-import Tasks
-import Training
 
 /// `--model RUN_DIR|MODEL_DIR` of evaluate and predict.
 struct ModelOptions: ParsableArguments {
@@ -13,10 +11,8 @@ struct ModelOptions: ParsableArguments {
     @Flag(help: "Skip checking the rebuilt backbone's frozen weights against the recorded SHA-256.")
     var noVerify = false
 
-    func load(store: Store) throws -> LoadedClassifier {
-        try ClassifierCheckpoint.load(URL(fileURLWithPath: model), verifyBackbone: !noVerify) { source in
-            try BackboneCatalog.rebuild(source, store: store)
-        }
+    func load(store: Store) throws -> TrainedModel {
+        try TrainedModel.load(URL(fileURLWithPath: model), store: store, verifyBackbone: !noVerify)
     }
 
     /// The run the model came from (for its dataset and split), if `--model` is a run directory

@@ -2,9 +2,8 @@ import ArgumentParser
 import DataIO
 import Foundation
 import Heads
+import Inference
 import Store
-import Tasks
-import Training
 
 /// `textclf predict`: labels for texts given as arguments, in a file, or on stdin.
 struct PredictCommand: ParsableCommand {
@@ -65,8 +64,8 @@ struct PredictCommand: ParsableCommand {
             }
             (inputs, jsonInput) = try Self.parseLines(data, source: source)
         }
-        let predictions = try loaded.classifier.predict(inputs.map { $0["text"] as! String }, batchSize: batchSize)
-        let labels = loaded.classifier.labels
+        let predictions = try loaded.predict(inputs.map { $0["text"] as! String }, batchSize: batchSize)
+        let labels = loaded.labels
         for (input, prediction) in zip(inputs, predictions) {
             if output.json || jsonInput {
                 var object = input

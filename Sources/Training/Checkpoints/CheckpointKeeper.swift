@@ -7,6 +7,7 @@
 import DataIO
 import Foundation
 import Heads
+import Inference
 import TensorEngine
 
 final class CheckpointKeeper {

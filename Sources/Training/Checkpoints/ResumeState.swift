@@ -11,6 +11,7 @@
 // the number of masks drawn before, which state.json records.
 import DataIO
 import Foundation
+import Inference
 import TensorEngine
 
 struct TrainerState: Codable {
@@ -67,7 +68,7 @@ enum ResumeFiles {
                 try buffers.add(name, shape: tensor.shape, floats: UnsafeBufferPointer(start: tensor.pointer, count: tensor.count), owner: tensor)
             }
             try buffers.write(to: staging.appendingPathComponent(Self.optimizer))
-            try AtomicFile.write(try prettyJSON(state), to: staging.appendingPathComponent(Self.state))
+            try AtomicFile.write(try JSONFiles.pretty(state), to: staging.appendingPathComponent(Self.state))
         }
     }
 
@@ -77,7 +78,7 @@ enum ResumeFiles {
 
     static func readState(_ directory: URL) throws -> TrainerState {
         let url = directory.appendingPathComponent(state)
-        let decoded = try readJSON(TrainerState.self, from: url, what: "trainer state")
+        let decoded = try JSONFiles.read(TrainerState.self, from: url, what: "trainer state")
         guard decoded.format == TrainerState.formatTag else {
             throw InvalidInput("\(url.path): format \"\(decoded.format)\" is not \"\(TrainerState.formatTag)\"")
         }

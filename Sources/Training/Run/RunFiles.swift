@@ -3,6 +3,7 @@
 // a resumed run continues them without duplicates.
 import DataIO
 import Foundation
+import Inference
 
 public enum RunFiles {
     public static let metrics = "metrics.jsonl"

@@ -2,6 +2,7 @@
 import DataIO
 import Foundation
 import Heads
+import Inference
 
 /// What the run was, in words: written at the top of the reports.
 public struct RunDescription: Sendable {

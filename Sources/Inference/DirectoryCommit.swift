@@ -5,7 +5,7 @@ import Foundation
 /// the target, which then replaces the target by rename. A failure while writing (disk full,
 /// an error) leaves the previous directory as it was.
 public enum DirectoryCommit {
-    static func write(to directory: URL, _ body: (URL) throws -> Void) throws {
+    public static func write(to directory: URL, _ body: (URL) throws -> Void) throws {
         let fm = FileManager.default
         let parent = directory.deletingLastPathComponent()
         try fm.createDirectory(at: parent, withIntermediateDirectories: true)
@@ -56,23 +56,3 @@ public enum DirectoryCommit {
         }
     }
 }
-
-/// JSON with sorted keys and indentation, for files people read.
-func prettyJSON<T: Encodable>(_ value: T) throws -> Data {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    var data = try encoder.encode(value)
-    data.append(0x0A)
-    return data
-}
-
-func readJSON<T: Decodable>(_ type: T.Type, from url: URL, what: String) throws -> T {
-    let data: Data
-    do { data = try Data(contentsOf: url) } catch {
-        throw InvalidInput("\(url.path): cannot read the \(what): \(error.localizedDescription)")
-    }
-    do { return try JSONDecoder().decode(type, from: data) } catch {
-        throw InvalidInput("\(url.path): not a valid \(what): \(describeDecodingError(error))")
-    }
-}
-

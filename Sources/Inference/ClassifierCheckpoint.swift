@@ -15,98 +15,6 @@ import Heads
 import Store
 import TensorEngine
 
-/// Where a backbone's weights come from, so a checkpoint can rebuild it.
-public struct BackboneSource: Codable, Hashable, Sendable, CustomStringConvertible {
-    public enum Weights: String, Codable, Hashable, Sendable {
-        /// Released weights found by name through the Store (cache, mirror, download).
-        case pretrained
-        /// Weights read from `path` (a model directory).
-        case directory
-        /// A seeded random initialisation (`seed`) of the named architecture.
-        case random
-    }
-
-    /// The backbone's name, e.g. "gpt2" (for `random`, the architecture/size).
-    public var name: String
-    public var weights: Weights
-    public var seed: UInt64?
-    public var path: String?
-
-    public init(name: String, weights: Weights, seed: UInt64? = nil, path: String? = nil) {
-        self.name = name
-        self.weights = weights
-        self.seed = seed
-        self.path = path
-    }
-
-    public var description: String {
-        switch weights {
-        case .pretrained: "\(name) (pretrained)"
-        case .directory: "\(name) (weights from \(path ?? "?"))"
-        case .random: "\(name) (random weights, seed \(seed.map(String.init) ?? "?"))"
-        }
-    }
-}
-
-/// The contents of classifier.json.
-public struct CheckpointConfiguration: Codable, Hashable, Sendable {
-    public static let formatTag = "textclf-classifier/1"
-
-    public struct BackboneInfo: Codable, Hashable, Sendable {
-        public var source: BackboneSource
-        /// SHA-256 (hex) over the backbone parameters that are *not* in the tensor file: the
-        /// lines `<name> NUL <SHA-256 hex of its float32 values, little-endian> LF`, one per
-        /// parameter in `namedParameters` order. Loading recomputes it to prove the rebuilt
-        /// backbone is the one the head was trained on. (Of no bytes when every tensor is saved.)
-        public var frozenParametersSHA256: String
-        public var hiddenSize: Int
-        public var blockCount: Int
-
-        enum CodingKeys: String, CodingKey {
-            case source, frozenParametersSHA256 = "frozen_parameters_sha256", hiddenSize = "hidden_size", blockCount = "block_count"
-        }
-    }
-
-    public struct TokenizerInfo: Codable, Hashable, Sendable {
-        public var vocabularySize: Int
-        public var padTokenID: Int
-        enum CodingKeys: String, CodingKey { case vocabularySize = "vocabulary_size", padTokenID = "pad_token_id" }
-    }
-
-    public struct TensorsInfo: Codable, Hashable, Sendable {
-        public enum Content: String, Codable, Hashable, Sendable { case trainable, full }
-        public var file: String
-        public var content: Content
-        public var count: Int
-        public var parameters: Int
-    }
-
-    public var format: String
-    public var backbone: BackboneInfo
-    public var labels: [String]
-    public var pooling: Pooling
-    public var head: HeadSpec
-    public var trainable: TrainablePolicy
-    public var maxLength: Int
-    public var tokenizer: TokenizerInfo
-    public var tensors: TensorsInfo
-    /// Optimiser steps behind these weights.
-    public var step: Int
-    public var textclfVersion: String?
-
-    enum CodingKeys: String, CodingKey {
-        case format, backbone, labels, pooling, head, trainable, maxLength = "max_length", tokenizer, tensors, step
-        case textclfVersion = "textclf_version"
-    }
-}
-
-/// A loaded checkpoint: the classifier and what its config said.
-public struct LoadedClassifier {
-    public let classifier: Classifier
-    public let configuration: CheckpointConfiguration
-    public let directory: URL
-}
-
 public enum ClassifierCheckpoint {
     public static let configFile = "classifier.json"
     public static let tensorFile = "model.safetensors"
@@ -142,7 +50,7 @@ public enum ClassifierCheckpoint {
             step: step, textclfVersion: version)
         try DirectoryCommit.write(to: directory) { staging in
             try writer.write(to: staging.appendingPathComponent(tensorFile))
-            try AtomicFile.write(try prettyJSON(configuration), to: staging.appendingPathComponent(configFile))
+            try AtomicFile.write(try JSONFiles.pretty(configuration), to: staging.appendingPathComponent(configFile))
         }
     }
 
@@ -176,7 +84,7 @@ public enum ClassifierCheckpoint {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw InvalidInput("\(directory.path): no \(configFile) here: not a textclf model directory (a run directory holds one in model/)")
         }
-        let configuration = try readJSON(CheckpointConfiguration.self, from: url, what: "classifier config")
+        let configuration = try JSONFiles.read(CheckpointConfiguration.self, from: url, what: "classifier config")
         guard configuration.format == CheckpointConfiguration.formatTag else {
             throw InvalidInput("\(url.path): format \"\(configuration.format)\" is not \"\(CheckpointConfiguration.formatTag)\"")
         }
@@ -187,7 +95,7 @@ public enum ClassifierCheckpoint {
     /// in `model/`). `makeBackbone` rebuilds the backbone from its recorded source (for a full
     /// checkpoint of pretrained weights: the architecture, seed-0 random weights, all replaced).
     public static func load(_ directory: URL, heads: HeadRegistry = .builtIn, verifyBackbone: Bool = true,
-                            makeBackbone: (BackboneSource) throws -> any Backbone) throws -> LoadedClassifier {
+                            makeBackbone: (BackboneSource) throws -> any Backbone) throws -> TrainedModel {
         let directory = modelDirectory(directory)
         let configuration = try readConfiguration(directory)
         var source = configuration.backbone.source
@@ -218,7 +126,7 @@ public enum ClassifierCheckpoint {
                 throw InvalidInput("\(directory.path): the frozen weights of \(configuration.backbone.source) differ from those the classifier was trained on (SHA-256 \(checksum.prefix(12))… vs \(configuration.backbone.frozenParametersSHA256.prefix(12))… recorded)")
             }
         }
-        return LoadedClassifier(classifier: classifier, configuration: configuration, directory: directory)
+        return TrainedModel(classifier: classifier, configuration: configuration, directory: directory)
     }
 
     /// Copies every tensor of `file` into the classifier parameter of the same name; a name
