@@ -34,6 +34,9 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("adamw, sgd or rmsprop.", valueName: "name")) var optimizer: OptimizerConfiguration.Kind?
     @Option(name: .customLong("lr"), help: "Learning rate.") var learningRate: Double?
     @Option(help: "Weight decay (decoupled for AdamW, L2 for SGD/RMSprop).") var weightDecay: Double?
+    @Option(help: ArgumentHelp("Which parameters weight decay applies to: all (the recipe) or matrices (not biases and LayerNorm gains, as nanoGPT).",
+                               valueName: "all|matrices"))
+    var weightDecayOn: WeightDecayScope?
     @Option(help: "Momentum (SGD, RMSprop).") var momentum: Double?
     @Flag(help: "Nesterov momentum (SGD).") var nesterov = false
     @Option(help: ArgumentHelp("constant, linear or cosine, optionally :WARMUP_STEPS (e.g. cosine:100).", valueName: "schedule"))
@@ -98,6 +101,7 @@ struct TrainingOptions: ParsableArguments {
         }
         if let learningRate { t.optimizer.learningRate = learningRate }
         if let weightDecay { t.optimizer.weightDecay = weightDecay }
+        if let weightDecayOn { t.weightDecayOn = weightDecayOn }
         if let momentum { t.optimizer.momentum = momentum }
         if nesterov { t.optimizer.nesterov = true }
         if let schedule { t.schedule = try LearningRateSchedule(parsing: schedule) }
@@ -127,3 +131,4 @@ extension ClassificationTask.WeightsChoice: ExpressibleByArgument {}
 extension Pooling: ExpressibleByArgument {}
 extension OptimizerConfiguration.Kind: ExpressibleByArgument {}
 extension TrainingConfiguration.Monitor: ExpressibleByArgument {}
+extension WeightDecayScope: ExpressibleByArgument {}
