@@ -288,19 +288,25 @@ struct JSONParser {
 
     private mutating func parseHex4() throws -> UInt32 {
         guard data.count - position >= 4 else { throw fail("truncated \\u escape") }
-        var value: UInt32 = 0
-        for _ in 0 ..< 4 {
-            let c = data[position]
-            let digit: UInt32
-            switch c {
-            case UInt8(ascii: "0") ... UInt8(ascii: "9"): digit = UInt32(c - UInt8(ascii: "0"))
-            case UInt8(ascii: "a") ... UInt8(ascii: "f"): digit = UInt32(c - UInt8(ascii: "a")) + 10
-            case UInt8(ascii: "A") ... UInt8(ascii: "F"): digit = UInt32(c - UInt8(ascii: "A")) + 10
-            default: throw fail("bad hex digit in \\u escape")
-            }
-            value = value << 4 | digit
-            position += 1
-        }
+        guard let value = jsonHex4(data, at: position) else { throw fail("bad hex digit in \\u escape") }
+        position += 4
         return value
     }
+}
+
+/// The value of the four hex digits of a JSON `\\uXXXX` escape at `data[position...]` (which
+/// holds at least four bytes), or nil if one is not a hex digit. Shared by the JSON readers.
+func jsonHex4(_ data: [UInt8], at position: Int) -> UInt32? {
+    var value: UInt32 = 0
+    for c in data[position ..< position + 4] {
+        let digit: UInt32
+        switch c {
+        case UInt8(ascii: "0") ... UInt8(ascii: "9"): digit = UInt32(c - UInt8(ascii: "0"))
+        case UInt8(ascii: "a") ... UInt8(ascii: "f"): digit = UInt32(c - UInt8(ascii: "a")) + 10
+        case UInt8(ascii: "A") ... UInt8(ascii: "F"): digit = UInt32(c - UInt8(ascii: "A")) + 10
+        default: return nil
+        }
+        value = value << 4 | digit
+    }
+    return value
 }

@@ -258,19 +258,8 @@ private struct FlatJSONParser {
 
     mutating func parseHex4() throws -> UInt32 {
         guard position + 4 <= data.count else { throw fail("truncated \\u escape") }
-        var value: UInt32 = 0
-        for _ in 0 ..< 4 {
-            let c = data[position]
-            let digit: UInt32
-            switch c {
-            case UInt8(ascii: "0") ... UInt8(ascii: "9"): digit = UInt32(c - UInt8(ascii: "0"))
-            case UInt8(ascii: "a") ... UInt8(ascii: "f"): digit = UInt32(c - UInt8(ascii: "a")) + 10
-            case UInt8(ascii: "A") ... UInt8(ascii: "F"): digit = UInt32(c - UInt8(ascii: "A")) + 10
-            default: throw fail("bad hex digit in \\u escape")
-            }
-            value = value << 4 | digit
-            position += 1
-        }
+        guard let value = jsonHex4(data, at: position) else { throw fail("bad hex digit in \\u escape") }
+        position += 4
         return value
     }
 

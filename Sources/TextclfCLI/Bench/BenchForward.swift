@@ -55,11 +55,7 @@ struct BenchForward: ParsableCommand {
     @Option(help: "Timed runs per pass; the median is reported.")
     var repeats = 7
 
-    @Option(help: "The anchor script (default: scripts/bench_gpt2_torch.py of this checkout).")
-    var anchor: String?
-
-    @Flag(help: "Do not run the PyTorch anchor.")
-    var noAnchor = false
+    @OptionGroup var anchorOptions: GPT2AnchorOptions
 
     @OptionGroup var output: OutputOptions
 
@@ -101,15 +97,9 @@ struct BenchForward: ParsableCommand {
             results.append((.lastBlock, BenchTiming.median(times), times.min()!, Double(model.blockCount + 2) * perLayer))
         }
 
-        var torch: [String: [String: Any]] = [:]
-        if !noAnchor {
-            var arguments = ["forward", "--batch-size", "\(batchSize)", "--time", "\(time)", "--repeats", "\(repeats)"]
-            if let directory = huggingFaceDirectory { arguments += ["--model", directory] }
-            switch GPT2TorchAnchor.locate(explicit: anchor).flatMap({ $0.run(arguments) }) {
-            case .success(let passes): torch = passes
-            case .failure(let reason): Log.info("anchor not run: \(reason)")
-            }
-        }
+        var arguments = ["forward", "--batch-size", "\(batchSize)", "--time", "\(time)", "--repeats", "\(repeats)"]
+        if let directory = huggingFaceDirectory { arguments += ["--model", directory] }
+        let torch = anchorOptions.run(arguments) ?? [:]
 
         for result in results {
             let rate = tokens / result.median

@@ -40,11 +40,7 @@ struct BenchGenerate: ParsableCommand {
     @Option(help: "Timed runs; the median is reported.")
     var repeats = 3
 
-    @Option(help: "The anchor script (default: scripts/bench_gpt2_torch.py of this checkout).")
-    var anchor: String?
-
-    @Flag(help: "Do not run the PyTorch anchor.")
-    var noAnchor = false
+    @OptionGroup var anchorOptions: GPT2AnchorOptions
 
     @OptionGroup var output: OutputOptions
 
@@ -80,26 +76,21 @@ struct BenchGenerate: ParsableCommand {
         ]
         var lines = [String(format: "textclf  %6.1f tokens/s  (median %.3f s, best %.3f s for %d tokens after a %d-token prompt)",
                             rate, median, best, newTokens, promptIDs.count)]
-        if !noAnchor {
-            var arguments = ["generate", "--prompt-ids", promptIDs.map(String.init).joined(separator: ","),
-                             "--new-tokens", "\(newTokens)", "--repeats", "\(repeats)"]
-            let sameWeights = self.model.flatMap { GPT2WeightLayout.detect(in: URL(fileURLWithPath: $0)) } == .huggingFace
-            if sameWeights, let directory = self.model { arguments += ["--model", directory] }
-            switch GPT2TorchAnchor.locate(explicit: anchor).flatMap({ $0.run(arguments) }) {
-            case .success(let passes):
-                if let torchRate = passes["generate"]?["tokens_per_second"] as? Double, let torchBest = passes["generate"]?["best_seconds"] as? Double {
-                    line["torch_tokens_per_second"] = BenchGPT2Model.rounded(torchRate, 10)
-                    line["ratio"] = BenchGPT2Model.rounded(rate / torchRate)
-                    line["ratio_best"] = BenchGPT2Model.rounded(torchBest / best)
-                    lines.append(String(format: "PyTorch  %6.1f tokens/s  (median %.3f s, best %.3f s) → textclf/PyTorch %.2fx (best vs best %.2fx)",
-                                        torchRate, Double(newTokens) / torchRate, torchBest, rate / torchRate, torchBest / best))
-                }
-                if sameWeights, let torchIDs = passes["generate"]?["ids"] as? [Int] {
-                    line["same_tokens"] = torchIDs == ids
-                    lines.append(torchIDs == ids ? "same tokens as transformers" : "tokens differ from transformers: \(torchIDs) vs \(ids)")
-                }
-            case .failure(let reason):
-                Log.info("anchor not run: \(reason)")
+        var arguments = ["generate", "--prompt-ids", promptIDs.map(String.init).joined(separator: ","),
+                         "--new-tokens", "\(newTokens)", "--repeats", "\(repeats)"]
+        let sameWeights = self.model.flatMap { GPT2WeightLayout.detect(in: URL(fileURLWithPath: $0)) } == .huggingFace
+        if sameWeights, let directory = self.model { arguments += ["--model", directory] }
+        if let generate = anchorOptions.run(arguments)?["generate"] {
+            if let torchRate = generate["tokens_per_second"] as? Double, let torchBest = generate["best_seconds"] as? Double {
+                line["torch_tokens_per_second"] = BenchGPT2Model.rounded(torchRate, 10)
+                line["ratio"] = BenchGPT2Model.rounded(rate / torchRate)
+                line["ratio_best"] = BenchGPT2Model.rounded(torchBest / best)
+                lines.append(String(format: "PyTorch  %6.1f tokens/s  (median %.3f s, best %.3f s) → textclf/PyTorch %.2fx (best vs best %.2fx)",
+                                    torchRate, Double(newTokens) / torchRate, torchBest, rate / torchRate, torchBest / best))
+            }
+            if sameWeights, let torchIDs = generate["ids"] as? [Int] {
+                line["same_tokens"] = torchIDs == ids
+                lines.append(torchIDs == ids ? "same tokens as transformers" : "tokens differ from transformers: \(torchIDs) vs \(ids)")
             }
         }
         if output.json { JSONLines.emit(line) } else { lines.forEach { print($0) } }

@@ -1,4 +1,25 @@
+import ArgumentParser
 import Foundation
+
+/// `--anchor FILE` and `--no-anchor` of the GPT-2 benches.
+struct GPT2AnchorOptions: ParsableArguments {
+    @Option(help: "The anchor script (default: scripts/bench_gpt2_torch.py of this checkout).")
+    var anchor: String?
+
+    @Flag(help: "Do not run the PyTorch anchor.")
+    var noAnchor = false
+
+    /// The anchor's passes by name, nil when it was not asked for; why it did not run is logged.
+    func run(_ arguments: [String]) -> [String: [String: Any]]? {
+        guard !noAnchor else { return nil }
+        switch GPT2TorchAnchor.locate(explicit: anchor).flatMap({ $0.run(arguments) }) {
+        case .success(let passes): return passes
+        case .failure(let reason):
+            Log.info("anchor not run: \(reason)")
+            return nil
+        }
+    }
+}
 
 /// Runs scripts/bench_gpt2_torch.py (PyTorch + transformers, 2 threads) after our own
 /// measurement, in the same invocation, and reads its JSON lines: the anchor of the GPT-2 benches.
