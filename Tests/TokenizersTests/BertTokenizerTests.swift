@@ -124,7 +124,7 @@ final class BertTokenizerTests: XCTestCase {
                              "\ud83d\ude00": 8, "ab": 9, "@@cd": 10, "\"q\"\\\/": 11}}}
         """#
         try Data(json.utf8).write(to: directory.appendingPathComponent("tokenizer.json"))
-        XCTAssertEqual(try TokenizerKind.detect(in: directory), .wordPiece)
+        XCTAssertEqual(try TokenizerTable.builtIn.entry(for: directory).name, TokenizerEntry.wordPiece.name)
         let tokenizer = try BertTokenizer.load(directory: directory)
         XCTAssertEqual(tokenizer.vocabulary.id(of: "\u{FEFF}x"), 5)
         XCTAssertEqual(tokenizer.vocabulary.id(of: "été"), 7)
@@ -136,12 +136,12 @@ final class BertTokenizerTests: XCTestCase {
         XCTAssertEqual(tokenizer.decode([9, 10, 6], skipSpecialTokens: true), "abcd <b>")
     }
 
-    func testTokenizerKindAndLoader() throws {
+    func testTokenizerTableAndLoader() throws {
         let miniLM = try Mirror.miniLMDirectory()
-        XCTAssertEqual(try TokenizerKind.detect(in: miniLM), .wordPiece)
+        XCTAssertEqual(try TokenizerTable.builtIn.entry(for: miniLM).name, TokenizerEntry.wordPiece.name)
         XCTAssertTrue(try TokenizerLoader.load(directory: miniLM) is BertTokenizer)
         let gpt2 = try Mirror.gpt2Directory()
-        XCTAssertEqual(try TokenizerKind.detect(in: gpt2), .gpt2BytePair)
+        XCTAssertEqual(try TokenizerTable.builtIn.entry(for: gpt2).name, TokenizerEntry.gpt2BytePair.name)
         let loaded = try TokenizerLoader.load(directory: gpt2)
         XCTAssertTrue(loaded is GPT2Tokenizer)
         XCTAssertEqual(loaded.encode("Hello world"), [15496, 995])
@@ -153,9 +153,15 @@ final class BertTokenizerTests: XCTestCase {
             XCTAssertTrue("\(error)".contains(empty.path) && "\(error)".contains("vocab.txt"), "\(error)")
         }
         try Data(#"{"tokenizer_class": "XLMRobertaTokenizerFast"}"#.utf8).write(to: empty.appendingPathComponent("tokenizer_config.json"))
-        XCTAssertThrowsError(try TokenizerKind.detect(in: empty)) { error in
+        XCTAssertThrowsError(try TokenizerTable.builtIn.entry(for: empty)) { error in
             XCTAssertTrue("\(error)".contains("tokenizer_config.json") && "\(error)".contains("XLMRobertaTokenizer"), "\(error)")
         }
+        // A family's tokenizer is one more entry in the table, found by its class name.
+        var table = TokenizerTable.builtIn
+        table.register(TokenizerEntry(name: "XLM-R", classNames: ["XLMRobertaTokenizer"], readsModelType: { _, _ in false },
+                                      hasFiles: { _ in false }, load: { _ in try TokenizerLoader.load(directory: miniLM) }))
+        XCTAssertEqual(try table.entry(for: empty).name, "XLM-R")
+        XCTAssertTrue(try table.load(directory: empty) is BertTokenizer)
     }
 
     /// Each broken file gives an input error that names the file and what is wrong with it.
