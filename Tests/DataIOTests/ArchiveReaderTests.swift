@@ -206,6 +206,21 @@ final class ArchiveReaderTests: TempDirTestCase {
         XCTAssertEqual(try reader.open(member: "open.csv").readAllText(), "label,text\nham,see you at 5\n")
     }
 
+    /// Found by Fuzz/FuzzArchive: libarchive's "ZIP uncompressed data is wrong size" message ends
+    /// in a newline, which split the error over two lines. (A stored zip member whose local
+    /// header says 36 bytes while the central directory says 32.)
+    func testLibarchiveMessagesAreOneLine() throws {
+        let zip = Data(base64Encoded: """
+            UEsDBBQAAAAAAAAAIVihCCMYJAAAACAAAAAIAAAAb25seS5jc3Z0ZXh0LGxhYmVsCmhlbGxvLGhhbQp3aW4gbW9uZXksc3BhbQpQSwMEFAAAAAAAAAAhWAAA\
+            AAAAAAAAAAAAAAQAAABkaXIvUEsBAhQDFAAAAAAAAAAhWKEIIxgkAAAAJAAAAAgAAAAAAAAAAAAAAIABAAAAAG9ubHkuY3N2UEsBAhQDFAAAAAAAAAAhWAAA\
+            AAAAAAAAAAAAAAQAAAAAAAAAAAAAAIABSgAAAGRpci9QSwUGAAAAAAIAAgBoAAAAbAAAAAAA
+            """)!
+        let file = try write(Array(zip), to: "sizes.zip")
+        assertReadError(.corruptArchive, mentions: ["sizes.zip, member only.csv", "wrong size (read 36, expected 32) (the archive"]) {
+            try ArchiveReader(path: file).readAll(member: "only.csv")
+        }
+    }
+
     func testErrorsAreInputErrors() {
         let error: Error = ReadError(.missingMember, DataLocation(file: "a.zip", member: "b"), "x")
         XCTAssertTrue(error is InputError)
