@@ -221,6 +221,12 @@ final class ArchiveReaderTests: TempDirTestCase {
         }
     }
 
+    /// Member names and details quoting the data may hold line breaks; the message stays one line.
+    func testReadErrorMessagesAreOneLine() {
+        let error = ReadError(.missingMember, DataLocation(file: "a.tar", member: "x\ny"), "no member \"b\rc\"\u{2028}")
+        XCTAssertEqual(error.description, #"a.tar, member x\ny: no member "b\rc"\u{2028}"#)
+    }
+
     func testErrorsAreInputErrors() {
         let error: Error = ReadError(.missingMember, DataLocation(file: "a.zip", member: "b"), "x")
         XCTAssertTrue(error is InputError)

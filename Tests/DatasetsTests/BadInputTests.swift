@@ -199,6 +199,16 @@ final class BadInputTests: DatasetTestCase {
         assertThrows(DatasetSpecError.self, mentions: ["'version'"]) { try spec(["version": 2, "source": ["path": "x.csv"]]) }
     }
 
+    /// Found by Fuzz/FuzzSpec: a key holding an escaped CR (`"encoding_\\rrors"`) printed a line
+    /// break in the middle of the message.
+    func testMessagesQuotingTheSpecStayOneLine() throws {
+        assertThrows(DatasetSpecError.self, mentions: ["'encoding_\\rrors'", "did you mean 'encoding_errors'"]) {
+            try spec(["encoding_\rrors": "replace"])
+        }
+        assertThrows(DatasetSpecError.self, mentions: ["\"two\\nlines\" is not a usable dataset name"]) { try spec(["name": "two\nlines"]) }
+        assertThrows(DatasetSpecError.self, mentions: ["'labels'", "\"a\\u{2028}b\""]) { try spec(["labels": ["a\u{2028}b", "a\u{2028}b"]]) }
+    }
+
     func testInvalidJSONAndMissingSpec() throws {
         let file = try write("{\"name\": \"t\",\n \"text\": }", to: "broken.json")
         assertThrows(DatasetSpecError.self, mentions: [file.path, "not valid JSON"]) { try SpecDataset(contentsOf: file) }
