@@ -55,12 +55,15 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     require(tokenizer.tokenize(text).count == ids.count, "tokenize and encode disagree")
     _ = tokenizer.basicTokens(of: text)
-    for maxLength in [0, 1, 2, 3, 16] {
-        let (model, truncated) = tokenizer.encodeForModel(text, maxLength: maxLength)
-        require(model.count <= maxLength, "encodeForModel(maxLength: \(maxLength)) gave \(model.count) ids")
-        require(truncated == (ids.count + 2 > maxLength), "truncated is \(truncated) for \(ids.count) ids, maxLength \(maxLength)")
-        if maxLength >= 1 { require(model.first == tokenizer.clsTokenID, "no [CLS] first") }
-        if maxLength >= 2 { require(model.last == tokenizer.sepTokenID, "no [SEP] last") }
+    // One limit per input (each call encodes again): 0 to 19.
+    let maxLength = size % 20
+    let (model, truncated) = tokenizer.encodeForModel(text, maxLength: maxLength)
+    require(model.count <= maxLength, "encodeForModel(maxLength: \(maxLength)) gave \(model.count) ids")
+    require(truncated == (ids.count + 2 > maxLength), "truncated is \(truncated) for \(ids.count) ids, maxLength \(maxLength)")
+    if maxLength >= 1 { require(model.first == tokenizer.clsTokenID, "no [CLS] first") }
+    if maxLength >= 2 {
+        require(model.last == tokenizer.sepTokenID, "no [SEP] last")
+        require(Array(model.dropFirst().dropLast()) == Array(ids.prefix(maxLength - 2)), "encodeForModel's ids are not encode's")
     }
     let decoded = tokenizer.decode(ids)
     _ = tokenizer.decode(ids, skipSpecialTokens: true)
