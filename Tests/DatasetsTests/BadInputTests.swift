@@ -209,6 +209,17 @@ final class BadInputTests: DatasetTestCase {
         assertThrows(DatasetSpecError.self, mentions: ["'labels'", "\"a\\u{2028}b\""]) { try spec(["labels": ["a\u{2028}b", "a\u{2028}b"]]) }
     }
 
+    /// Found by Fuzz/FuzzSpec: a whole-numbered ratio beyond Int's range ("test": 8.9e52) trapped
+    /// while the "must lie in [0, 1]" message printed it (Int(Double) overflow).
+    func testHugeRatiosAreErrorsNotTraps() throws {
+        assertThrows(DatasetSpecError.self, mentions: ["'splits'", "must lie in [0, 1]", "0.7/0.15/8.888888888888889e+52"]) {
+            try spec(["splits": ["ratios": ["train": 0.7, "validation": 0.15, "test": 8.888888888888889e52]]])
+        }
+        XCTAssertThrowsError(try SplitPolicy.ratios(train: .infinity, validation: 0, test: 0).validate()) { error in
+            XCTAssertTrue("\(error)".contains("inf/0/0"), "\(error)")
+        }
+    }
+
     func testInvalidJSONAndMissingSpec() throws {
         let file = try write("{\"name\": \"t\",\n \"text\": }", to: "broken.json")
         assertThrows(DatasetSpecError.self, mentions: [file.path, "not valid JSON"]) { try SpecDataset(contentsOf: file) }
