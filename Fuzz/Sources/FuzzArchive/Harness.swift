@@ -16,7 +16,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         do {
             let stream = try archive.open(member: member.name)
             let count = try drain(stream)
-            if let size = member.size, count < 1 << 22, archive.kind != .plainFile {
+            // Opening by name gives the first of several members of that name.
+            if let size = member.size, count < 1 << 22, archive.kind != .plainFile,
+               members.filter({ $0.name == member.name }).count == 1 {
                 require(count == size, "member \(member.name) lists \(size) bytes, \(count) were read")
             }
         } catch let error as ReadError where error.kind == .missingMember && !isGlob(member.name) {
