@@ -32,7 +32,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
     let withSpecial = tokenizer.encode(text, allowedSpecial: [BytePairVocabulary.endOfText])
     require(tokenizer.decode(withSpecial) == text, "decode(encode(text, allowedSpecial:)) differs from the text")
-    if !text.contains(BytePairVocabulary.endOfText) { require(withSpecial == ids, "allowing a special absent from the text changed the ids") }
+    // Bytes, not Characters: "<|endoftext|>" followed by a combining mark is still the special
+    // (as in tiktoken), though String.contains does not find it there.
+    if !containsBytes(Array(text.utf8), Array(BytePairVocabulary.endOfText.utf8)) {
+        require(withSpecial == ids, "allowing a special absent from the text changed the ids")
+    }
 
     let (model, truncated) = tokenizer.encodeForModel(text, maxLength: 8)
     require(model == Array(ids.prefix(8)) && truncated == (ids.count > 8), "encodeForModel disagrees with encode")
@@ -50,4 +54,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     for id in arbitrary.prefix(4) { _ = tokenizer.token(for: id); _ = tokenizer.tokenBytes(for: id) }
     return 0
+}
+
+func containsBytes(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+    guard haystack.count >= needle.count else { return false }
+    return (0 ... haystack.count - needle.count).contains { haystack[$0 ..< $0 + needle.count].elementsEqual(needle) }
 }
