@@ -1,8 +1,7 @@
 // swift-tools-version:6.0
-// libFuzzer targets for textclf's parsers of untrusted bytes. Build and run with `make fuzz` from
-// the repository root: it builds with --sanitize fuzzer --sanitize address and -Xswiftc -O, which
-// comes after each module's own -Ounchecked and so wins, keeping Swift's bounds and overflow
-// checks on in the parsers the fuzzers run (the Makefile checks that it did).
+// libFuzzer targets for textclf's parsers of untrusted bytes, a package of its own so that the
+// root package's `swift build` and `swift test` never build them. Build and run with `make fuzz`
+// from the repository root (flags and why: the Makefile and Fuzz/check_build.py).
 import PackageDescription
 
 let harness: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
