@@ -23,5 +23,6 @@ let package = Package(
         fuzzTarget("FuzzArchive"),
         fuzzTarget("FuzzGPT2"),
         fuzzTarget("FuzzWordPiece"),
+        fuzzTarget("FuzzVocab"),
     ]
 )

@@ -117,3 +117,25 @@ for name, text in texts.items():
     for choice in range(4):
         write("wordpiece", f"{choice}-{name}", bytes([choice]) + text.encode())
 write("gpt2", "invalid-utf8.txt", b"ab\xff\xfe\xc3(\xe2\x82 end")
+
+# Tokenizer files: option byte (0 tokenizer JSON, 1 encoder.json, 2 merges, 3 .tiktoken, 4 vocab.txt).
+fixtures = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "TokenizersTests", "Fixtures")
+write("vocab", "tokenizer.json", b"\x00" + json.dumps({
+    "version": "1.0", "added_tokens": [{"id": 0, "content": "[PAD]", "special": True}],
+    "normalizer": {"type": "BertNormalizer", "lowercase": True}, "model": {"type": "WordPiece", "vocab": {"[PAD]": 0, "a": 1, "##b": 2}},
+    "escaped": "tab\t quote\" \u00e9 \ud83d\ude00", "numbers": [0, -1.5e3, 12345678901234567890], "flags": [True, False, None]}).encode())
+alphabet = {}
+n = 0
+for b in range(256):
+    c = chr(b) if (33 <= b <= 126 or 161 <= b <= 172 or 174 <= b <= 255) else None
+    if c is None:
+        c = chr(256 + n); n += 1
+    alphabet[b] = c
+encoder = {alphabet[b]: b for b in range(256)}
+encoder.update({"\u0120t": 256, "he": 257, "<|endoftext|>": 258})
+write("vocab", "encoder.json", b"\x01" + json.dumps(encoder).encode())
+write("vocab", "vocab.bpe", b"\x02#version: 0.2\n\u0120 t\nh e\r\n".replace(b"\\u0120", "\u0120".encode()))
+with open(os.path.join(fixtures, "tiny_bpe.tiktoken"), "rb") as f:
+    write("vocab", "tiny.tiktoken", b"\x03" + f.read())
+with open(os.path.join(fixtures, "wordpiece_tiny_vocab.txt"), "rb") as f:
+    write("vocab", "vocab.txt", b"\x04" + f.read())

@@ -7,14 +7,14 @@ set -u
 BIN=${FUZZ_BIN:-.build-fuzz/debug}
 WORK=${FUZZ_WORK:-.build-fuzz/work}
 SECONDS_EACH=${FUZZ_SECONDS:-120}
-TARGETS=${FUZZ_TARGETS:-csv spec safetensors archive gpt2 wordpiece}
+TARGETS=${FUZZ_TARGETS:-csv spec safetensors archive gpt2 wordpiece vocab}
 # Swift's crash backtracer itself trips AddressSanitizer; libFuzzer prints the stack instead.
 export SWIFT_BACKTRACE=enable=no
 
 binary() {
     case $1 in
         csv) echo FuzzCSV ;; spec) echo FuzzSpec ;; safetensors) echo FuzzSafeTensors ;;
-        archive) echo FuzzArchive ;; gpt2) echo FuzzGPT2 ;; wordpiece) echo FuzzWordPiece ;;
+        archive) echo FuzzArchive ;; gpt2) echo FuzzGPT2 ;; wordpiece) echo FuzzWordPiece ;; vocab) echo FuzzVocab ;;
         *) echo "unknown fuzz target $1" >&2; exit 2 ;;
     esac
 }
