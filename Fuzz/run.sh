@@ -30,8 +30,12 @@ for target in $TARGETS; do
     echo "== fuzz $target: $exe, ${SECONDS_EACH}s${FUZZ_RUNS:+ or $FUZZ_RUNS runs}, log $dir/log.txt"
     start=$(date +%s)
     "$exe" -max_total_time="$SECONDS_EACH" "${runs[@]}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-        -artifact_prefix="$dir/" "$dir/corpus" "Fuzz/Corpus/$target" > "$dir/log.txt" 2>&1
+        -artifact_prefix="$dir/" "$dir/corpus" "Fuzz/Corpus/$target" > "$dir/log.txt" 2>&1 &
+    pid=$!
+    wait "$pid"
     status=$?
+    # A harness that crashed did not get to remove its scratch directory (Fuzz/Sources/FuzzSupport).
+    rm -rf "/dev/shm/textclf-fuzz-$pid"
     elapsed=$(( $(date +%s) - start ))
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/log.txt" | tail -1)
     crashes=$(grep -c "ERROR: libFuzzer: deadly signal" "$dir/log.txt")

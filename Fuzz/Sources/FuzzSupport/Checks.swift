@@ -33,13 +33,13 @@ public func expectingInputError<R>(naming place: String, file: StaticString = #f
     }
 }
 
-/// A directory of this process's own in /dev/shm (or the temp directory), removed at exit, for
-/// parsers that only read from a path.
+/// A directory of this process's own in /dev/shm (or the temp directory), for parsers that only
+/// read from a path. Fuzz/run.sh removes it when the target ends (an atexit handler did not run
+/// when libFuzzer finished).
 public let scratchDirectory: String = {
     let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
     let path = "\(base)/textclf-fuzz-\(getpid())"
     try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    atexit { try? FileManager.default.removeItem(atPath: scratchDirectory) }
     return path
 }()
 
