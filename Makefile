@@ -12,7 +12,7 @@ ifneq ($(wildcard $(SHARED_MIRROR)),)
 export TEXTCLF_MIRROR ?= $(SHARED_MIRROR)
 endif
 
-.PHONY: setup build test demo bench clean
+.PHONY: setup build test demo bench clean fuzz fuzz-build
 
 # Idempotent: installs only the packages that are missing, and does nothing otherwise.
 setup:
@@ -40,6 +40,26 @@ demo: build
 BENCHES ?= gemm read tokenize wordpiece data sha256 kernels forward generate bert finetune-spam
 bench: build
 	@for b in $(BENCHES); do echo "== textclf bench $$b"; $(BIN) bench $$b || exit 1; done
+
+# libFuzzer targets (Fuzz/, a package of its own, so `swift build`/`make test` never build them).
+# The toolchain's own libFuzzer and AddressSanitizer are used; -Xswiftc -O comes after the modules'
+# -Ounchecked and wins, so bounds and overflow checks stay on, and -assert-config Debug adds the
+# checks -O leaves out (UnsafeBufferPointer subscripts); Fuzz/check_build.py verifies both.
+FUZZ_SCRATCH := .build-fuzz
+FUZZ_SECONDS ?= 120
+FUZZ_BUILD_FLAGS := -c debug --scratch-path ../$(FUZZ_SCRATCH) --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address \
+  -Xswiftc -O -Xswiftc -assert-config -Xswiftc Debug
+
+fuzz-build: setup
+	@command -v python3 >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq python3; }
+	set -o pipefail; cd Fuzz && swift build $(FUZZ_BUILD_FLAGS) 2>&1 | { grep -v "Cannot export local symbol" || true; }
+	python3 Fuzz/check_build.py $(FUZZ_SCRATCH)/debug/description.json
+
+# Each target for FUZZ_SECONDS (FUZZ_RUNS=N stops at N executions; FUZZ_TARGETS picks targets).
+fuzz: fuzz-build
+	FUZZ_BIN=$(FUZZ_SCRATCH)/debug FUZZ_WORK=$(FUZZ_SCRATCH)/work FUZZ_SECONDS=$(FUZZ_SECONDS) \
+	  FUZZ_RUNS="$(FUZZ_RUNS)" FUZZ_TARGETS="$(FUZZ_TARGETS)" Fuzz/run.sh
 
 clean:
 	rm -rf .build

@@ -179,7 +179,7 @@ public final class ArchiveReader {
                         if entry.isEncrypted {
                             throw ReadError(.encryptedMember, memberLocation, "is encrypted (password-protected); decrypt the archive first, e.g. `unzip` it and zip it again without a password")
                         }
-                        return ArchiveMemberStream(reader: reader, location: memberLocation)
+                        return ArchiveMemberStream(reader: reader, location: memberLocation, size: entry.size)
                     }
                     seen.append(ArchiveMember(name: entry.name, size: entry.size))
                 }
@@ -301,14 +301,25 @@ private struct ZipDirectoryEnd {
 final class ArchiveMemberStream: ByteStream {
     let location: DataLocation
     private let reader: LibArchiveReader
+    /// The size the archive gives the member, if it gives one.
+    private let size: Int?
+    private var delivered = 0
 
-    init(reader: LibArchiveReader, location: DataLocation) {
+    init(reader: LibArchiveReader, location: DataLocation, size: Int? = nil) {
         self.reader = reader
         self.location = location
+        self.size = size
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        try reader.readData(into: buffer, member: location.member ?? "")
+        let n = try reader.readData(into: buffer, member: location.member ?? "")
+        delivered += n
+        // libarchive ends a stored zip member whose local header claims more bytes than its
+        // data holds without an error; a member that does not match its size is corrupt.
+        if let size, n == 0 ? delivered != size : delivered > size {
+            throw ReadError(.corruptArchive, location, "cannot read member data: it holds \(delivered)\(n == 0 ? "" : "+") bytes, but the archive gives its size as \(size) (the archive is truncated or corrupt)")
+        }
+        return n
     }
 }
 

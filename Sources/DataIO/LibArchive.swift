@@ -94,7 +94,9 @@ final class LibArchiveReader {
 
     private func failure(_ kind: ReadError.Kind, member: String? = nil, prefix: String,
                          hint: String? = "the archive is truncated or corrupt") -> ReadError {
-        let message = archive_error_string(archive).map { String(cString: $0) } ?? "unknown libarchive error"
+        // Some libarchive messages end in a newline (zip's "uncompressed data is wrong size").
+        let message = archive_error_string(archive).map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) }
+            ?? "unknown libarchive error"
         let place = member.map { DataLocation(file: location.file, member: $0) } ?? location
         return ReadError(kind, place, "\(prefix): \(message)" + (hint.map { " (\($0))" } ?? ""))
     }

@@ -54,6 +54,6 @@ public struct ReadError: InputError, Equatable {
         } else if let row {
             place += ", data row \(row)"
         }
-        return "\(place): \(detail)"
+        return "\(place): \(detail)".escapingLineBreaks
     }
 }

@@ -5,5 +5,5 @@ import DataIO
 /// name the file, member, line and row.
 public struct DatasetError: InputError, Equatable {
     public let description: String
-    public init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description.escapingLineBreaks }
 }

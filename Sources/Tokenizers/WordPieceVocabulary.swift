@@ -112,14 +112,18 @@ extension WordPieceVocabulary {
     /// Rust loader does, a trailing `\r` and trailing whitespace are dropped from each line and
     /// a final newline ends the last line rather than starting an empty one.
     public static func load(vocabFile url: URL, continuingSubwordPrefix: String = "##") throws -> WordPieceVocabulary {
-        let data = try BytePairVocabulary.readFile(url)
+        try parse(vocabText: BytePairVocabulary.readFile(url), file: url.path, continuingSubwordPrefix: continuingSubwordPrefix)
+    }
+
+    /// `vocab.txt`'s bytes, read as `load(vocabFile:)` reads them; `file` names them in errors.
+    static func parse(vocabText data: [UInt8], file: String, continuingSubwordPrefix: String = "##") throws -> WordPieceVocabulary {
         var lines = data.split(separator: 0x0A, omittingEmptySubsequences: false)
         if lines.last?.isEmpty == true { lines.removeLast() }
         var tokens: [String] = []
         tokens.reserveCapacity(lines.count)
         for (index, line) in lines.enumerated() {
             guard var token = String(validating: line, as: UTF8.self) else {
-                throw TokenizerFileError(file: url.path, line: index + 1, "invalid UTF-8")
+                throw TokenizerFileError(file: file, line: index + 1, "invalid UTF-8")
             }
             if let last = line.last, last >= 0x80 || BertCharacterClass.isWhitespace(UInt32(last)) {
                 while let scalar = token.unicodeScalars.last, BertCharacterClass.isWhitespace(scalar.value) {
@@ -128,6 +132,6 @@ extension WordPieceVocabulary {
             }
             tokens.append(token)
         }
-        return try WordPieceVocabulary(tokens: tokens, continuingSubwordPrefix: continuingSubwordPrefix, source: url.path)
+        return try WordPieceVocabulary(tokens: tokens, continuingSubwordPrefix: continuingSubwordPrefix, source: file)
     }
 }

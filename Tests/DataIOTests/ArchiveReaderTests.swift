@@ -254,6 +254,42 @@ final class ArchiveReaderTests: TempDirTestCase {
         XCTAssertEqual(try reader.open(member: "open.csv").readAllText(), "label,text\nham,see you at 5\n")
     }
 
+    /// Found by Fuzz/FuzzArchive: libarchive's "ZIP uncompressed data is wrong size" message ends
+    /// in a newline, which split the error over two lines. (A stored zip member whose local
+    /// header says 36 bytes while the central directory says 32.)
+    func testLibarchiveMessagesAreOneLine() throws {
+        let zip = Data(base64Encoded: """
+            UEsDBBQAAAAAAAAAIVihCCMYJAAAACAAAAAIAAAAb25seS5jc3Z0ZXh0LGxhYmVsCmhlbGxvLGhhbQp3aW4gbW9uZXksc3BhbQpQSwMEFAAAAAAAAAAhWAAA\
+            AAAAAAAAAAAAAAQAAABkaXIvUEsBAhQDFAAAAAAAAAAhWKEIIxgkAAAAJAAAAAgAAAAAAAAAAAAAAIABAAAAAG9ubHkuY3N2UEsBAhQDFAAAAAAAAAAhWAAA\
+            AAAAAAAAAAAAAAQAAAAAAAAAAAAAAIABSgAAAGRpci9QSwUGAAAAAAIAAgBoAAAAbAAAAAAA
+            """)!
+        let file = try write(Array(zip), to: "sizes.zip")
+        assertReadError(.corruptArchive, mentions: ["sizes.zip, member only.csv", "wrong size (read 36, expected 32) (the archive"]) {
+            try ArchiveReader(path: file).readAll(member: "only.csv")
+        }
+    }
+
+    /// Member names and details quoting the data may hold line breaks; the message stays one line.
+    func testReadErrorMessagesAreOneLine() {
+        let error = ReadError(.missingMember, DataLocation(file: "a.tar", member: "x\ny"), "no member \"b\rc\"\u{2028}")
+        XCTAssertEqual(error.description, #"a.tar, member x\ny: no member "b\rc"\u{2028}"#)
+    }
+
+    /// Found by Fuzz/FuzzArchive: a stored zip member whose local header gives 33554432 bytes but
+    /// whose data is empty read as an empty member, without an error (libarchive does not check).
+    func testMemberShorterThanItsSizeIsCorrupt() throws {
+        let zip = Data(base64Encoded: """
+            UEsDBBQAAAAAAAAAIVihCCMYJAAAYSQAAAAIAAAAb25seS5jc3Z0ZXh0LGxhYmVsCmhlbGxvLGhhbQp3aW4gbW9uZXksc3BhbQpQSwMEFAAAAAAAAAAhWAAA\
+            AAAAAAAAAAAAAgQAAABkaSFbUEsBAhQDFAAAAAAAAAAhWKEIIxgkAAAAJAAAAAgAAAAAAAAAAAAAAIBBAAAAAG9ubHkuY3N2UEsBAgMAAAAAAAAAAAAhWAAA\
+            AAAAAAAAAAAAAAQAAAAAAAAAAAAAAIABSgAAAGRpci9QSwUGAAAAAAIAAgBoAAAAbAAAAAAA
+            """)!
+        let file = try write(Array(zip), to: "short-member.zip")
+        XCTAssertEqual(try ArchiveReader(path: file).members().last, ArchiveMember(name: "di![", size: 33_554_432))
+        assertReadError(.corruptArchive, mentions: ["short-member.zip, member di![", "holds 0 bytes", "33554432"]) {
+            try ArchiveReader(path: file).readAll(member: "di![")
+        }
+    }
+
     func testErrorsAreInputErrors() {
         let error: Error = ReadError(.missingMember, DataLocation(file: "a.zip", member: "b"), "x")
         XCTAssertTrue(error is InputError)

@@ -199,6 +199,27 @@ final class BadInputTests: DatasetTestCase {
         assertThrows(DatasetSpecError.self, mentions: ["'version'"]) { try spec(["version": 2, "source": ["path": "x.csv"]]) }
     }
 
+    /// Found by Fuzz/FuzzSpec: a key holding an escaped CR (`"encoding_\\rrors"`) printed a line
+    /// break in the middle of the message.
+    func testMessagesQuotingTheSpecStayOneLine() throws {
+        assertThrows(DatasetSpecError.self, mentions: ["'encoding_\\rrors'", "did you mean 'encoding_errors'"]) {
+            try spec(["encoding_\rrors": "replace"])
+        }
+        assertThrows(DatasetSpecError.self, mentions: ["\"two\\nlines\" is not a usable dataset name"]) { try spec(["name": "two\nlines"]) }
+        assertThrows(DatasetSpecError.self, mentions: ["'labels'", "\"a\\u{2028}b\""]) { try spec(["labels": ["a\u{2028}b", "a\u{2028}b"]]) }
+    }
+
+    /// Found by Fuzz/FuzzSpec: a whole-numbered ratio beyond Int's range ("test": 8.9e52) trapped
+    /// while the "must lie in [0, 1]" message printed it (Int(Double) overflow).
+    func testHugeRatiosAreErrorsNotTraps() throws {
+        assertThrows(DatasetSpecError.self, mentions: ["'splits'", "must lie in [0, 1]", "0.7/0.15/8.888888888888889e+52"]) {
+            try spec(["splits": ["ratios": ["train": 0.7, "validation": 0.15, "test": 8.888888888888889e52]]])
+        }
+        XCTAssertThrowsError(try SplitPolicy.ratios(train: .infinity, validation: 0, test: 0).validate()) { error in
+            XCTAssertTrue("\(error)".contains("inf/0/0"), "\(error)")
+        }
+    }
+
     func testInvalidJSONAndMissingSpec() throws {
         let file = try write("{\"name\": \"t\",\n \"text\": }", to: "broken.json")
         assertThrows(DatasetSpecError.self, mentions: [file.path, "not valid JSON"]) { try SpecDataset(contentsOf: file) }

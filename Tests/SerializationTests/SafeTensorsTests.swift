@@ -204,6 +204,14 @@ final class SafeTensorsErrorTests: XCTestCase {
         assertTensorFileError(try SafeTensorsFile(url: url), mentions: ["overlap.safetensors", "tensor 'b'", "overlaps", "'a'"])
     }
 
+    /// The one-line property Fuzz/FuzzSpec found broken holds here too: a tensor name holding a
+    /// line break no longer splits the message.
+    func testMessagesNamingATensorStayOneLine() throws {
+        let header = #"{"a\nb":{"dtype":"Q7","shape":[1],"data_offsets":[0,4]}}"#
+        let url = try write(safetensorsBytes(header: header, data: floatBytes([1])), "lines.safetensors")
+        assertTensorFileError(try SafeTensorsFile(url: url), mentions: ["lines.safetensors: tensor 'a\\nb' has dtype Q7"])
+    }
+
     func testMalformedEntries() throws {
         let cases: [(String, String)] = [
             (#"{"a":{"dtype":"Q7","shape":[1],"data_offsets":[0,4]}}"#, "dtype Q7"),

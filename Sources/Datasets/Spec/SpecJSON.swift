@@ -15,7 +15,7 @@ public struct DatasetSpecError: InputError, Equatable {
     }
 
     public var description: String {
-        "dataset spec \(file): " + (key.map { "key '\($0)': " } ?? "") + problem
+        ("dataset spec \(file): " + (key.map { "key '\($0)': " } ?? "") + problem).escapingLineBreaks
     }
 }
 

@@ -131,7 +131,8 @@ public struct SplitPolicy: Sendable, Hashable, CustomStringConvertible {
 
     static func format(_ values: [Double]) -> String {
         values.map { value in
-            value == value.rounded() ? String(Int(value)) : String(value)
+            // Whole numbers print without ".0"; only those an Int holds (1e53 or inf would trap).
+            value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
         }.joined(separator: "/")
     }
 }

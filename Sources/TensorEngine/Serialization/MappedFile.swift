@@ -6,9 +6,12 @@ final class MappedFile: @unchecked Sendable {
     let path: String
     /// The file's bytes (empty, with a nil base, for an empty file).
     let bytes: UnsafeRawBufferPointer
+    /// False for a copy made by `init(copying:path:)`, which is freed rather than unmapped.
+    private let isMapped: Bool
 
     init(path: String) throws {
         self.path = path
+        isMapped = true
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
             throw TensorFileError(path, "cannot be opened: \(String(cString: strerror(errno)))")
@@ -31,8 +34,23 @@ final class MappedFile: @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(start: base, count: size)
     }
 
+    /// A copy of `source` in memory, standing in for a file called `path` (for parsers fed bytes
+    /// that never were a file, e.g. by a fuzzer).
+    init(copying source: UnsafeRawBufferPointer, path: String) {
+        self.path = path
+        isMapped = false
+        if source.isEmpty {
+            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+            return
+        }
+        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: source.count, alignment: 16)
+        copy.copyMemory(from: source)
+        bytes = UnsafeRawBufferPointer(copy)
+    }
+
     deinit {
-        if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+        guard let base = bytes.baseAddress else { return }
+        if isMapped { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) } else { base.deallocate() }
     }
 }
 

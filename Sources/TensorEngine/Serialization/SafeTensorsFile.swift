@@ -22,9 +22,18 @@ public final class SafeTensorsFile: TensorArchive, @unchecked Sendable {
     /// The safetensors format's own limit on the header size.
     static let maxHeaderLength = 100_000_000
 
-    public init(url: URL) throws {
-        path = url.path
-        mapping = try MappedFile(path: url.path)
+    public convenience init(url: URL) throws {
+        try self.init(mapping: MappedFile(path: url.path))
+    }
+
+    /// Parses a copy of `bytes` as if they were the file at `path` (named in errors).
+    convenience init(bytes: UnsafeRawBufferPointer, path: String) throws {
+        try self.init(mapping: MappedFile(copying: bytes, path: path))
+    }
+
+    private init(mapping: MappedFile) throws {
+        path = mapping.path
+        self.mapping = mapping
         let file = mapping.bytes
         guard file.count >= 8 else {
             throw TensorFileError(path, "is too short to be a safetensors file (\(file.count) bytes)")

@@ -148,7 +148,7 @@ public struct TensorFileError: InputError, Equatable {
     }
 
     public var description: String {
-        if let tensor { return "\(path): tensor '\(tensor)' \(reason)" }
-        return "\(path): \(reason)"
+        if let tensor { return "\(path): tensor '\(tensor)' \(reason)".escapingLineBreaks }
+        return "\(path): \(reason)".escapingLineBreaks
     }
 }
