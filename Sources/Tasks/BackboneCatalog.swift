@@ -2,6 +2,7 @@
 // when the pretrained weights cannot be found, always with a note and a warning that say which.
 // Building a named backbone is the families' part (`BackboneFamilies`, module Inference).
 import Backbones
+import DataIO
 import Foundation
 import Inference
 import Store
@@ -28,6 +29,13 @@ public struct BackboneChoice {
 }
 
 public enum BackboneCatalog {
+    /// The model directory `name` refers to, or nil for a backbone name (`NameOrPath`'s rule:
+    /// a name a family knows wins over a directory of the same name).
+    static func directory(_ name: String, families: BackboneFamilies) -> URL? {
+        guard case .path(let url) = NameOrPath(name, isRegisteredName: { (try? families.family(for: $0)) != nil }) else { return nil }
+        return url
+    }
+
     /// `name` (or a model directory) with `weights`. With `auto`, when the pretrained weights
     /// cannot be found, each of `fallbacks` is tried pretrained, in order, and then `name` with
     /// random weights; either way with a warning that says what is used instead. A fallback's
@@ -35,9 +43,7 @@ public enum BackboneCatalog {
     public static func choose(_ name: String, weights: ClassificationTask.WeightsChoice, fallbacks: [BackboneFallback] = [],
                               seed: UInt64, dropout: Float, keepDropout: Bool = false, store: Store,
                               families: BackboneFamilies = .builtIn) throws -> BackboneChoice {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory), isDirectory.boolValue {
-            let url = URL(fileURLWithPath: name, isDirectory: true)
+        if let url = directory(name, families: families) {
             let source = BackboneSource(name: url.lastPathComponent, weights: .directory, path: url.standardizedFileURL.path)
             return BackboneChoice(backbone: try families.load(directory: url, store: store, dropout: dropout), source: source,
                                   note: "weights from the directory \(url.path)", warning: nil)
@@ -85,10 +91,7 @@ public enum BackboneCatalog {
     /// Which backbone `choose` would take for `task` with this store (give an offline one to
     /// ask without downloading): its name and the kind of weights.
     public static func wouldUse(_ task: ClassificationTask, store: Store, families: BackboneFamilies = .builtIn) -> (name: String, weights: BackboneSource.Weights) {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: task.backbone, isDirectory: &isDirectory), isDirectory.boolValue {
-            return (task.backbone, .directory)
-        }
+        if directory(task.backbone, families: families) != nil { return (task.backbone, .directory) }
         guard task.weights != .random, let family = try? families.family(for: task.backbone) else { return (task.backbone, .random) }
         if (try? family.pretrained(task.backbone, store: store, dropout: 0)) != nil { return (task.backbone, .pretrained) }
         guard task.weights == .auto else { return (task.backbone, .pretrained) }  // pretrained insisted on: it would fail
