@@ -26,10 +26,7 @@ public final class AdamW: OptimizerBase, Optimizer {
         forEachParameter(in: groups, weightDecay: weightDecay, step)
     }
 
-    private func step(_ parameter: Parameter, _ learningRate: Double, _ weightDecay: Double) {
-        guard let grad = parameter.grad else { return }
-        let entry = buffers(for: parameter)
-        entry.step += 1
+    private func step(_ parameter: Parameter, _ grad: Tensor, _ entry: ParameterBuffers, _ learningRate: Double, _ weightDecay: Double) {
         let m = entry.buffer("exp_avg", like: parameter), v = entry.buffer("exp_avg_sq", like: parameter)
         // Scalars in Double as Python computes them, then float32 as the kernels use them.
         let t = Double(entry.step)

@@ -166,13 +166,20 @@ public class OptimizerBase {
         self.bufferNames = bufferNames
     }
 
-    /// Calls `body` with each parameter of `groups`, its group's learning rate (this
-    /// optimiser's × the group's scale) and weight decay (the group's, else `weightDecay`).
+    /// Calls `body` for each parameter of `groups` that has a gradient (the others are skipped,
+    /// as PyTorch skips `p.grad is None`), after counting the step in its buffers, with its
+    /// group's learning rate (this optimiser's × the group's scale) and weight decay (the
+    /// group's, else `weightDecay`).
     func forEachParameter(in groups: [ParameterGroup], weightDecay: Double,
-                          _ body: (Parameter, _ learningRate: Double, _ weightDecay: Double) -> Void) {
+                          _ body: (Parameter, _ grad: Tensor, ParameterBuffers, _ learningRate: Double, _ weightDecay: Double) -> Void) {
         for group in groups {
             let rate = learningRate * group.learningRateScale, decay = group.weightDecay ?? weightDecay
-            for parameter in group.parameters { body(parameter, rate, decay) }
+            for parameter in group.parameters {
+                guard let grad = parameter.grad else { continue }
+                let entry = buffers(for: parameter)
+                entry.step += 1
+                body(parameter, grad, entry, rate, decay)
+            }
         }
     }
 

@@ -25,10 +25,7 @@ public final class RMSprop: OptimizerBase, Optimizer {
         forEachParameter(in: groups, weightDecay: weightDecay, step)
     }
 
-    private func step(_ parameter: Parameter, _ learningRate: Double, _ weightDecay: Double) {
-        guard let grad = parameter.grad else { return }
-        let entry = buffers(for: parameter)
-        entry.step += 1
+    private func step(_ parameter: Parameter, _ grad: Tensor, _ entry: ParameterBuffers, _ learningRate: Double, _ weightDecay: Double) {
         let square = entry.buffer("square_avg", like: parameter)
         let gradAverage = centered ? entry.buffer("grad_avg", like: parameter) : nil
         let buffer = momentum > 0 ? entry.buffer("momentum_buffer", like: parameter) : nil

@@ -21,10 +21,7 @@ public final class SGD: OptimizerBase, Optimizer {
         forEachParameter(in: groups, weightDecay: weightDecay, step)
     }
 
-    private func step(_ parameter: Parameter, _ learningRate: Double, _ weightDecay: Double) {
-        guard let grad = parameter.grad else { return }
-        let entry = buffers(for: parameter)
-        entry.step += 1
+    private func step(_ parameter: Parameter, _ grad: Tensor, _ entry: ParameterBuffers, _ learningRate: Double, _ weightDecay: Double) {
         let first = entry.buffers["momentum_buffer"] == nil
         let buffer = momentum > 0 ? entry.buffer("momentum_buffer", like: parameter) : nil
         let lr = Float(learningRate), wd = Float(weightDecay), mu = Float(momentum), keep = Float(1 - dampening)
