@@ -30,15 +30,19 @@ extension ByteStream {
     }
 }
 
-/// Bytes already in memory, e.g. text a test builds or a file read earlier.
+/// Bytes already in memory, e.g. text a test builds or a file read earlier. `maxRead` caps the
+/// bytes one `read` delivers, so a reader's handling of chunk boundaries can be exercised.
 public final class MemoryByteStream: ByteStream {
     public let location: DataLocation
     private let bytes: [UInt8]
+    private let maxRead: Int
     private var offset = 0
 
-    public init(_ bytes: [UInt8], location: DataLocation = DataLocation(file: "<memory>")) {
+    public init(_ bytes: [UInt8], location: DataLocation = DataLocation(file: "<memory>"), maxRead: Int = .max) {
+        precondition(maxRead > 0, "maxRead must be positive")
         self.bytes = bytes
         self.location = location
+        self.maxRead = maxRead
     }
 
     public convenience init(_ text: String, location: DataLocation = DataLocation(file: "<memory>")) {
@@ -46,7 +50,7 @@ public final class MemoryByteStream: ByteStream {
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        let n = min(buffer.count, bytes.count - offset)
+        let n = min(buffer.count, maxRead, bytes.count - offset)
         guard n > 0 else { return 0 }
         bytes.withUnsafeBytes { source in
             buffer.baseAddress!.copyMemory(from: source.baseAddress! + offset, byteCount: n)

@@ -2,26 +2,6 @@ import DataIO
 import Foundation
 import XCTest
 
-/// Hands out at most `step` bytes per read, so every chunk boundary inside a record gets exercised.
-private final class TrickleStream: ByteStream {
-    let location = DataLocation(file: "trickle.csv")
-    private let bytes: [UInt8]
-    private let step: Int
-    private var offset = 0
-
-    init(_ bytes: [UInt8], step: Int) {
-        self.bytes = bytes
-        self.step = step
-    }
-
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        let n = min(step, buffer.count, bytes.count - offset)
-        for i in 0..<n { buffer[i] = bytes[offset + i] }
-        offset += n
-        return n
-    }
-}
-
 final class CSVReaderTests: TempDirTestCase {
     private func rows(_ text: String, _ format: CSVFormat = .csv, columns: [CSVColumn]? = nil) throws -> [[String]] {
         try CSVReader(MemoryByteStream(text), format: format, columns: columns).readAll()
@@ -67,7 +47,7 @@ final class CSVReaderTests: TempDirTestCase {
     func testEveryChunkBoundaryGivesTheSameRows() throws {
         let bytes = Array(Self.rfcText.utf8)
         for step in 1...9 {
-            let reader = try CSVReader(TrickleStream(bytes, step: step))
+            let reader = try CSVReader(MemoryByteStream(bytes, location: DataLocation(file: "trickle.csv"), maxRead: step))
             XCTAssertEqual(reader.header, ["id", "text", "note"], "step \(step)")
             XCTAssertEqual(try reader.readAll(), Self.rfcRows, "step \(step)")
         }

@@ -6,27 +6,6 @@ import FuzzSupport
 
 let fileName = "fuzz.csv"
 
-/// Delivers at most `step` bytes per read.
-final class TrickleStream: ByteStream {
-    let location = DataLocation(file: fileName)
-    private let bytes: [UInt8]
-    private let step: Int
-    private var offset = 0
-
-    init(_ bytes: [UInt8], step: Int) {
-        self.bytes = bytes
-        self.step = step
-    }
-
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        let n = min(buffer.count, step, bytes.count - offset)
-        guard n > 0 else { return 0 }
-        bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: n) }
-        offset += n
-        return n
-    }
-}
-
 enum Outcome: Equatable {
     case rows([[String]], skipped: Int, lines: [Int])
     case failed(String)
@@ -67,8 +46,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     format.fieldCount = options & 64 == 0 ? nil : 2
     let step = options & 128 == 0 ? 1 : 3
 
-    let whole = read(TrickleStream(bytes, step: Int.max), format: format)
-    let trickled = read(TrickleStream(bytes, step: step), format: format)
+    let whole = read(MemoryByteStream(bytes, location: DataLocation(file: fileName)), format: format)
+    let trickled = read(MemoryByteStream(bytes, location: DataLocation(file: fileName), maxRead: step), format: format)
     require(whole == trickled, "reading \(step) bytes at a time gives \(trickled), one read gives \(whole)")
     return 0
 }
