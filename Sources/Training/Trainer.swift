@@ -130,12 +130,9 @@ public final class Trainer {
 
     // MARK: Training
 
-    /// Sends `event` to the run files, then to `observers`, then to `observer`.
-    private func emit(_ event: TrainingEvent, history: [EvaluationRecord]) throws {
-        var all: [any TrainingObserver] = runDirectory.map { [RunFilesObserver(directory: $0)] } ?? []
-        all += observers
-        all.append(ClosureObserver(observer))
-        for each in all { try each.trainingDidEmit(event, history: history) }
+    /// Who hears each event, in order: the run files, `observers`, then `observer`.
+    private var listeners: [any TrainingObserver] {
+        (runDirectory.map { [RunFilesObserver(directory: $0)] } ?? []) + observers + [ClosureObserver(observer)]
     }
 
     public func train(resume: Bool = false) throws -> TrainingResult {
@@ -163,6 +160,10 @@ public final class Trainer {
         let totalSteps = stepsPerEpoch * configuration.epochs
 
         var state = resume ? try keeper.loadResumeState(trainable: trainable, optimizer: optimizer) : TrainerState()
+        let listeners = self.listeners
+        func emit(_ event: TrainingEvent) throws {
+            for each in listeners { try each.trainingDidEmit(event, history: state.history) }
+        }
 
         let cacheNote = try prepareCache(summary)
         let plan = TrainingPlan(
@@ -171,8 +172,8 @@ public final class Trainer {
             examples: Dictionary(uniqueKeysWithValues: SplitName.allCases.map { ($0.rawValue, data[$0].count) }),
             truncated: Dictionary(uniqueKeysWithValues: SplitName.allCases.map { ($0.rawValue, data[$0].truncatedCount) }),
             cacheNote: cacheNote)
-        try emit(.prepared(plan), history: state.history)
-        if let cacheSummary { try emit(.cacheBuilt(cacheSummary), history: state.history) }
+        try emit(.prepared(plan))
+        if let cacheSummary { try emit(.cacheBuilt(cacheSummary)) }
 
         var fullEvalSeconds: Double = 0
         if state.baseline.isEmpty {
@@ -180,7 +181,7 @@ public final class Trainer {
             state.baseline = try evaluateAll()
             fullEvalSeconds += seconds(since: start)
         }
-        try emit(.baseline(state.baseline), history: state.history)
+        try emit(.baseline(state.baseline))
 
         // Set here, after the cache check and the baseline (which draw no masks that matter),
         // so the masks depend only on the seed and the steps taken.
@@ -216,10 +217,10 @@ public final class Trainer {
             state.windowLossCount = 0
             state.history.append(record)
             state.evalSeconds += seconds(since: start)
-            try emit(.evaluated(record), history: state.history)
+            try emit(.evaluated(record))
             if stopping.exhausted(state) {
                 state.stoppedEarly = true
-                try emit(.stoppedEarly(step: state.step, patience: configuration.patience ?? 0), history: state.history)
+                try emit(.stoppedEarly(step: state.step, patience: configuration.patience ?? 0))
             }
         }
 
@@ -248,7 +249,7 @@ public final class Trainer {
                                             learningRate: optimizer.learningRate,
                                             tokensPerSecond: Double(sessionTokens) / max(sessionTrainSeconds, 1e-9),
                                             elapsedSeconds: state.trainSeconds + state.evalSeconds,
-                                            etaSeconds: perStep * Double(totalSteps - state.step))), history: state.history)
+                                            etaSeconds: perStep * Double(totalSteps - state.step))))
                 let endsEpoch = state.nextBatch >= batches.count
                 if schedule.evaluates(after: state.step, endsEpoch: endsEpoch) {
                     try record(kind: "eval")
@@ -258,7 +259,7 @@ public final class Trainer {
                 if !endsEpoch, shouldStop() {
                     try saveResumeState()
                     interrupted = true
-                    try emit(.interrupted(step: state.step, resumeDirectory: keeper.resumeDirectory), history: state.history)
+                    try emit(.interrupted(step: state.step, resumeDirectory: keeper.resumeDirectory))
                     break training
                 }
             }
@@ -268,7 +269,7 @@ public final class Trainer {
             try saveResumeState()
             if state.epoch < configuration.epochs, !state.stoppedEarly, shouldStop() {
                 interrupted = true
-                try emit(.interrupted(step: state.step, resumeDirectory: keeper.resumeDirectory), history: state.history)
+                try emit(.interrupted(step: state.step, resumeDirectory: keeper.resumeDirectory))
                 break training
             }
         }
@@ -284,7 +285,7 @@ public final class Trainer {
             let start = DispatchTime.now()
             final = try evaluateAll()
             fullEvalSeconds += seconds(since: start)
-            try emit(.final(final), history: state.history)
+            try emit(.final(final))
         }
         return TrainingResult(
             plan: plan, baseline: state.baseline, final: final, history: state.history, steps: state.step,
