@@ -473,7 +473,7 @@ public struct Store: Sendable {
                 + "(\(ref.relativePath) under TEXTCLF_HOME) to \(cacheDirectory(for: ref).path), or \(mirrorHint), "
                 + "or allow downloads (drop --offline / TEXTCLF_OFFLINE)"
         }
-        return "check the network errors above and rerun `textclf fetch \(fetchName)`, or \(mirrorHint)"
+        return "check the network (the download errors are listed) and rerun `textclf fetch \(fetchName)`, or \(mirrorHint)"
     }
 }
 
