@@ -21,59 +21,63 @@ let package = Package(
         .systemLibrary(name: "CArchive", path: "Sources/CArchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
 
-        // Archives, delimited text, atomic files.
-        .target(name: "DataIO", dependencies: ["CArchive"]),
+        // What every module needs, with no system library: the bad-input error protocol, seeded
+        // randomness, atomic file writes, the one JSON reader, the name-or-path rule.
+        .target(name: "Common"),
+        // Archives and delimited text, over libarchive.
+        .target(name: "DataIO", dependencies: ["CArchive", "Common"]),
         // GPT-2 byte-level BPE and BERT WordPiece.
-        .target(name: "Tokenizers", dependencies: ["DataIO"]),
+        .target(name: "Tokenizers", dependencies: ["Common"]),
         // Tensors, BLAS, fused kernels, autograd, tensor file formats.
-        .target(name: "TensorEngine", dependencies: ["COpenBLAS", "DataIO"]),
+        .target(name: "TensorEngine", dependencies: ["COpenBLAS", "Common"]),
         // The Backbone protocol and its families (GPT-2, BERT).
-        .target(name: "Backbones", dependencies: ["TensorEngine", "Tokenizers", "Store"]),
+        .target(name: "Backbones", dependencies: ["Common", "TensorEngine", "Tokenizers", "Store"]),
         // Pooling and N-class heads; the Classifier.
-        .target(name: "Heads", dependencies: ["Backbones", "TensorEngine"]),
+        .target(name: "Heads", dependencies: ["Common", "Backbones", "TensorEngine"]),
         // Where models and datasets come from: cache, mirrors, verified downloads.
-        .target(name: "Store", dependencies: ["DataIO"]),
+        .target(name: "Store", dependencies: ["Common", "DataIO"]),
         // Dataset adapters and user dataset specs.
-        .target(name: "Datasets", dependencies: ["DataIO", "Store", "Tokenizers"]),
+        .target(name: "Datasets", dependencies: ["Common", "DataIO", "Store", "Tokenizers"]),
         // A trained classifier: its on-disk format, backbone families, loading and prediction,
         // without the trainer.
-        .target(name: "Inference", dependencies: ["Backbones", "Heads", "TensorEngine", "Tokenizers", "Store", "DataIO"]),
+        .target(name: "Inference", dependencies: ["Common", "Backbones", "Heads", "TensorEngine", "Tokenizers", "Store"]),
         // Optimisers, training loop, metrics, checkpoints.
-        .target(name: "Training", dependencies: ["Heads", "Backbones", "TensorEngine", "Datasets", "Store", "Inference"], exclude: ["README.md"]),
+        .target(name: "Training", dependencies: ["Common", "Heads", "Backbones", "TensorEngine", "Datasets", "Store", "Inference"], exclude: ["README.md"]),
         // Tasks: a dataset + labels + backbone + head + training settings.
-        .target(name: "Tasks", dependencies: ["Datasets", "Training", "Inference", "Heads", "Backbones", "Store", "Tokenizers", "DataIO"]),
+        .target(name: "Tasks", dependencies: ["Common", "Datasets", "Training", "Inference", "Heads", "Backbones", "Store", "Tokenizers"]),
         // The library users import.
-        .target(name: "Textclf", dependencies: ["DataIO", "Tokenizers", "TensorEngine", "Backbones", "Heads",
+        .target(name: "Textclf", dependencies: ["Common", "DataIO", "Tokenizers", "TensorEngine", "Backbones", "Heads",
                                                "Store", "Datasets", "Inference", "Training", "Tasks"]),
         // The CLI and the examples import the modules they use, not the umbrella: an
         // `@_exported` umbrella used inside its own package has linked executables against a
         // stale interface in incremental builds.
         .executableTarget(name: "TextclfCLI", dependencies: [
-            "DataIO", "Tokenizers", "TensorEngine", "Backbones", "Heads", "Store", "Datasets", "Inference", "Training", "Tasks",
+            "Common", "DataIO", "Tokenizers", "TensorEngine", "Backbones", "Heads", "Store", "Datasets", "Inference", "Training", "Tasks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // What a test needs from outside the repository: skipped where missing, required in CI.
         .target(name: "TestRequirements", path: "Tests/TestRequirements"),
-        .testTarget(name: "DataIOTests", dependencies: ["TestRequirements", "DataIO"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TokenizersTests", dependencies: ["TestRequirements", "Tokenizers", "DataIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CommonTests", dependencies: ["Common"]),
+        .testTarget(name: "DataIOTests", dependencies: ["TestRequirements", "Common", "DataIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TokenizersTests", dependencies: ["TestRequirements", "Tokenizers", "Common", "DataIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorEngineTests", dependencies: ["TestRequirements", "TensorEngine"]),
         .testTarget(name: "SerializationTests", dependencies: ["TestRequirements", "TensorEngine", "Backbones"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "StoreTests", dependencies: ["TestRequirements", "Store"]),
-        .testTarget(name: "BackbonesTests", dependencies: ["TestRequirements", "Backbones", "Store", "Tokenizers"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DatasetsTests", dependencies: ["TestRequirements", "Datasets", "DataIO", "Store", "Tokenizers"]),
+        .testTarget(name: "StoreTests", dependencies: ["TestRequirements", "Store", "Common", "DataIO"]),
+        .testTarget(name: "BackbonesTests", dependencies: ["TestRequirements", "Backbones", "Store", "Tokenizers", "Common"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DatasetsTests", dependencies: ["TestRequirements", "Datasets", "Common", "DataIO", "Store", "Tokenizers"]),
         .testTarget(name: "HeadsTests", dependencies: ["TestRequirements", "Heads", "Backbones", "TensorEngine", "Tokenizers"]),
-        .testTarget(name: "InferenceTests", dependencies: ["TestRequirements", "Inference", "Heads", "Backbones", "Store", "TensorEngine", "DataIO"]),
-        .testTarget(name: "TrainingTests", dependencies: ["TestRequirements", "Training", "Inference", "Heads", "Backbones", "TensorEngine", "Datasets", "Tokenizers", "DataIO", "Tasks"],
+        .testTarget(name: "InferenceTests", dependencies: ["TestRequirements", "Inference", "Heads", "Backbones", "Store", "TensorEngine", "Common"]),
+        .testTarget(name: "TrainingTests", dependencies: ["TestRequirements", "Training", "Inference", "Heads", "Backbones", "TensorEngine", "Datasets", "Tokenizers", "Common", "Tasks"],
                     resources: [.copy("Fixtures")]),
         // The real `textclf` binary end to end: exit codes, one-line errors, train → predict,
         // interrupt and resume. Depends on the executable so `swift test` builds it.
         .testTarget(name: "CLITests", dependencies: ["TextclfCLI"]),
 
         // Example: the SMS spam reference recipe through the library API (config.json beside it).
-        .executableTarget(name: "SpamExample", dependencies: ["DataIO", "Store", "Inference", "Tasks", "Training"], path: "Examples/spam", exclude: ["config.json", "README.md"]),
+        .executableTarget(name: "SpamExample", dependencies: ["Common", "Store", "Inference", "Tasks", "Training"], path: "Examples/spam", exclude: ["config.json", "README.md"]),
         // Example: a dataset adapter written in Swift, registered next to a dataset spec.
-        .executableTarget(name: "CustomDatasetExample", dependencies: ["DataIO", "Datasets", "Heads", "Store", "Tasks", "Training"],
+        .executableTarget(name: "CustomDatasetExample", dependencies: ["Common", "DataIO", "Datasets", "Heads", "Store", "Tasks", "Training"],
                           path: "Examples/custom-dataset",
                           exclude: ["README.md", "tickets.json", "task.json", "data", "make_sample_data.py"]),
     ]

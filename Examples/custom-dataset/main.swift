@@ -8,6 +8,7 @@
 //
 //     swift run -c release CustomDatasetExample [DIRECTORY-WITH-tickets.json]
 
+import Common
 import DataIO
 import Datasets
 import Foundation

@@ -8,7 +8,7 @@
 // Pretrained GPT-2 weights are used when the Store finds them (cache, TEXTCLF_MIRROR, download);
 // otherwise the task's fallback, pretrained all-MiniLM-L6-v2, if found; otherwise a randomly
 // initialised GPT-2. Either way with a warning.
-import DataIO
+import Common
 import Foundation
 import Inference
 import Store

@@ -6,7 +6,7 @@
 //   embed → block 0 → … → block n-1 → final norm
 // so that frozen leading blocks can be run once per text and cached, and only the trainable
 // suffix runs forward and backward every step.
-import DataIO
+import Common
 import TensorEngine
 import Tokenizers
 
@@ -99,6 +99,10 @@ public protocol Backbone: AnyObject {
     /// seeds it from the run's seed and saves its position, so a resumed run draws the masks
     /// an uninterrupted one would.
     var dropoutGenerator: DropoutGenerator { get set }
+    /// The dropout rates applied while training.
+    var dropout: DropoutRates { get }
+    /// Sets them; throws unless each is in [0, 1) and the family can take them.
+    func setDropout(_ rates: DropoutRates) throws
 
     /// Every parameter with its Hugging Face name (without a model prefix such as
     /// `transformer.` or `bert.`), in a stable order.

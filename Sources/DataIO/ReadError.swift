@@ -1,3 +1,4 @@
+import Common
 /// Where bytes come from: a file, and for archives the member inside it. Every error about
 /// data names one of these so the user can find the culprit.
 public struct DataLocation: Sendable, Hashable, CustomStringConvertible {

@@ -1,3 +1,4 @@
+import Common
 import DataIO
 
 /// A problem with a dataset as a whole (an empty split, a class missing from the training split,

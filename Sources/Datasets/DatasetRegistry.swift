@@ -1,4 +1,4 @@
-import DataIO
+import Common
 import Foundation
 
 /// The datasets a program knows: the built-ins, adapters registered in code, and dataset specs

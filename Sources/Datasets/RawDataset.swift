@@ -1,4 +1,4 @@
-import DataIO
+import Common
 
 /// The examples of one split as the source gives it (a file, an archive member), in source order.
 public struct SourceSplit: Sendable, Hashable {

@@ -1,6 +1,6 @@
 // A classification head maps one pooled vector per text to class logits. Heads sit behind a
 // protocol so users can bring their own; the built-in ones are `LinearHead` and `MLPHead`.
-import DataIO
+import Common
 import TensorEngine
 
 public protocol ClassificationHead: AnyObject {

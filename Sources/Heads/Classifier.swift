@@ -1,7 +1,7 @@
 // Classifier = backbone + pooling + head. The backbone never learns which head sits on it, and
 // the head never learns which backbone feeds it: both meet at pooled vectors of `hiddenSize`.
 import Backbones
-import DataIO
+import Common
 import TensorEngine
 import Tokenizers
 

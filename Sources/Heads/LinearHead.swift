@@ -1,4 +1,4 @@
-import DataIO
+import Common
 import TensorEngine
 
 /// logits = pooled · Wᵀ + b, with W [N, hidden] and b [N] in torch `nn.Linear` layout, named

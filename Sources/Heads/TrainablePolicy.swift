@@ -1,7 +1,7 @@
 // Which parameters fine-tuning updates, stated in the backbone's units (embeddings, blocks,
 // final norm) so every policy means the same for every backbone. The head always trains.
 import Backbones
-import DataIO
+import Common
 import TensorEngine
 
 public enum TrainablePolicy: Hashable, Sendable, Codable, CustomStringConvertible {

@@ -1,5 +1,5 @@
 import Backbones
-import DataIO
+import Common
 import Foundation
 import Store
 import Tokenizers
@@ -31,7 +31,7 @@ struct BERTFamily: BackboneFamily {
     func random(_ name: String, seed: UInt64, store: Store, dropout: Float) throws -> any Backbone {
         let directory = try store.resolveDirectory(.model(name), files: Self.architectureFiles)
         var config = try BERTConfig.load(from: directory.appendingPathComponent("config.json"))
-        config.setDropout(dropout)
+        try config.setDropout(DropoutRates(dropout))
         return try BERTModel.randomlyInitialized(config: config, seed: seed, tokenizer: TokenizerLoader.load(directory: directory), name: name)
     }
 }

@@ -2,7 +2,7 @@
 // Everything past it (heads, training, checkpoints) sees only the `Backbone` protocol.
 // `.builtIn` holds GPT-2 and BERT; a program adds its own family with `register`.
 import Backbones
-import DataIO
+import Common
 import Foundation
 import Store
 

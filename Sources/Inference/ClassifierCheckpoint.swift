@@ -9,7 +9,7 @@
 // of those parameters), builds the head, and copies the saved tensors in, checking every name
 // and shape. Saving is all-or-nothing (a staging directory renamed into place).
 import Backbones
-import DataIO
+import Common
 import Foundation
 import Heads
 import Store

@@ -1,4 +1,4 @@
-import DataIO
+import Common
 import Foundation
 
 /// Writes a directory of files all-or-nothing: the files go into a staging directory beside

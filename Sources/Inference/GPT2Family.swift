@@ -1,6 +1,6 @@
 // GPT-2 in every size, from Hugging Face's or OpenAI's files.
 import Backbones
-import DataIO
+import Common
 import Foundation
 import Store
 import Tokenizers
@@ -27,7 +27,7 @@ struct GPT2Family: BackboneFamily {
 
     func random(_ name: String, seed: UInt64, store: Store, dropout: Float) throws -> any Backbone {
         guard var config = GPT2Config.named(name) else { throw InvalidInput("\(name) is not a GPT-2 size") }
-        config.setDropout(dropout)
+        try config.setDropout(DropoutRates(dropout))
         return try GPT2Model.randomlyInitialized(config: config, seed: seed, tokenizer: GPT2Tokenizer.pretrained("gpt2", store: store),
                                                  store: store, name: name)
     }

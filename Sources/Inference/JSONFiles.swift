@@ -1,5 +1,5 @@
 // JSON files people read and edit: the model's classifier.json, the trainer's state.
-import DataIO
+import Common
 import Foundation
 
 public enum JSONFiles {

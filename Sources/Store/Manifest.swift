@@ -1,4 +1,4 @@
-import DataIO
+import Common
 import Foundation
 
 /// What a manifest entry holds. The raw value is the `kind` in the JSON; `directoryName` is

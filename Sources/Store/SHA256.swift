@@ -1,3 +1,4 @@
+import Common
 import DataIO
 import Foundation
 

@@ -1,4 +1,4 @@
-import DataIO
+import Common
 import Foundation
 
 /// Where a resolved file came from.

@@ -1,4 +1,4 @@
-import DataIO
+import Common
 import Foundation
 
 /// One place the Store looked for a file, and what it found there.

@@ -2,7 +2,7 @@
 // when the pretrained weights cannot be found, always with a note and a warning that say which.
 // Building a named backbone is the families' part (`BackboneFamilies`, module Inference).
 import Backbones
-import DataIO
+import Common
 import Foundation
 import Inference
 import Store

@@ -2,7 +2,7 @@
 // shape (pooling, head, max length) and the training settings. `textclf finetune --task spam`
 // runs `BuiltInTasks.spam`; a JSON file with the same keys is a task too (Examples/spam/config.json).
 // The other built-in tasks (sentiment, topic) and users' task files are values of this type too.
-import DataIO
+import Common
 import Foundation
 import Backbones
 import Heads

@@ -14,7 +14,7 @@
 //   resume/        the state `--resume` continues from
 //   report.json, report.md   baseline and final metrics, timing
 import Backbones
-import DataIO
+import Common
 import Datasets
 import Foundation
 import Heads

@@ -3,7 +3,7 @@
 // every buffer a kernel keeps is listed where it is recorded).
 //
 //   BLAS/        loader (dlopen after choosing OPENBLAS_CORETYPE), sgemm, CPU features
-//   Core/        Tensor (owned or borrowed memory), PaddedBatch, Parallel (SplitMix64 lives in DataIO)
+//   Core/        Tensor (owned or borrowed memory), PaddedBatch, Parallel (SplitMix64 lives in Common)
 //   Autograd/    Variable, Parameter, Tape
 //   Kernels/     one file per layer: <Name>Kernel (raw-pointer forward/backward) + Ops.<name>
 //   Serialization/  safetensors reader and writer, the TensorArchive protocol; TFCheckpoint/

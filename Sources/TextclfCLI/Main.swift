@@ -1,6 +1,6 @@
 import ArgumentParser
 import Backbones
-import DataIO
+import Common
 import Foundation
 import Inference
 import Store

@@ -1,4 +1,4 @@
-import DataIO
+import Common
 
 /// A vocabulary file that cannot be used: missing, truncated, malformed, or inconsistent with
 /// its companion file. The description names the file and, where it helps, the line.

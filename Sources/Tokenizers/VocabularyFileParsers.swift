@@ -1,6 +1,8 @@
-/// Byte-level parsers for the three vocabulary file formats. They are hand-written because the
-/// files are simple and Foundation's JSON parser takes ~75 ms for encoder.json, which every
-/// `textclf tokenize` would pay; these take a few. Each failure names the file and the place.
+import Common
+
+/// Parsers for the three vocabulary file formats: encoder.json through the project's
+/// `JSONReader` (Foundation's takes ~75 ms for it, which every `textclf tokenize` would pay),
+/// the two line formats by hand. Each failure names the file and the place.
 enum VocabularyFileParsers {
     struct Merge {
         var left: [UInt8]
@@ -11,8 +13,33 @@ enum VocabularyFileParsers {
     /// encoder.json / vocab.json: one flat JSON object, token spelling → id. Returns each
     /// token's bytes (spelling read through GPT-2's byte alphabet) with its id, in file order.
     static func parseEncoderJSON(_ data: [UInt8], file: String) throws -> [(bytes: [UInt8], id: Int)] {
-        var parser = FlatJSONParser(data: data, file: file)
-        return try parser.parseObject()
+        var entries: [(bytes: [UInt8], id: Int)] = []
+        entries.reserveCapacity(50_257)
+        do {
+            try JSONReader.forEachMember(of: data) { spelling, value in
+                guard let id = value.int, id >= 0 else {
+                    throw TokenizerFileError(file: file, "token \(JSONValue.string(spelling).shown) has id \(value.shown); expected a non-negative integer id")
+                }
+                entries.append((try alphabetBytes(spelling, file: file), id))
+            }
+        } catch let error as JSONSyntaxError {
+            throw TokenizerFileError(file: file, "is not valid JSON: \(error)")
+        }
+        if entries.isEmpty { throw TokenizerFileError(file: file, "holds no tokens") }
+        return entries
+    }
+
+    /// A vocabulary key in GPT-2's byte alphabet → the bytes it spells.
+    private static func alphabetBytes(_ spelling: String, file: String) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(spelling.utf8.count)
+        for scalar in spelling.unicodeScalars {
+            guard let b = ByteLevelAlphabet.byte(for: scalar.value) else {
+                throw TokenizerFileError(file: file, "token \(JSONValue.string(spelling).shown): character U+\(String(scalar.value, radix: 16, uppercase: true)) is not in GPT-2's byte alphabet")
+            }
+            bytes.append(b)
+        }
+        return bytes
     }
 
     /// vocab.bpe / merges.txt: an optional `#version` line, then one `left right` pair per line.
@@ -125,149 +152,5 @@ enum VocabularyFileParsers {
             }
         }
         return padding <= 2 ? out : nil
-    }
-}
-
-/// Just enough JSON for `{"spelling": id, ...}`: strings with all JSON escapes, non-negative
-/// integers, whitespace. Anything else is an error naming the byte offset.
-private struct FlatJSONParser {
-    let data: [UInt8]
-    let file: String
-    var position = 0
-
-    init(data: [UInt8], file: String) {
-        self.data = data
-        self.file = file
-    }
-
-    func fail(_ reason: String) -> TokenizerFileError {
-        let at = position < data.count ? "at byte \(position)" : "at the end (truncated?)"
-        return TokenizerFileError(file: file, "\(reason) \(at)")
-    }
-
-    mutating func skipWhitespace() {
-        while position < data.count, [0x20, 0x0A, 0x0D, 0x09].contains(data[position]) { position += 1 }
-    }
-
-    mutating func expect(_ byte: UInt8) throws {
-        skipWhitespace()
-        guard position < data.count, data[position] == byte else {
-            throw fail("expected '\(Character(Unicode.Scalar(byte)))'")
-        }
-        position += 1
-    }
-
-    mutating func parseObject() throws -> [(bytes: [UInt8], id: Int)] {
-        var entries: [(bytes: [UInt8], id: Int)] = []
-        entries.reserveCapacity(50_257)
-        try expect(UInt8(ascii: "{"))
-        skipWhitespace()
-        if position < data.count, data[position] == UInt8(ascii: "}") {
-            position += 1
-        } else {
-            while true {
-                try expect(UInt8(ascii: "\""))
-                let bytes = try parseStringBody()
-                try expect(UInt8(ascii: ":"))
-                skipWhitespace()
-                entries.append((bytes, try parseInteger()))
-                skipWhitespace()
-                guard position < data.count else { throw fail("unterminated object") }
-                let separator = data[position]
-                position += 1
-                if separator == UInt8(ascii: "}") { break }
-                guard separator == UInt8(ascii: ",") else { position -= 1; throw fail("expected ',' or '}'") }
-            }
-        }
-        skipWhitespace()
-        guard position == data.count else { throw fail("unexpected data after the object") }
-        if entries.isEmpty { throw TokenizerFileError(file: file, "holds no tokens") }
-        return entries
-    }
-
-    mutating func parseInteger() throws -> Int {
-        let start = position
-        while position < data.count, data[position] >= 0x30, data[position] <= 0x39 { position += 1 }
-        guard let value = VocabularyFileParsers.parseInt(data[start ..< position]) else {
-            position = start
-            throw fail("expected a non-negative integer id")
-        }
-        return value
-    }
-
-    /// Reads a string whose opening quote was consumed, mapping each character through the
-    /// byte alphabet.
-    mutating func parseStringBody() throws -> [UInt8] {
-        var bytes: [UInt8] = []
-        while true {
-            guard position < data.count else { throw fail("unterminated string") }
-            let b = data[position]
-            let scalar: UInt32
-            if b == UInt8(ascii: "\"") {
-                position += 1
-                return bytes
-            } else if b == UInt8(ascii: "\\") {
-                scalar = try parseEscape()
-            } else if b < 0x20 {
-                throw fail("control character in string")
-            } else if b < 0x80 {
-                scalar = UInt32(b)
-                position += 1
-            } else {
-                scalar = try parseUTF8Scalar()
-            }
-            guard let byte = ByteLevelAlphabet.byte(for: scalar) else {
-                throw fail("character U+\(String(scalar, radix: 16, uppercase: true)) is not in GPT-2's byte alphabet")
-            }
-            bytes.append(byte)
-        }
-    }
-
-    mutating func parseEscape() throws -> UInt32 {
-        position += 1
-        guard position < data.count else { throw fail("unterminated escape") }
-        let c = data[position]
-        position += 1
-        switch c {
-        case UInt8(ascii: "\""): return 0x22
-        case UInt8(ascii: "\\"): return 0x5C
-        case UInt8(ascii: "/"): return 0x2F
-        case UInt8(ascii: "b"): return 0x08
-        case UInt8(ascii: "f"): return 0x0C
-        case UInt8(ascii: "n"): return 0x0A
-        case UInt8(ascii: "r"): return 0x0D
-        case UInt8(ascii: "t"): return 0x09
-        case UInt8(ascii: "u"):
-            let high = try parseHex4()
-            guard (0xD800 ..< 0xDC00).contains(high) else {
-                guard !(0xDC00 ..< 0xE000).contains(high) else { throw fail("lone low surrogate") }
-                return high
-            }
-            guard position + 1 < data.count, data[position] == UInt8(ascii: "\\"), data[position + 1] == UInt8(ascii: "u") else {
-                throw fail("lone high surrogate")
-            }
-            position += 2
-            let low = try parseHex4()
-            guard (0xDC00 ..< 0xE000).contains(low) else { throw fail("bad surrogate pair") }
-            return 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
-        default:
-            position -= 1
-            throw fail("unknown escape")
-        }
-    }
-
-    mutating func parseHex4() throws -> UInt32 {
-        guard position + 4 <= data.count else { throw fail("truncated \\u escape") }
-        guard let value = jsonHex4(data, at: position) else { throw fail("bad hex digit in \\u escape") }
-        position += 4
-        return value
-    }
-
-    mutating func parseUTF8Scalar() throws -> UInt32 {
-        var decoder = UTF8()
-        var iterator = data[position...].makeIterator()
-        guard case .scalarValue(let scalar) = decoder.decode(&iterator) else { throw fail("invalid UTF-8") }
-        position += UTF8.width(scalar)
-        return scalar.value
     }
 }

@@ -6,7 +6,7 @@
 // independent of the padding and of the other texts in its batch, so a cached state is exactly
 // what the full forward would compute at that position.
 import Backbones
-import DataIO
+import Common
 import Datasets
 import Heads
 import TensorEngine

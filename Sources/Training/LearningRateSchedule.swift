@@ -1,7 +1,7 @@
 // Learning-rate schedules as multipliers of the base rate, with the formulas of Hugging Face
 // transformers' get_{constant,linear,cosine}_schedule_with_warmup (LambdaLR): the rate of
 // optimiser step k (0-based) is base · factor(k).
-import DataIO
+import Common
 import Foundation
 
 public struct LearningRateSchedule: Codable, Hashable, Sendable, CustomStringConvertible {

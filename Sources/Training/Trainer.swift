@@ -11,7 +11,7 @@
 // splits, no atomics), so the same seed on the same machine gives the same weights bit for bit,
 // and a resumed run the same weights as an uninterrupted one.
 import Backbones
-import DataIO
+import Common
 import Datasets
 import Dispatch
 import Foundation

@@ -10,7 +10,7 @@ import XCTest
 final class BERTParityTests: XCTestCase {
     private func tinyModel() throws -> BERTModel {
         let model = try BERTModel.load(directory: tinyBERTDirectory())
-        try model.setDropout(hidden: 0)  // the reference is the model in eval mode
+        try model.setDropout(DropoutRates(hidden: 0))  // the reference is the model in eval mode
         return model
     }
 
@@ -98,8 +98,8 @@ final class BERTParityTests: XCTestCase {
     /// from the generator's seed.
     func testDropoutOnlyInTraining() throws {
         let model = try BERTModel.load(directory: tinyBERTDirectory())
-        XCTAssertEqual(model.hiddenDropoutProb, 0.1, "from config.json")
-        XCTAssertEqual(model.attentionProbsDropoutProb, 0.1, "from config.json")
+        XCTAssertEqual(model.dropout.residual, 0.1, "from config.json")
+        XCTAssertEqual(model.dropout.attention, 0.1, "from config.json")
         let input = try BERTReference("reference.safetensors").input
         let inference = try model.forward(input, tape: nil).value.scalars
         model.dropoutGenerator = DropoutGenerator(seed: 7)
@@ -110,17 +110,21 @@ final class BERTParityTests: XCTestCase {
         XCTAssertGreaterThan(maxAbsDifferenceOverRealRows(trainingA, inference, batch: input.batch, width: 32), 1e-2)
         // Each of the two dropouts alone changes the training forward.
         for (hidden, attention) in [(Float(0.1), Float(0)), (0, 0.1)] {
-            try model.setDropout(hidden: hidden, attention: attention)
+            try model.setDropout(DropoutRates(hidden: hidden, attention: attention))
             model.dropoutGenerator = DropoutGenerator(seed: 7)
             let training = try model.forward(input, tape: Tape()).value.scalars
             XCTAssertGreaterThan(maxAbsDifferenceOverRealRows(training, inference, batch: input.batch, width: 32), 1e-3,
                                  "hidden \(hidden), attention \(attention)")
         }
-        try model.setDropout(hidden: 0)
-        XCTAssertEqual(model.attentionProbsDropoutProb, 0, "attention follows hidden by default")
+        try model.setDropout(DropoutRates(hidden: 0))
+        XCTAssertEqual(model.dropout.attention, 0, "attention follows hidden by default")
         XCTAssertEqual(try model.forward(input, tape: Tape()).value.scalars, inference)
-        XCTAssertThrowsError(try model.setDropout(hidden: 1)) { XCTAssertTrue("\($0)".contains("hidden_dropout_prob is 1.0"), "\($0)") }
-        XCTAssertEqual(model.hiddenDropoutProb, 0)
+        XCTAssertThrowsError(try model.setDropout(DropoutRates(hidden: 1))) { XCTAssertTrue("\($0)".contains("hidden_dropout_prob is 1.0"), "\($0)") }
+        XCTAssertEqual(model.dropout.residual, 0)
+        XCTAssertThrowsError(try model.setDropout(DropoutRates(embedding: 0.1, residual: 0, attention: 0))) {
+            XCTAssertTrue("\($0)".contains("one hidden_dropout_prob"), "\($0)")
+        }
+        XCTAssertEqual(model.dropout, DropoutRates(0), "a refused change leaves the rates as they were")
     }
 
     func testBackboneFacts() throws {

@@ -50,9 +50,9 @@ final class BERTRandomInitTests: XCTestCase {
     }
 
     func testDropoutWhenLoading() throws {
-        XCTAssertEqual(try BERTModel.load(directory: tinyBERTDirectory()).hiddenDropoutProb, 0.1, "config.json's")
+        XCTAssertEqual(try BERTModel.load(directory: tinyBERTDirectory()).dropout.residual, 0.1, "config.json's")
         let off = try BERTModel.load(directory: tinyBERTDirectory(), dropout: 0)
-        XCTAssertEqual([off.hiddenDropoutProb, off.attentionProbsDropoutProb], [0, 0], "--dropout sets both")
+        XCTAssertEqual([off.dropout.residual, off.dropout.attention], [0, 0], "--dropout sets both")
         XCTAssertThrowsError(try BERTModel.load(directory: tinyBERTDirectory(), dropout: 1.5)) {
             XCTAssertTrue("\($0)".contains("hidden_dropout_prob is 1.5"), "\($0)")
         }

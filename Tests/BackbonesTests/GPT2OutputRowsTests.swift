@@ -11,7 +11,7 @@ final class GPT2OutputRowsTests: XCTestCase {
     func testOutputRowsAreTheWholeBlocksRows() throws {
         for (residual, attention): (Float, Float) in [(0, 0), (0.1, 0.2)] {
             let model = try GPT2Model.load(directory: fixture("hf"))
-            try model.setDropout(embedding: 0, residual: residual, attention: attention)
+            try model.setDropout(DropoutRates(embedding: 0, residual: residual, attention: attention))
             let input = try BackboneInput(sequences: [[5, 9, 17, 3], [8, 2], [40, 41, 42]], padID: 0)
             let rows = [3, 5, 10]  // the last real position of each text in the 3 × 4 batch
             let hidden = try model.embed(input, tape: nil)

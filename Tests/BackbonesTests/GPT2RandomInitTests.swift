@@ -59,7 +59,7 @@ final class GPT2RandomInitTests: XCTestCase {
 
     func testDropoutIsSeededAndOnlyWhileTraining() throws {
         let model = try model(seed: 5)
-        try model.setDropout(embedding: 0.1, residual: 0.1)
+        try model.setDropout(DropoutRates(0.1))
         let input = try BackboneInput(sequences: [[1, 2, 3, 4, 5, 6, 7, 8]], padID: 299)
         let plain = try model.forward(input, tape: nil).value.scalars
         XCTAssertEqual(plain, try model.forward(input, tape: nil).value.scalars, "no dropout without a tape")
@@ -68,15 +68,15 @@ final class GPT2RandomInitTests: XCTestCase {
         model.dropoutGenerator = DropoutGenerator(seed: 9)
         XCTAssertEqual(first, try model.forward(input, tape: Tape()).value.scalars, "same seed, same masks")
         XCTAssertNotEqual(first, plain)
-        XCTAssertEqual(model.config.attentionDropout, 0.1, "attn_pdrop follows resid_pdrop by default")
+        XCTAssertEqual(model.config.attentionDropout, 0.1, "one rate sets all three")
         // attn_pdrop alone changes the training forward too.
-        try model.setDropout(embedding: 0, residual: 0, attention: 0.1)
+        try model.setDropout(DropoutRates(embedding: 0, residual: 0, attention: 0.1))
         model.dropoutGenerator = DropoutGenerator(seed: 9)
         XCTAssertNotEqual(try model.forward(input, tape: Tape()).value.scalars, plain)
-        try model.setDropout(embedding: 0, residual: 0, attention: 0)
+        try model.setDropout(DropoutRates(embedding: 0, residual: 0, attention: 0))
         XCTAssertEqual(try model.forward(input, tape: Tape()).value.scalars, plain)
-        XCTAssertThrowsError(try model.setDropout(embedding: 1, residual: 0))
-        XCTAssertThrowsError(try model.setDropout(embedding: 0, residual: 0, attention: 1)) {
+        XCTAssertThrowsError(try model.setDropout(DropoutRates(embedding: 1, residual: 0, attention: 0)))
+        XCTAssertThrowsError(try model.setDropout(DropoutRates(embedding: 0, residual: 0, attention: 1))) {
             XCTAssertTrue("\($0)".contains("attn_pdrop is 1.0"), "\($0)")
         }
     }

@@ -1,4 +1,4 @@
-import DataIO
+import Common
 import Datasets
 import Foundation
 import XCTest

@@ -1,4 +1,4 @@
-import DataIO
+import Common
 import XCTest
 
 /// SplitMix64, the bounded draw and the shuffle against scripts/seeded_random_reference.py, so a

@@ -40,11 +40,11 @@ final class BackboneFallbackTests: XCTestCase {
         // The fallback's dropout (0.1, as MiniLM trains in transformers) replaces the task's 0,
         // on both of BERT's dropouts, and is said; a dropout the user gave is kept.
         let bert = try XCTUnwrap(choice.backbone as? BERTModel)
-        XCTAssertEqual([bert.hiddenDropoutProb, bert.attentionProbsDropoutProb], [0.1, 0.1])
+        XCTAssertEqual([bert.dropout.residual, bert.dropout.attention], [0.1, 0.1])
         XCTAssertTrue(warning.contains("dropout 0.1"), warning)
         let kept = try BackboneCatalog.choose("gpt2", weights: .auto, fallbacks: BackboneFallback.localDefaults, seed: 1, dropout: 0,
                                               keepDropout: true, store: store)
-        XCTAssertEqual(try XCTUnwrap(kept.backbone as? BERTModel).hiddenDropoutProb, 0)
+        XCTAssertEqual(try XCTUnwrap(kept.backbone as? BERTModel).dropout.residual, 0)
     }
 
     func testWithoutUsableFallbackARandomGPT2IsUsedAndSaid() throws {

@@ -1,7 +1,7 @@
 // Dataset spec JSON: any bytes must give a SpecDataset or a DatasetSpecError naming the spec
 // file. A spec that parses is then used to read a small fixed CSV file, which must give a
 // dataset or an input error (never a crash).
-import DataIO
+import Common
 import Datasets
 import Foundation
 import FuzzSupport

@@ -1,4 +1,4 @@
-import DataIO
+import Common
 import Foundation
 import TensorEngine
 
@@ -21,10 +21,22 @@ public struct BERTConfig: Sendable, Equatable {
     public var attentionProbsDropoutProb: Float  // attention_probs_dropout_prob
     public var padTokenID: Int                // pad_token_id
 
-    /// One rate for every dropout (hidden and attention-probability), as `--dropout` gives it.
-    public mutating func setDropout(_ rate: Float) {
-        hiddenDropoutProb = rate
-        attentionProbsDropoutProb = rate
+    /// BERT's two dropouts: hidden_dropout_prob serves the embeddings and the sublayer outputs.
+    public var dropout: DropoutRates {
+        DropoutRates(hidden: hiddenDropoutProb, attention: attentionProbsDropoutProb)
+    }
+
+    /// Sets the dropouts; throws unless each is in [0, 1) and the embedding and residual rates
+    /// are one (BERT has a single hidden_dropout_prob for both).
+    public mutating func setDropout(_ rates: DropoutRates) throws {
+        guard rates.embedding == rates.residual else {
+            throw InvalidInput("dropout: BERT has one hidden_dropout_prob for the embeddings and the sublayer outputs; got \(rates.embedding) and \(rates.residual)")
+        }
+        var changed = self
+        changed.hiddenDropoutProb = rates.residual
+        changed.attentionProbsDropoutProb = rates.attention
+        try changed.validate(path: "dropout")
+        self = changed
     }
 
     public init(vocabSize: Int, hiddenSize: Int, numHiddenLayers: Int, numAttentionHeads: Int, intermediateSize: Int,

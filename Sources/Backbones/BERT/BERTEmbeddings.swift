@@ -1,4 +1,4 @@
-import DataIO
+import Common
 import TensorEngine
 
 /// BERT's input embedding (Hugging Face's `BertEmbeddings`):

@@ -1,4 +1,4 @@
-import DataIO
+import Common
 import Foundation
 import Store
 import TensorEngine
@@ -57,10 +57,7 @@ public final class BERTModel: Backbone {
     public static func load(directory: URL, name: String? = nil, tokenizer: (any Tokenizer)? = nil,
                             dropout: Float? = nil) throws -> BERTModel {
         var config = try BERTConfig.load(from: directory.appendingPathComponent("config.json"))
-        if let dropout {
-            config.setDropout(dropout)
-            try config.validate(path: "dropout")
-        }
+        if let dropout { try config.setDropout(DropoutRates(dropout)) }
         let archive = try SafeTensorsFile(url: directory.appendingPathComponent("model.safetensors"))
         let parameters = try BERTWeights.load(archive, config: config)
         return try BERTModel(name: name ?? directory.lastPathComponent, config: config, parameters: parameters,
@@ -83,19 +80,12 @@ public final class BERTModel: Backbone {
     public var defaultPooling: Pooling { .mean }
     public var blockCount: Int { layers.count }
 
-    /// Dropout after the embeddings and after each layer's two output projections, applied only
-    /// when a tape records; starts as config.json's hidden_dropout_prob (0.1 for MiniLM).
-    public var hiddenDropoutProb: Float { config.hiddenDropoutProb }
-    /// Dropout on the attention probabilities, likewise (attention_probs_dropout_prob).
-    public var attentionProbsDropoutProb: Float { config.attentionProbsDropoutProb }
+    /// Starts as config.json's hidden_dropout_prob and attention_probs_dropout_prob (0.1 for
+    /// MiniLM).
+    public var dropout: DropoutRates { config.dropout }
 
-    /// Sets the dropout rates (each in [0, 1); 0 turns it off); `attention` defaults to `hidden`.
-    public func setDropout(hidden: Float, attention: Float? = nil) throws {
-        var changed = config
-        changed.hiddenDropoutProb = hidden
-        changed.attentionProbsDropoutProb = attention ?? hidden
-        try changed.validate(path: "dropout")
-        config = changed
+    public func setDropout(_ rates: DropoutRates) throws {
+        try config.setDropout(rates)
     }
 
     /// In checkpoint order (`BERTWeightNames.parameterShapes`), by the parameters' own names.

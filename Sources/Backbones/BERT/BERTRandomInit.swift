@@ -1,4 +1,4 @@
-import DataIO
+import Common
 import TensorEngine
 import Tokenizers
 

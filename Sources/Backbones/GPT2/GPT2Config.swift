@@ -1,4 +1,4 @@
-import DataIO
+import Common
 import Foundation
 
 /// The sizes and settings of a GPT-2, with Hugging Face's `GPT2Config` field names in the docs
@@ -46,12 +46,19 @@ public struct GPT2Config: Sendable, Equatable, CustomStringConvertible {
         self.attentionDropout = attentionDropout
     }
 
-    /// One rate for all three dropouts (embd_pdrop, resid_pdrop, attn_pdrop), as `--dropout`
-    /// and Raschka's `drop_rate` give it.
-    public mutating func setDropout(_ rate: Float) {
-        embeddingDropout = rate
-        residualDropout = rate
-        attentionDropout = rate
+    /// The three dropouts (embd_pdrop, resid_pdrop, attn_pdrop).
+    public var dropout: DropoutRates {
+        DropoutRates(embedding: embeddingDropout, residual: residualDropout, attention: attentionDropout)
+    }
+
+    /// Sets the three dropouts; throws unless each is in [0, 1).
+    public mutating func setDropout(_ rates: DropoutRates) throws {
+        var changed = self
+        changed.embeddingDropout = rates.embedding
+        changed.residualDropout = rates.residual
+        changed.attentionDropout = rates.attention
+        try changed.validate(source: "dropout")
+        self = changed
     }
 
     public var headSize: Int { embeddingSize / headCount }

@@ -1,4 +1,4 @@
-import DataIO
+import Common
 import Foundation
 import Store
 import TensorEngine
@@ -120,7 +120,7 @@ extension GPT2Model {
             config = try GPT2Config.load(openAI: directory.appendingPathComponent("hparams.json"))
             archive = try TFCheckpoint(url: directory)
         }
-        if let dropout { config.setDropout(dropout) }
+        if let dropout { try config.setDropout(DropoutRates(dropout)) }
         let tokenizer = try tokenizer ?? directoryTokenizer(directory, store: store)
         let parameters = try GPT2Weights.parameters(from: archive, layout: layout, config: config)
         return try GPT2Model(name: name ?? directory.lastPathComponent, config: config, tokenizer: tokenizer,

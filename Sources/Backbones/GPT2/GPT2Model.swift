@@ -1,4 +1,4 @@
-import DataIO
+import Common
 import TensorEngine
 import Tokenizers
 
@@ -66,16 +66,10 @@ public final class GPT2Model: Backbone {
         dropoutGenerator = DropoutGenerator(seed: dropoutSeed)
     }
 
-    /// Sets the dropout rates used while training (a tape is recording): on the embeddings
-    /// (`embd_pdrop`), on each sublayer's output (`resid_pdrop`) and on the attention
-    /// probabilities (`attn_pdrop`, default: the residual rate).
-    public func setDropout(embedding: Float, residual: Float, attention: Float? = nil) throws {
-        var changed = config
-        changed.embeddingDropout = embedding
-        changed.residualDropout = residual
-        changed.attentionDropout = attention ?? residual
-        try changed.validate(source: "dropout")
-        config = changed
+    public var dropout: DropoutRates { config.dropout }
+
+    public func setDropout(_ rates: DropoutRates) throws {
+        try config.setDropout(rates)
     }
 
     // MARK: Backbone

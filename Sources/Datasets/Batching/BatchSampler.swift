@@ -1,4 +1,4 @@
-import DataIO
+import Common
 
 /// Which examples go into which batch, epoch by epoch. Deterministic: the same lengths,
 /// settings and epoch always give the same batches, on any machine and Swift version.

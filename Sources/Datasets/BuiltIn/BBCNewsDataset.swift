@@ -1,4 +1,4 @@
-import DataIO
+import Common
 import Foundation
 import Store
 

@@ -1,3 +1,4 @@
+import Common
 import DataIO
 import Foundation
 
@@ -19,44 +20,6 @@ public struct DatasetSpecError: InputError, Equatable {
     }
 }
 
-/// Any JSON value, decoded strictly: `true` is never a number and `1` never a boolean.
-indirect enum JSONValue: Decodable, Sendable {
-    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
-
-    init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-        else if let value = try? container.decode(Double.self) { self = .number(value) }
-        else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
-        else { self = .object(try container.decode([String: JSONValue].self)) }
-    }
-
-    var typeName: String {
-        switch self {
-        case .null: "null"
-        case .bool: "a boolean"
-        case .number: "a number"
-        case .string: "a string"
-        case .array: "an array"
-        case .object: "an object"
-        }
-    }
-
-    /// Short rendering for messages: `"0.8"`, `true`, `[...]`.
-    var shown: String {
-        switch self {
-        case .null: "null"
-        case .bool(let value): String(value)
-        case .number(let value): value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
-        case .string(let value): "\"\(value)\""
-        case .array: "[...]"
-        case .object: "{...}"
-        }
-    }
-}
-
 /// One JSON object of a spec, with typed accessors whose errors name the file and key path.
 /// `null` counts as absent.
 struct SpecObject {
@@ -67,13 +30,8 @@ struct SpecObject {
 
     static func parse(_ data: Data, file: String) throws -> SpecObject {
         let value: JSONValue
-        do { value = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
-            var detail = "not valid JSON"
-            if case DecodingError.dataCorrupted(let context) = error, let underlying = context.underlyingError {
-                let info = (underlying as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
-                detail += ": " + (info ?? underlying.localizedDescription)
-            }
-            throw DatasetSpecError(file: file, key: nil, detail)
+        do { value = try JSONReader.parse([UInt8](data)) } catch {
+            throw DatasetSpecError(file: file, key: nil, "not valid JSON: \(error)")
         }
         guard case .object(let fields) = value else {
             throw DatasetSpecError(file: file, key: nil, "the top level must be a JSON object, not \(value.typeName)")

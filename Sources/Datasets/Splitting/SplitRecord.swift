@@ -1,4 +1,4 @@
-import DataIO
+import Common
 import Foundation
 
 /// What `split.json` in a run directory holds: enough to rebuild the exact splits, here or in a

@@ -1,4 +1,4 @@
-import DataIO
+import Common
 import Foundation
 
 /// An example by position: `source` indexes `RawDataset.sources`, `index` its examples.

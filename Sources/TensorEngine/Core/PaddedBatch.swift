@@ -1,7 +1,7 @@
 // A batch of right-padded sequences: `batchSize` rows of `time` positions each, of which the
 // first `lengths[b]` are real tokens. Activations are laid out [batchSize · time, features]
 // (row b·time + t). Attention never looks at padding, pooling ignores it.
-import DataIO
+import Common
 
 public struct PaddedBatch: Sendable, Equatable {
     public let batchSize: Int

@@ -6,7 +6,7 @@
 // object (e.g. memory-mapped weights). Borrowed memory is never written: the first write
 // through `mutablePointer` copies it into owned memory (copy-on-write), so a read-only
 // mapping cannot be touched.
-import DataIO
+import Common
 import Foundation
 
 /// The memory behind one or more tensors (views share it).

@@ -1,7 +1,7 @@
 // Softmax cross-entropy over classes, mean over rows (every row counts; nothing ignored):
 //   loss = (1/N) Σ_r [logsumexp(logits_r) − logits_r[label_r]]
 // Forward keeps the softmax probabilities; backward is dlogits += (p − onehot(label))·dloss/N.
-import DataIO
+import Common
 import Foundation
 
 public enum CrossEntropyKernel {

@@ -4,7 +4,7 @@
 // between threads, and backward regenerates it instead of storing it.
 // Without a tape (inference) or with rate 0 the op returns its input itself: an exact no-op.
 
-import DataIO
+import Common
 
 /// Dropout's randomness: a seed and the number of dropout calls made so far.
 public struct DropoutGenerator: Sendable, Equatable {

@@ -1,7 +1,7 @@
 // Embedding lookup as a sum of table rows: out[r] = Σ_k table_k[ids_k[r]].
 // GPT-2: token table `wte` + position table `wpe`; BERT adds a third lookup (token types)
 // with no new kernel. Backward scatter-adds dout rows into each table's gradient.
-import DataIO
+import Common
 
 /// One table and the row to read from it for every output row.
 public struct EmbeddingLookup {

@@ -2,7 +2,7 @@
 // layer. A generation step appends the new positions' K and V from the packed qkv and runs
 // the same attention kernel (queries offset by the cached length, causal) over the cache.
 // Inference only: nothing here is differentiable.
-import DataIO
+import Common
 
 public final class KVCache {
     public let batchSize: Int

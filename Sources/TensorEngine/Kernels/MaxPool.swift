@@ -2,7 +2,7 @@
 //   out[b, c] = max_{t < length[b]} x[b·T + t, c]
 // Forward records which row won each (b, c) (the first one on ties); backward sends dout[b, c]
 // to that row only, as torch.max(dim=) does.
-import DataIO
+import Common
 
 public enum MaxPoolKernel {
     /// out [B, C], winners [B, C] (row indices into x) from x [B·T, C].

@@ -3,7 +3,7 @@
 //   meanPool:   out[b] = mean of x[b·T + t] for t < length[b]  (sentence-transformers)
 // Backward scatters dout back: gather adds each row's gradient to its source row; mean pool
 // spreads dout[b] / length[b] over the real rows.
-import DataIO
+import Common
 
 public enum PoolingKernel {
     public static func gatherForward(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, rows: [Int], cols: Int) {

@@ -6,7 +6,7 @@
 //
 // A causal query at position t sees keys 0...t, a bidirectional one every real key; both are
 // the same masking as the full op, so the result equals the full op's row (same kernels).
-import DataIO
+import Common
 
 extension Ops {
     /// qkv [B·T, 3C] (q | k | v, heads side by side) → [B, C]: attention output of row

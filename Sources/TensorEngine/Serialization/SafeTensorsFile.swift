@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// A `.safetensors` file (Hugging Face's weight format), memory-mapped.
@@ -46,12 +47,14 @@ public final class SafeTensorsFile: TensorArchive, @unchecked Sendable {
             throw TensorFileError(path, "header length \(headerLength) is larger than safetensors allows")
         }
         let dataStart = 8 + Int(headerLength)
-        let header = Data(UnsafeRawBufferPointer(rebasing: file[8 ..< dataStart]))
         let json: [String: JSONValue]
         do {
-            json = try JSONDecoder().decode([String: JSONValue].self, from: header)
-        } catch {
-            throw TensorFileError(path, "header is not a valid JSON object (\(Self.brief(error)))")
+            guard case .object(let object) = try JSONReader.parse([UInt8](file[8 ..< dataStart])) else {
+                throw TensorFileError(path, "header is not a JSON object")
+            }
+            json = object
+        } catch let error as JSONSyntaxError {
+            throw TensorFileError(path, "header is not valid JSON (\(error))")
         }
         let dataCount = file.count - dataStart
         var entries: [String: Entry] = [:]
@@ -139,45 +142,20 @@ public final class SafeTensorsFile: TensorArchive, @unchecked Sendable {
         guard case .array(let dims)? = fields["shape"] else { throw FormatError("has no shape array in the header") }
         var shape: [Int] = []
         for d in dims {
-            guard case .integer(let n) = d, n >= 0 else { throw FormatError("has a shape that is not a list of non-negative integers") }
+            guard let n = d.int, n >= 0 else { throw FormatError("has a shape that is not a list of whole numbers from 0 to 2^53") }
             shape.append(n)
         }
         guard case .array(let offsets)? = fields["data_offsets"], offsets.count == 2 else {
             throw FormatError("has no data_offsets [begin, end] in the header")
         }
-        // A whole number past Int64.max decodes as a Double, not an integer.
-        for case .number(let value) in offsets where value.rounded() == value && value.magnitude >= 0x1p63 {
-            throw FormatError("has data_offsets out of range (a value above 2^63 - 1)")
+        // From 2^53 on, offsets may have been rounded in JSON's doubles; no file is that large.
+        for case .number(let value) in offsets where value.rounded() == value && value.magnitude >= 0x1p53 {
+            throw FormatError("has data_offsets out of range (a value above 2^53)")
         }
-        guard case .integer(let begin) = offsets[0], case .integer(let end) = offsets[1] else {
+        guard let begin = offsets[0].int, let end = offsets[1].int else {
             throw FormatError("has no data_offsets [begin, end] in the header")
         }
         guard begin >= 0, begin <= end else { throw FormatError("has invalid data_offsets [\(begin), \(end)]") }
         return (TensorInfo(name: name, dtype: dtype, shape: shape), begin ..< end)
-    }
-
-    private static func brief(_ error: Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error {
-            return context.underlyingError.map { "\($0)" } ?? context.debugDescription
-        }
-        if case DecodingError.typeMismatch(_, let context) = error { return context.debugDescription }
-        return "\(error)"
-    }
-}
-
-/// Any JSON value, so the header can be checked field by field with messages of our own.
-enum JSONValue: Decodable {
-    case null, bool(Bool), integer(Int), number(Double), string(String)
-    case array([JSONValue]), object([String: JSONValue])
-
-    init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let i = try? c.decode(Int.self) { self = .integer(i) }
-        else if let d = try? c.decode(Double.self) { self = .number(d) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
     }
 }

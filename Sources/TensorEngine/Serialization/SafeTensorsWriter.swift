@@ -1,4 +1,4 @@
-import DataIO
+import Common
 import Foundation
 
 /// Writes float32 tensors (and string metadata) as a `.safetensors` file that Hugging Face's

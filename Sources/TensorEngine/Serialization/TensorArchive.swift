@@ -1,4 +1,4 @@
-import DataIO
+import Common
 import Foundation
 
 /// Element types found in weight files. Everything numeric can be read as Float32.

@@ -1,5 +1,5 @@
 import Backbones
-import DataIO
+import Common
 import Foundation
 import Store
 import Tokenizers

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Common
 import DataIO
 import Foundation
 import Tokenizers

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Backbones
-import DataIO
+import Common
 import Datasets
 import Foundation
 import TensorEngine

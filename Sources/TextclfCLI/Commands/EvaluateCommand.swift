@@ -1,5 +1,5 @@
 import ArgumentParser
-import DataIO
+import Common
 import Datasets
 import Foundation
 import Heads

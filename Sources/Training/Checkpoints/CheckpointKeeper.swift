@@ -4,7 +4,7 @@
 //   resume/   the state `--resume` continues from (trainer state, trainable tensors, optimiser)
 // Every directory is written whole and then swapped in (DirectoryCommit), so a kill at any
 // moment leaves the previous version.
-import DataIO
+import Common
 import Foundation
 import Heads
 import Inference

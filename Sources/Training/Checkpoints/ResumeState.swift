@@ -9,7 +9,7 @@
 // position (epoch, next batch) is the sampler's whole state. The only other random numbers
 // drawn once training has started are dropout masks: a pure function of the run's seed and
 // the number of masks drawn before, which state.json records.
-import DataIO
+import Common
 import Foundation
 import Inference
 import TensorEngine

@@ -2,7 +2,7 @@
 // runs on the CPU): the same update formulas in the same order, so a step here matches a
 // step there to float32 rounding. State is per parameter, keyed by the parameter's name, so it
 // can be saved next to the weights and restored for `--resume`.
-import DataIO
+import Common
 import Foundation
 import TensorEngine
 

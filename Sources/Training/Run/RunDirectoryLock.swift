@@ -1,7 +1,7 @@
 // One writer per run directory. Two runs on one --output would otherwise interleave their
 // config, reports and weights, and a --resume of a run still going would train from a state
 // the other process is about to replace.
-import DataIO
+import Common
 import Foundation
 #if canImport(Glibc)
 import Glibc

@@ -1,7 +1,7 @@
 // The files of a run directory that grow while training runs: metrics.jsonl (one line per
 // evaluation) and curves.svg. Both are rewritten whole (atomically) after every evaluation, so
 // a resumed run continues them without duplicates.
-import DataIO
+import Common
 import Foundation
 import Inference
 

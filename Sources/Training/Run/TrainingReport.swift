@@ -1,5 +1,5 @@
 // report.json (machine-readable, format textclf-report/1) and report.md (for people) of a run.
-import DataIO
+import Common
 import Foundation
 import Heads
 import Inference

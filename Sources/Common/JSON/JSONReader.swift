@@ -1,130 +1,65 @@
-import Foundation
+/// Why a JSON document could not be read: what was wrong, and the byte offset where it was
+/// found (nil at the end of the data, which usually means truncation).
+public struct JSONSyntaxError: Error, CustomStringConvertible, Sendable {
+    public let reason: String
+    public let offset: Int?
 
-/// Any JSON value, as `JSONParser` reads it.
-enum JSONValue: Sendable {
-    case null
-    case bool(Bool)
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
-
-    var string: String? {
-        if case .string(let value) = self { return value }
-        return nil
-    }
-
-    /// A number that is a whole number.
-    var int: Int? {
-        guard case .number(let value) = self, value.rounded() == value, abs(value) < 1e15 else { return nil }
-        return Int(value)
+    public var description: String {
+        "\(reason) " + (offset.map { "at byte \($0)" } ?? "at the end (truncated?)")
     }
 }
 
-/// A JSON object read from a file, with typed lookups whose errors name the file and key.
-struct JSONFile {
-    let dictionary: [String: JSONValue]
-    let file: String
+/// The project's one JSON reader, for every file it reads: tokenizer files, dataset specs,
+/// safetensors headers. Foundation's is slow for a 0.5 MB tokenizer.json (JSONDecoder ~100 ms,
+/// JSONSerialization ~45 ms, every load), JSONSerialization on Linux drops a byte-order mark
+/// that begins a string (which a vocabulary may hold), and neither says where the error is.
+/// Errors are `JSONSyntaxError`s with the byte offset; callers add the file's name.
+public struct JSONReader {
+    private let data: [UInt8]
+    private var position = 0
+    private var depth = 0
 
-    init(_ dictionary: [String: JSONValue], file: String) {
-        self.dictionary = dictionary
-        self.file = file
+    /// The document in `data`; a UTF-8 byte-order mark before it is skipped. Throws
+    /// `JSONSyntaxError`.
+    public static func parse(_ data: [UInt8]) throws -> JSONValue {
+        var reader = JSONReader(data)
+        return try reader.parseDocument()
     }
 
-    /// The object in `url`, or nil when there is no such file.
-    init?(_ url: URL) throws {
-        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        let data = try BytePairVocabulary.readFile(url)
-        var parser = JSONParser(data: data, file: url.path)
-        let value = try parser.parseDocument()
-        guard case .object(let object) = value else { throw TokenizerFileError(file: url.path, "is not a JSON object") }
-        self.init(object, file: url.path)
+    /// Visits the members of a document that is one object, in file order and with repeated
+    /// keys kept (a dictionary keeps neither): for files such as a vocabulary, where order and
+    /// duplicates matter. Throws `JSONSyntaxError` or what `visit` throws.
+    public static func forEachMember(of data: [UInt8], _ visit: (String, JSONValue) throws -> Void) throws {
+        var reader = JSONReader(data)
+        reader.skipByteOrderMark()
+        reader.skipWhitespace()
+        guard reader.position < data.count, data[reader.position] == UInt8(ascii: "{") else { throw reader.fail("expected '{'") }
+        try reader.parseMembers(visit)
+        try reader.expectEnd()
     }
 
-    func error(_ reason: String) -> TokenizerFileError { TokenizerFileError(file: file, reason) }
+    private init(_ data: [UInt8]) {
+        self.data = data
+    }
 
-    private func value(_ key: String) -> JSONValue? {
-        guard let value = dictionary[key] else { return nil }
-        if case .null = value { return nil }
+    private mutating func skipByteOrderMark() {
+        if data.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
+    }
+
+    private mutating func parseDocument() throws -> JSONValue {
+        skipByteOrderMark()
+        let value = try parseValue()
+        try expectEnd()
         return value
     }
 
-    func string(_ key: String) throws -> String? {
-        guard let value = value(key) else { return nil }
-        guard let string = value.string else { throw error("\(key) is not a string") }
-        return string
-    }
-
-    func bool(_ key: String) throws -> Bool? {
-        guard let value = value(key) else { return nil }
-        guard case .bool(let bool) = value else { throw error("\(key) is not true or false") }
-        return bool
-    }
-
-    func number(_ key: String) throws -> Double? {
-        guard let value = value(key) else { return nil }
-        guard case .number(let number) = value else { throw error("\(key) is not a number") }
-        return number
-    }
-
-    func object(_ key: String) throws -> JSONFile? {
-        guard let value = value(key) else { return nil }
-        guard case .object(let object) = value else { throw error("\(key) is not an object") }
-        return JSONFile(object, file: file)
-    }
-
-    func array(_ key: String) throws -> [JSONValue]? {
-        guard let value = value(key) else { return nil }
-        guard case .array(let array) = value else { throw error("\(key) is not a list") }
-        return array
-    }
-
-    /// A special token given as a string or as an AddedToken object `{"content": ...}`.
-    func tokenName(_ key: String) throws -> String? {
-        guard let value = value(key) else { return nil }
-        return try tokenName(value, what: key)
-    }
-
-    /// The token's text; an AddedToken that strips spaces, matches single words only or is
-    /// matched after normalization is refused, as textclf does not implement those.
-    func tokenName(_ value: JSONValue, what: String) throws -> String {
-        if let string = value.string { return string }
-        guard case .object(let object) = value, let content = object["content"]?.string else { throw error("\(what) is not a token") }
-        for flag in ["lstrip", "rstrip", "single_word", "normalized"] {
-            if case .bool(true)? = object[flag] {
-                throw error("\(what) is a token (\(content)) with \(flag) set, which textclf does not support")
-            }
-        }
-        return content
-    }
-}
-
-/// A small JSON reader for tokenizer files. Foundation's is slow for a 0.5 MB tokenizer.json
-/// (JSONDecoder ~100 ms, JSONSerialization ~45 ms, every load) and JSONSerialization on Linux
-/// drops a byte-order mark that begins a string, which a vocabulary may hold. Errors name the
-/// file and byte offset.
-struct JSONParser {
-    let data: [UInt8]
-    let file: String
-    var position = 0
-    var depth = 0
-
-    init(data: [UInt8], file: String) {
-        self.data = data
-        self.file = file
-    }
-
-    mutating func parseDocument() throws -> JSONValue {
-        if data.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }  // a BOM before the document
-        let value = try parseValue()
+    private mutating func expectEnd() throws {
         skipWhitespace()
         guard position == data.count else { throw fail("unexpected data after the JSON value") }
-        return value
     }
 
-    private func fail(_ reason: String) -> TokenizerFileError {
-        let at = position < data.count ? "at byte \(position)" : "at the end (truncated?)"
-        return TokenizerFileError(file: file, "is not valid JSON: \(reason) \(at)")
+    private func fail(_ reason: String) -> JSONSyntaxError {
+        JSONSyntaxError(reason: reason, offset: position < data.count ? position : nil)
     }
 
     private mutating func skipWhitespace() {
@@ -161,14 +96,20 @@ struct JSONParser {
     }
 
     private mutating func parseObject() throws -> JSONValue {
+        var object: [String: JSONValue] = [:]
+        try parseMembers { key, value in object[key] = value }
+        return .object(object)
+    }
+
+    /// An object's members, from its opening brace to its closing one.
+    private mutating func parseMembers(_ visit: (String, JSONValue) throws -> Void) throws {
         try nest()
         defer { depth -= 1 }
         position += 1
-        var object: [String: JSONValue] = [:]
         skipWhitespace()
         if position < data.count, data[position] == UInt8(ascii: "}") {
             position += 1
-            return .object(object)
+            return
         }
         while true {
             skipWhitespace()
@@ -177,12 +118,12 @@ struct JSONParser {
             skipWhitespace()
             guard position < data.count, data[position] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             position += 1
-            object[key] = try parseValue()
+            try visit(key, try parseValue())
             skipWhitespace()
             guard position < data.count else { throw fail("unterminated object") }
             let separator = data[position]
             position += 1
-            if separator == UInt8(ascii: "}") { return .object(object) }
+            if separator == UInt8(ascii: "}") { return }
             guard separator == UInt8(ascii: ",") else { position -= 1; throw fail("expected ',' or '}'") }
         }
     }
@@ -218,6 +159,10 @@ struct JSONParser {
             position += 1
         }
         guard digits > 0 else { position = start; throw fail("expected a value") }
+        if digits > 1, data[position - digits] == UInt8(ascii: "0") {
+            position -= digits
+            throw fail("a number with a leading zero")
+        }
         let isPlainInteger = position >= data.count || !(data[position] == UInt8(ascii: ".") || data[position] | 0x20 == UInt8(ascii: "e"))
         if isPlainInteger && digits < 16 { return data[start] == UInt8(ascii: "-") ? -integer : integer }
         while position < data.count, let c = Optional(data[position]),
@@ -295,8 +240,8 @@ struct JSONParser {
 }
 
 /// The value of the four hex digits of a JSON `\\uXXXX` escape at `data[position...]` (which
-/// holds at least four bytes), or nil if one is not a hex digit. Shared by the JSON readers.
-func jsonHex4(_ data: [UInt8], at position: Int) -> UInt32? {
+/// holds at least four bytes), or nil if one is not a hex digit.
+private func jsonHex4(_ data: [UInt8], at position: Int) -> UInt32? {
     var value: UInt32 = 0
     for c in data[position ..< position + 4] {
         let digit: UInt32
