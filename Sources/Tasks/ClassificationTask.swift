@@ -16,6 +16,9 @@ public struct ClassificationTask: Codable, Hashable, Sendable {
     public var dataset: String
     /// Seed of the dataset's default split (nil: the dataset's own, 123 for sms-spam).
     public var splitSeed: UInt64?
+    /// Whether the split undersamples every class to the smallest (nil: the dataset's own
+    /// choice, true for sms-spam). false keeps every example, cut stratified by class.
+    public var balanceClasses: Bool?
     /// A backbone name (e.g. "gpt2") or a model directory.
     public var backbone: String
     /// Which weights: pretrained if they can be found (`auto`), or insist on one kind.
@@ -81,7 +84,7 @@ public struct ClassificationTask: Codable, Hashable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, summary, dataset, splitSeed = "split_seed", backbone, weights, fallbacks, labels, randomWeightsTrainable = "random_weights_trainable"
+        case name, summary, dataset, splitSeed = "split_seed", balanceClasses = "balance_classes", backbone, weights, fallbacks, labels, randomWeightsTrainable = "random_weights_trainable"
         case pooling, head, maxLength = "max_length", dropout, training
     }
 
@@ -100,6 +103,7 @@ public struct ClassificationTask: Codable, Hashable, Sendable {
         summary = try c.decodeIfPresent(String.self, forKey: .summary) ?? defaults.summary
         self.dataset = dataset
         splitSeed = try c.decodeIfPresent(UInt64.self, forKey: .splitSeed)
+        balanceClasses = try c.decodeIfPresent(Bool.self, forKey: .balanceClasses)
         backbone = try c.decodeIfPresent(String.self, forKey: .backbone) ?? defaults.backbone
         weights = try c.decodeIfPresent(WeightsChoice.self, forKey: .weights) ?? defaults.weights
         fallbacks = try c.decodeIfPresent([BackboneFallback].self, forKey: .fallbacks) ?? defaults.fallbacks

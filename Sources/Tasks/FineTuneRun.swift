@@ -81,6 +81,10 @@ public final class FineTuneRun {
         let adapter = try registries.datasets.adapter(named: task.dataset)
         var policy = adapter.defaultSplitPolicy
         if let seed = task.splitSeed { policy.seed = seed }
+        if let balance = task.balanceClasses, balance != policy.balance {
+            policy.balance = balance
+            policy.stratify = policy.stratify || !balance  // the whole, imbalanced data: keep its proportions in every split
+        }
         log("dataset \(adapter.name): reading \(adapter.source)")
         let splits = try loadDataset(adapter, for: task, store: store).split(policy)
         log("split \(policy): train \(splits.train.count), validation \(splits.validation.count), test \(splits.test.count); labels \(splits.labels)")

@@ -20,6 +20,7 @@ extension SplitEvaluation {
         var confusion = ConfusionMatrix(labels: labels)
         var lossSum: Double = 0
         let classes = labels.count
+        var positiveScores: [Double] = [], positives: [Bool] = []
         for indices in batches {
             let values = try logits(indices)
             for (row, index) in indices.enumerated() {
@@ -29,8 +30,13 @@ extension SplitEvaluation {
                 let label = exampleLabels[index]
                 lossSum += logSumExp - Double(rowLogits[label])
                 confusion.add(truth: label, predicted: argmax(rowLogits))
+                if classes == 2 {
+                    positiveScores.append(Foundation.exp(Double(rowLogits[1]) - logSumExp))
+                    positives.append(label == 1)
+                }
             }
         }
-        return SplitEvaluation(split: split, loss: confusion.total == 0 ? 0 : lossSum / Double(confusion.total), confusion: confusion)
+        return SplitEvaluation(split: split, loss: confusion.total == 0 ? 0 : lossSum / Double(confusion.total), confusion: confusion,
+                               ranking: RankingMetrics(scores: positiveScores, positives: positives))
     }
 }

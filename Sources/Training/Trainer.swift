@@ -141,7 +141,8 @@ public final class Trainer {
         let trainable = classifier.trainableParameters
         let optimizer = try configuration.optimizer.makeOptimizer()
         let step = TrainingStep(trainable: trainable, groups: configuration.weightDecayOn.groups(trainable), optimizer: optimizer,
-                                gradientClipNorm: configuration.gradientClipNorm)
+                                gradientClipNorm: configuration.gradientClipNorm,
+                                classWeights: try configuration.classWeights.weights(labels: data.train.labels, classes: classifier.labels))
         let schedule = EvaluationSchedule(configuration)
         let stopping = EarlyStopping(monitor: configuration.monitor, patience: configuration.patience)
         let keeper = CheckpointKeeper(classifier: classifier, configuration: configuration, source: source, version: version,
@@ -150,7 +151,8 @@ public final class Trainer {
         let sampler = try BatchSampler(
             lengths: data.train.lengths, batchSize: configuration.batchSize,
             order: .bucketed(seed: configuration.seed, batchesPerBucket: configuration.lengthBuckets ? 50 : 1),
-            dropLast: configuration.dropLast)
+            dropLast: configuration.dropLast,
+            sampleWeights: try configuration.sampler.sampleWeights(labels: data.train.labels, classes: classifier.labels))
         let batchesPerEpoch = sampler.batchCount
         guard batchesPerEpoch > 0 else {
             throw InvalidInput("the training split has \(data.train.count) examples, fewer than one batch of \(configuration.batchSize) (drop-last)")

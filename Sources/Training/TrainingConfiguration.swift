@@ -46,6 +46,10 @@ public struct TrainingConfiguration: Codable, Hashable, Sendable {
     public var saveEvery: Int?
     /// Save every parameter (a standalone file) instead of the trainable ones only.
     public var fullCheckpoint = false
+    /// Per-class weights of the training loss (evaluation losses stay unweighted).
+    public var classWeights: ClassWeights = .none
+    /// How training batches are drawn: every example once, or each class equally often.
+    public var sampler: ClassSampler = .shuffle
 
     public enum CacheMode: String, Codable, Hashable, Sendable, CaseIterable { case auto, off }
 
@@ -85,6 +89,7 @@ public struct TrainingConfiguration: Codable, Hashable, Sendable {
         case accumulationSteps = "accumulation_steps", evalEvery = "eval_every", evalBatches = "eval_batches", monitor, patience
         case restoreBest = "restore_best", seed, lengthBuckets = "length_buckets", dropLast = "drop_last", cache
         case evalBatchSize = "eval_batch_size", saveEvery = "save_every", fullCheckpoint = "full_checkpoint"
+        case classWeights = "class_weights", sampler
     }
 
     /// Missing keys keep their defaults, so a config file names only what it changes.
@@ -111,6 +116,8 @@ public struct TrainingConfiguration: Codable, Hashable, Sendable {
         evalBatchSize = try c.decodeIfPresent(Int.self, forKey: .evalBatchSize) ?? d.evalBatchSize
         saveEvery = try c.decodeIfPresent(Int.self, forKey: .saveEvery)
         fullCheckpoint = try c.decodeIfPresent(Bool.self, forKey: .fullCheckpoint) ?? d.fullCheckpoint
+        classWeights = try c.decodeIfPresent(ClassWeights.self, forKey: .classWeights) ?? d.classWeights
+        sampler = try c.decodeIfPresent(ClassSampler.self, forKey: .sampler) ?? d.sampler
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -135,5 +142,7 @@ public struct TrainingConfiguration: Codable, Hashable, Sendable {
         try c.encode(evalBatchSize, forKey: .evalBatchSize)
         try c.encode(saveEvery, forKey: .saveEvery)
         try c.encode(fullCheckpoint, forKey: .fullCheckpoint)
+        try c.encode(classWeights, forKey: .classWeights)
+        try c.encode(sampler, forKey: .sampler)
     }
 }

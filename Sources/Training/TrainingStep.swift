@@ -16,6 +16,8 @@ struct TrainingStep {
     let groups: [ParameterGroup]
     let optimizer: any Optimizer
     let gradientClipNorm: Double?
+    /// Per-class loss weights (nil: the plain mean).
+    let classWeights: [Float]?
 
     /// `logits` runs the model on a batch of training examples (through the frozen-prefix
     /// cache when there is one); `labels` and `lengths` are the training split's.
@@ -24,7 +26,8 @@ struct TrainingStep {
         var lossSum: Double = 0, tokens = 0, examples = 0
         for indices in batches {
             let tape = Tape()
-            let loss = try Ops.crossEntropy(logits: logits(indices, tape), labels: indices.map { Int32(labels[$0]) }, tape: tape)
+            let loss = try Ops.crossEntropy(logits: logits(indices, tape), labels: indices.map { Int32(labels[$0]) },
+                                          classWeights: classWeights, tape: tape)
             tape.backward(from: loss, gradient: Tensor(shape: [], repeating: 1 / Float(batches.count)))
             lossSum += Double(loss.value[flat: 0])
             tokens += indices.reduce(0) { $0 + lengths[$1] }

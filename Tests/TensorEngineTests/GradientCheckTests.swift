@@ -178,6 +178,9 @@ final class GradientCheckTests: XCTestCase {
     func testCrossEntropy() throws {
         let logits = variable([5, 3], seed: 18, scale: 2)
         try checkGradients([logits], h: 1e-3) { try Ops.crossEntropy(logits: logits, labels: [0, 2, 1, 1, 0], tape: $0) }
+        try checkGradients([logits], h: 1e-3) {
+            try Ops.crossEntropy(logits: logits, labels: [0, 2, 1, 1, 0], classWeights: [0.5, 3, 1], tape: $0)
+        }
     }
 
     func testPooling() throws {

@@ -112,6 +112,7 @@ struct FinetuneCommand: ParsableCommand {
                 base.dataset = dataset
                 base.labels = nil  // the task's label set was for its own dataset
                 base.splitSeed = nil
+                base.balanceClasses = nil
             }
             if let labels {
                 base.labels = labels.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }

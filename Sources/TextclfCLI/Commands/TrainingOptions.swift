@@ -1,5 +1,6 @@
 import ArgumentParser
 import Backbones
+import Common
 import Foundation
 import Heads
 import Tasks
@@ -51,6 +52,14 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Stop after this many evaluations without improvement.") var patience: Int?
     @Option(help: "Seed of the head, the batch order and random weights.") var seed: UInt64?
     @Option(help: "Seed of the dataset's split (default: the dataset's own).") var splitSeed: UInt64?
+    @Flag(help: "Keep every example of a dataset whose split balances its classes by undersampling (sms-spam: all 5,574 messages, stratified).")
+    var imbalanced = false
+    @Option(help: ArgumentHelp("Weight the training loss per class: none, balanced (n / (classes · count)), or w1,w2,… in class order.",
+                               valueName: "none|balanced|w1,w2,…"))
+    var classWeights: String?
+    @Option(help: ArgumentHelp("shuffle (every example once per epoch) or balanced (draws with replacement, each class equally often).",
+                               valueName: "shuffle|balanced"))
+    var sampler: ClassSampler?
     @Option(help: "Save a resumable state every N steps (default: at epoch ends).") var saveEvery: Int?
     @Flag(help: "Plain shuffled batches instead of length buckets.") var noLengthBuckets = false
     @Flag(help: "Run the whole backbone every step (no frozen-prefix cache).") var noCache = false
@@ -116,6 +125,13 @@ struct TrainingOptions: ParsableArguments {
         if let patience { t.patience = patience }
         if let seed { t.seed = seed }
         if let splitSeed { task.splitSeed = splitSeed }
+        if imbalanced { task.balanceClasses = false }
+        if let classWeights {
+            do { t.classWeights = try ClassWeights(parsing: classWeights) } catch let error as InvalidInput {
+                throw ValidationError("--class-weights: \(error.description)")
+            }
+        }
+        if let sampler { t.sampler = sampler }
         if let saveEvery { t.saveEvery = saveEvery }
         if noLengthBuckets { t.lengthBuckets = false }
         if noCache { t.cache = .off }
@@ -132,3 +148,4 @@ extension Pooling: ExpressibleByArgument {}
 extension OptimizerConfiguration.Kind: ExpressibleByArgument {}
 extension TrainingConfiguration.Monitor: ExpressibleByArgument {}
 extension WeightDecayScope: ExpressibleByArgument {}
+extension ClassSampler: ExpressibleByArgument {}

@@ -78,11 +78,14 @@ public struct SplitEvaluation: Codable, Sendable, Equatable {
     public var examples: Int { confusion.total }
     public var accuracy: Double { confusion.accuracy }
     public var macroF1: Double { confusion.macroF1 }
+    /// With two classes: PR-AUC and ROC-AUC of the second class's probability (spam, positive).
+    public let ranking: RankingMetrics?
 
-    public init(split: String, loss: Double, confusion: ConfusionMatrix) {
+    public init(split: String, loss: Double, confusion: ConfusionMatrix, ranking: RankingMetrics? = nil) {
         self.split = split
         self.loss = loss
         self.confusion = confusion
+        self.ranking = ranking
     }
 
     /// JSON-ready dictionary: split, examples, loss, accuracy, macro_f1, per_class, confusion.
@@ -93,12 +96,15 @@ public struct SplitEvaluation: Codable, Sendable, Equatable {
                 ["label": $0.label, "precision": $0.precision, "recall": $0.recall, "f1": $0.f1, "support": $0.support] as [String: Any]
             },
             "confusion": ["labels": confusion.labels, "counts": confusion.counts] as [String: Any],
-        ]
+        ].merging(ranking.map { ["positive_class": confusion.labels[1], "pr_auc": $0.averagePrecision, "roc_auc": $0.rocAUC] } ?? [:]) { a, _ in a }
     }
 
     /// Several lines: accuracy, loss, macro-F1, per-class table, confusion matrix.
     public var summary: String {
         var lines = ["\(split): accuracy \(percent(accuracy)), loss \(String(format: "%.4f", loss)), macro-F1 \(String(format: "%.4f", macroF1)) (\(examples) examples)"]
+        if let ranking {
+            lines.append(String(format: "  %@ as positive: PR-AUC %.4f, ROC-AUC %.4f", confusion.labels[1], ranking.averagePrecision, ranking.rocAUC))
+        }
         let width = max(8, confusion.labels.map(\.count).max() ?? 0)
         func pad(_ s: String) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
         lines.append("  " + pad("class") + "  precision  recall      f1  support")
