@@ -117,7 +117,7 @@ def main():
     env = dict(os.environ, TEXTCLF_FULL_ENCODER_DIR=directory)
     run = subprocess.run(["swift", "test", "-c", "release", "--filter", "FullSizeEncoderParityTests"], cwd=ROOT, env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines = [l for l in run.stdout.splitlines() if "FullSizeEncoder" in l or "error" in l or "relative" in l]
+    lines = [l for l in run.stdout.splitlines() if "FullSizeEncoder" in l or "error" in l or "relative" in l or "tokenizer:" in l]
     print("\n".join(lines))
     print("PASS" if run.returncode == 0 else "FAIL")
     sys.exit(run.returncode)
