@@ -41,7 +41,10 @@ public struct TokenizerEntry: Sendable {
     public static let robertaBytePair = TokenizerEntry(
         name: "RoBERTa BPE", classNames: ["RobertaTokenizer"],
         readsModelType: { type, directory in type == "BPE" && postProcessorType(in: directory) == "RobertaProcessing" },
-        hasFiles: { _ in false },  // vocab.json + merges.txt alone are GPT-2's
+        hasFiles: { directory in  // vocab.json + merges.txt are RoBERTa's when config.json says so, as AutoTokenizer decides
+            BytePairVocabulary.Layout.detect(in: directory) == .huggingFace
+                && (try? JSONFile(directory.appendingPathComponent("config.json")))??.dictionary["model_type"]?.string == "roberta"
+        },
         load: { try RoBERTaTokenizer.load(directory: $0) })
 }
 
