@@ -18,11 +18,15 @@ struct SpecialTokenSplitter: Sendable {
     /// `special` with each special token's id, in text order.
     func split(_ utf8: UnsafeBufferPointer<UInt8>, ordinary: (Range<Int>) -> Void, special: (Int) -> Void) {
         var start = 0
+        // Each special's next occurrence at or after `start` (Int.max: none), searched again only
+        // once passed, so a text full of specials is still read a bounded number of times.
+        var next = [Int](repeating: -1, count: specials.count)
         while start <= utf8.count {
             var found: (at: Int, length: Int, special: Special)?
-            for candidate in specials {
-                if let at = Self.firstOccurrence(of: candidate.bytes, in: utf8, from: start),
-                   found == nil || at < found!.at || (at == found!.at && candidate.bytes.count > found!.length) {
+            for (i, candidate) in specials.enumerated() {
+                if next[i] < start { next[i] = Self.firstOccurrence(of: candidate.bytes, in: utf8, from: start) ?? Int.max }
+                let at = next[i]
+                if at != Int.max, found == nil || at < found!.at || (at == found!.at && candidate.bytes.count > found!.length) {
                     found = (at, candidate.bytes.count, candidate)
                 }
             }
