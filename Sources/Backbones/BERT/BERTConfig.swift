@@ -84,9 +84,10 @@ public struct BERTConfig: Sendable, Equatable {
         default: throw BERTConfigError(url.path, "model_type is not a string")
         }
         if let reason = layout.unsupportedSetting(object) { throw BERTConfigError(url.path, reason) }
-        // BERT's spelling of every key, so one decoder reads every layout.
+        // BERT's spelling of every key, so one decoder reads every layout (the family's own
+        // spelling wins where a file has both, as transformers' attribute_map has it).
         for (bertKey, key) in layout.configKeys {
-            object[bertKey] = object.removeValue(forKey: key)
+            if let value = object.removeValue(forKey: key) { object[bertKey] = value }
         }
         for (bertKey, value) in layout.configDefaults where object[bertKey] == nil || object[bertKey] is NSNull {
             object[bertKey] = value
