@@ -24,7 +24,8 @@ public struct BackboneFamilies: Sendable {
     /// The family that builds `name`.
     public func family(for name: String) throws -> any BackboneFamily {
         if let family = families.first(where: { $0.knows(name) }) { return family }
-        throw InvalidInput("unknown backbone \"\(name)\" (known: \(families.flatMap(\.names).joined(separator: ", ")), or a model directory)")
+        let kinds = families.map(\.displayName).joined(separator: ", ")
+        throw InvalidInput("unknown backbone \"\(name)\" (known: \(families.flatMap(\.names).joined(separator: ", ")), or a model directory of \(kinds))")
     }
 
     /// The backbone a checkpoint records, rebuilt exactly (no fallback).
