@@ -47,11 +47,15 @@ public struct RoBERTaTokenizer: Tokenizer {
     /// and every merge's result must have an id; `cls`, `sep` and `pad` name ids.
     public init(vocabulary: [(bytes: [UInt8], id: Int)], merges: [(left: [UInt8], right: [UInt8])], added: [AddedToken],
                 clsTokenID: Int, sepTokenID: Int, padTokenID: Int, modelMaxLength: Int? = nil, source: String) throws {
+        let idLimit = 10_000_000  // far beyond any vocabulary; keeps a broken file from sizing tables
+        if let bad = added.first(where: { !(0 ..< idLimit).contains($0.id) }) {
+            throw TokenizerFileError(file: source, "special token \(bad.content) has id \(bad.id)")
+        }
         let addedIDs = Set(added.map(\.id))
         var idOfBytes: [[UInt8]: Int] = [:]
         var maxID = added.map(\.id).max() ?? -1
         for (bytes, id) in vocabulary {
-            guard id >= 0, id < 10_000_000 else { throw TokenizerFileError(file: source, "token \(ByteLevelAlphabet.spelling(of: bytes)) has id \(id)") }
+            guard id >= 0, id < idLimit else { throw TokenizerFileError(file: source, "token \(ByteLevelAlphabet.spelling(of: bytes)) has id \(id)") }
             maxID = max(maxID, id)
             if !addedIDs.contains(id) { idOfBytes[bytes] = id }
         }

@@ -6,7 +6,7 @@ extension RoBERTaTokenizer {
     ///   `model.vocab` and `model.merges`;
     /// - the special tokens (with their `lstrip` / `rstrip`) from `tokenizer.json`'s
     ///   `added_tokens`, `<s>` / `</s>` from its `RobertaProcessing` post-processor; without
-    ///   `tokenizer.json`, RoBERTa's own: `<s>`, `<pad>`, `</s>`, `<unk>`, and `<mask>` taking the
+    ///   `tokenizer.json` (or added tokens in it), RoBERTa's own: `<s>`, `<pad>`, `</s>`, `<unk>`, and `<mask>` taking the
     ///   spaces before it, with their ids in `vocab.json`;
     /// - the pad token and `model_max_length` from `tokenizer_config.json`.
     public static func load(directory: URL) throws -> RoBERTaTokenizer {
@@ -61,7 +61,8 @@ extension RoBERTaTokenizer {
                 }
                 (cls, sep) = (try pair("cls"), try pair("sep"))
             }
-        } else {
+        }
+        if added.isEmpty {
             added = try ["<s>", "<pad>", "</s>", "<unk>", "<mask>"].map { AddedToken(content: $0, id: try id(of: $0), lstrip: $0 == "<mask>") }
         }
         let padName = try config?.tokenName("pad_token") ?? "<pad>"
@@ -82,7 +83,9 @@ extension RoBERTaTokenizer {
             throw model.error("model has no vocab or merges")
         }
         func bytes(_ spelling: String) throws -> [UInt8] {
-            try VocabularyFileParsers.alphabetBytes(ArraySlice(spelling.utf8), file: model.file, line: 0)
+            do { return try VocabularyFileParsers.alphabetBytes(ArraySlice(spelling.utf8), file: model.file, line: 0) } catch let error as TokenizerFileError {
+                throw model.error("model: token \(spelling.debugDescription): \(error.reason)")
+            }
         }
         let vocabulary = try vocab.dictionary.map { spelling, value -> (bytes: [UInt8], id: Int) in
             guard let id = value.int else { throw model.error("model.vocab: token \(spelling.debugDescription) has no whole-number id") }

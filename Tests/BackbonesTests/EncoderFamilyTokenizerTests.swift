@@ -67,5 +67,19 @@ final class EncoderFamilyTokenizerTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("vocab.json") && "\(error)".contains("Ġzq"), "\(error)")
             XCTAssertFalse("\(error)".contains("\n"))
         }
+        // tokenizer.json alone (no vocab.json + merges.txt), broken in two ways.
+        let json = try String(contentsOf: source.appendingPathComponent("tokenizer.json"), encoding: .utf8)
+        for (edit, message) in [(("\"id\": 319", "\"id\": 1000000000000"), "special token <mask> has id 1000000000000"),
+                                (("\"Ġt\": ", "\"\\u0001t\": "), "model: token \"\\u{01}t\": character U+1")] {
+            let broken = try makeScratchDirectory()
+            try FileManager.default.copyItem(at: source.appendingPathComponent("tokenizer_config.json"), to: broken.appendingPathComponent("tokenizer_config.json"))
+            XCTAssertTrue(json.contains(edit.0), edit.0)
+            try json.replacingOccurrences(of: edit.0, with: edit.1).write(to: broken.appendingPathComponent("tokenizer.json"), atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try TokenizerLoader.load(directory: broken)) { error in
+                XCTAssertTrue(error is TokenizerFileError, "\(error)")
+                XCTAssertTrue("\(error)".contains("tokenizer.json") && "\(error)".contains(message), "\(error)")
+                XCTAssertFalse("\(error)".contains("\n"))
+            }
+        }
     }
 }
