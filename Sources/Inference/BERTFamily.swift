@@ -4,18 +4,29 @@ import Foundation
 import Store
 import Tokenizers
 
-/// The BERT family: the encoders the manifest knows (all-MiniLM-L6-v2), or any directory in
-/// Hugging Face's BERT layout (config.json with model_type "bert", model.safetensors, vocab.txt).
+/// A family of BERT-shaped encoders (`BERTLayout`): the encoders the manifest knows by name, or
+/// any directory in its Hugging Face layout (config.json with its model_type, model.safetensors,
+/// the tokenizer files). `.bert` knows all-MiniLM-L6-v2; RoBERTa and DistilBERT
+/// (RoBERTaFamily.swift, DistilBERTFamily.swift) are read from directories.
 struct BERTFamily: BackboneFamily {
-    static let names = ["all-MiniLM-L6-v2"]
+    let layout: BERTLayout
+    /// Manifest models of this family.
+    let names: [String]
     /// The files a random instance needs: the architecture and the tokenizer, not the weights.
-    static let architectureFiles = ["config.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.json"]
+    let architectureFiles: [String]
+    /// The tokenizer files a directory must hold (any one of them).
+    let tokenizerFiles: [String]
 
-    var displayName: String { "BERT" }
-    var names: [String] { Self.names }
-    func knows(_ name: String) -> Bool { Self.names.contains(name) }
+    static let bert = BERTFamily(
+        layout: .bert, names: ["all-MiniLM-L6-v2"],
+        architectureFiles: ["config.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.json"],
+        tokenizerFiles: ["vocab.txt"])
+
+    var displayName: String { layout.displayName }
+    func knows(_ name: String) -> Bool { names.contains(name) }
     func recognizes(directory: URL) -> Bool {
-        modelType(in: directory) == "bert" && FileManager.default.fileExists(atPath: directory.appendingPathComponent("vocab.txt").path)
+        modelType(in: directory) == layout.modelType
+            && tokenizerFiles.contains { FileManager.default.fileExists(atPath: directory.appendingPathComponent($0).path) }
     }
 
     func pretrained(_ name: String, store: Store, dropout: Float) throws -> any Backbone {
@@ -29,7 +40,7 @@ struct BERTFamily: BackboneFamily {
     }
 
     func random(_ name: String, seed: UInt64, store: Store, dropout: Float) throws -> any Backbone {
-        let directory = try store.resolveDirectory(.model(name), files: Self.architectureFiles)
+        let directory = try store.resolveDirectory(.model(name), files: architectureFiles)
         var config = try BERTConfig.load(from: directory.appendingPathComponent("config.json"))
         try config.setDropout(DropoutRates(dropout))
         return try BERTModel.randomlyInitialized(config: config, seed: seed, tokenizer: TokenizerLoader.load(directory: directory), name: name)

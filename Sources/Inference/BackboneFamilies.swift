@@ -1,6 +1,6 @@
 // The backbone families in use: the one place that knows the concrete backbone types.
 // Everything past it (heads, training, checkpoints) sees only the `Backbone` protocol.
-// `.builtIn` holds GPT-2 and BERT; a program adds its own family with `register`.
+// `.builtIn` holds GPT-2, BERT, RoBERTa and DistilBERT; a program adds its own family with `register`.
 import Backbones
 import Common
 import Foundation
@@ -14,7 +14,7 @@ public struct BackboneFamilies: Sendable {
         self.families = families
     }
 
-    public static let builtIn = BackboneFamilies([GPT2Family(), BERTFamily()])
+    public static let builtIn = BackboneFamilies([GPT2Family(), BERTFamily.bert, BERTFamily.roberta, BERTFamily.distilBERT])
 
     /// Adds `family`, tried after those already here.
     public mutating func register(_ family: any BackboneFamily) {
@@ -24,7 +24,8 @@ public struct BackboneFamilies: Sendable {
     /// The family that builds `name`.
     public func family(for name: String) throws -> any BackboneFamily {
         if let family = families.first(where: { $0.knows(name) }) { return family }
-        throw InvalidInput("unknown backbone \"\(name)\" (known: \(families.flatMap(\.names).joined(separator: ", ")), or a model directory)")
+        let kinds = families.map(\.displayName).joined(separator: ", ")
+        throw InvalidInput("unknown backbone \"\(name)\" (known: \(families.flatMap(\.names).joined(separator: ", ")), or a model directory of \(kinds))")
     }
 
     /// The backbone a checkpoint records, rebuilt exactly (no fallback).
@@ -55,8 +56,8 @@ public struct BackboneFamilies: Sendable {
     static func unrecognized(_ directory: URL) -> String {
         let fm = FileManager.default
         func has(_ file: String) -> Bool { fm.fileExists(atPath: directory.appendingPathComponent(file).path) }
-        let layouts = "Hugging Face's config.json + model.safetensors + vocab.txt (BERT) or vocab.json + merges.txt (GPT-2), "
-            + "or OpenAI's hparams.json + model.ckpt.*"
+        let layouts = "Hugging Face's config.json + model.safetensors + vocab.txt (BERT, DistilBERT), vocab.json + merges.txt "
+            + "(GPT-2) or vocab.json + merges.txt or tokenizer.json (RoBERTa), or OpenAI's hparams.json + model.ckpt.*"
         var isDirectory: ObjCBool = false
         guard fm.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             return "\(directory.path): no such model directory"
@@ -66,12 +67,14 @@ public struct BackboneFamilies: Sendable {
         }
         guard has("config.json") else { return "\(directory.path): no config.json in the model directory (expected \(layouts))" }
         switch modelType(in: directory) {
-        case "bert":
+        case "bert", "distilbert":
             return "\(directory.path): no vocab.txt in the model directory (a BERT model's WordPiece vocabulary, beside config.json)"
+        case "roberta":
+            return "\(directory.path): no vocab.json or tokenizer.json in the model directory (RoBERTa's byte-level BPE vocabulary, beside config.json)"
         case nil, "gpt2":
             return "\(directory.path): no model.safetensors in the model directory (expected \(layouts))"
         case let other?:
-            return "\(directory.path)/config.json: model_type \"\(other)\" is neither bert nor gpt2"
+            return "\(directory.path)/config.json: model_type \"\(other)\" is not one of gpt2, bert, roberta, distilbert"
         }
     }
 }

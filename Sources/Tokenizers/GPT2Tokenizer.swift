@@ -62,28 +62,15 @@ public struct GPT2Tokenizer: Tokenizer {
     /// tiktoken's `encode(text, allowed_special=...)`. Names that are not special tokens of this
     /// vocabulary are ignored.
     public func encode(_ text: String, allowedSpecial: Set<String>) -> [Int] {
-        let allowed = allowedSpecial.compactMap { name in specialTokens[name].map { (bytes: Array(name.utf8), id: $0) } }
+        let allowed = allowedSpecial.compactMap { name in specialTokens[name].map { SpecialTokenSplitter.Special(bytes: Array(name.utf8), id: $0) } }
         if allowed.isEmpty { return encode(text) }
         var text = text
         var ids: [Int] = []
         var scratch = scratchPool.take()
         text.withUTF8 { utf8 in
-            var start = 0
-            while start <= utf8.count {
-                // The earliest allowed special from `start`; the longest one if several begin there.
-                var found: (at: Int, length: Int, id: Int)?
-                for special in allowed {
-                    if let at = Self.firstOccurrence(of: special.bytes, in: utf8, from: start),
-                       found == nil || at < found!.at || (at == found!.at && special.bytes.count > found!.length) {
-                        found = (at, special.bytes.count, special.id)
-                    }
-                }
-                let end = found?.at ?? utf8.count
-                encoder.encodeOrdinary(UnsafeBufferPointer(rebasing: utf8[start ..< end]), scratch: &scratch, into: &ids)
-                guard let found else { break }
-                ids.append(found.id)
-                start = found.at + found.length
-            }
+            SpecialTokenSplitter(allowed).split(utf8, ordinary: { range in
+                encoder.encodeOrdinary(UnsafeBufferPointer(rebasing: utf8[range]), scratch: &scratch, into: &ids)
+            }, special: { ids.append($0) })
         }
         scratchPool.giveBack(scratch)
         return ids
@@ -92,16 +79,6 @@ public struct GPT2Tokenizer: Tokenizer {
     /// `encode(_:allowedSpecial:)` for many texts, spread over all cores.
     public func encodeBatch(_ texts: [String], allowedSpecial: Set<String>) -> [[Int]] {
         concurrentMap(texts) { encode($0, allowedSpecial: allowedSpecial) }
-    }
-
-    private static func firstOccurrence(of needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
-        guard let first = needle.first, haystack.count - start >= needle.count else { return nil }
-        var i = start
-        while i + needle.count <= haystack.count {
-            if haystack[i] == first && needle.indices.allSatisfy({ haystack[i + $0] == needle[$0] }) { return i }
-            i += 1
-        }
-        return nil
     }
 
     /// GPT-2 adds no special tokens around a text; the ids are cut to `maxLength`.

@@ -35,6 +35,24 @@ public struct TokenizerEntry: Sendable {
         readsModelType: { type, directory in type == "BPE" && BytePairVocabulary.Layout.detect(in: directory) != nil },
         hasFiles: { BytePairVocabulary.Layout.detect(in: $0) != nil },
         load: { try GPT2Tokenizer.load(directory: $0) })
+
+    /// RoBERTa's byte-level BPE (`RobertaTokenizer`): GPT-2's algorithm with RoBERTa's ids and
+    /// `<s> … </s>`; a `tokenizer.json` whose post-processor is `RobertaProcessing`.
+    public static let robertaBytePair = TokenizerEntry(
+        name: "RoBERTa BPE", classNames: ["RobertaTokenizer"],
+        readsModelType: { type, directory in type == "BPE" && postProcessorType(in: directory) == "RobertaProcessing" },
+        hasFiles: { directory in  // vocab.json + merges.txt are RoBERTa's when config.json says so, as AutoTokenizer decides
+            BytePairVocabulary.Layout.detect(in: directory) == .huggingFace
+                && (try? JSONFile(directory.appendingPathComponent("config.json")))??.dictionary["model_type"]?.string == "roberta"
+        },
+        load: { try RoBERTaTokenizer.load(directory: $0) })
+}
+
+/// tokenizer.json's `post_processor.type`, if it has a readable one.
+private func postProcessorType(in directory: URL) -> String? {
+    guard let json = try? JSONFile(directory.appendingPathComponent("tokenizer.json")),
+          let processor = try? json.object("post_processor") else { return nil }
+    return try? processor.string("type")
 }
 
 /// The tokenizers textclf can load, chosen for a model directory as transformers'
@@ -49,7 +67,7 @@ public struct TokenizerTable: Sendable {
 
     public init(_ entries: [TokenizerEntry]) { self.entries = entries }
 
-    public static let builtIn = TokenizerTable([.wordPiece, .gpt2BytePair])
+    public static let builtIn = TokenizerTable([.wordPiece, .robertaBytePair, .gpt2BytePair])
 
     public mutating func register(_ entry: TokenizerEntry) { entries.append(entry) }
 
@@ -66,7 +84,7 @@ public struct TokenizerTable: Sendable {
         if let tokenizerJSON = try JSONFile(directory.appendingPathComponent("tokenizer.json")),
            let type = try tokenizerJSON.object("model")?.string("type") {
             if let entry = entries.first(where: { $0.readsModelType(type, directory) }) { return entry }
-            throw tokenizerJSON.error("model type \(type) is not one textclf implements here (WordPiece, or BPE with GPT-2's vocabulary files)")
+            throw tokenizerJSON.error("model type \(type) is not one textclf implements here (WordPiece, or BPE with GPT-2's vocabulary files or RoBERTa's post-processor)")
         }
         if let entry = entries.first(where: { $0.hasFiles(directory) }) { return entry }
         let gpt2Files = BytePairVocabulary.Layout.allCases.map(\.rawValue).joined(separator: ", ")

@@ -49,6 +49,8 @@ enum CLI {
         .appendingPathComponent("BackbonesTests/Fixtures")
     static let tinyBERT = fixtures.appendingPathComponent("tiny-bert")
     static let tinyGPT2 = fixtures.appendingPathComponent("tiny-gpt2/hf")
+    static let tinyRoBERTa = fixtures.appendingPathComponent("tiny-roberta")
+    static let tinyDistilBERT = fixtures.appendingPathComponent("tiny-distilbert")
 
     /// One private home for every run of the test process (nothing is ever fetched into it); it
     /// also holds the shared fixtures. XCTest has no end-of-process hook here, so the homes of

@@ -58,6 +58,36 @@ final class EndToEndTests: XCTestCase {
 
     func testTinyGPT2() throws { try trainAndUse(backbone: CLI.tinyGPT2) }
 
+    func testTinyRoBERTa() throws { try trainAndUse(backbone: CLI.tinyRoBERTa) }
+
+    func testTinyDistilBERT() throws { try trainAndUse(backbone: CLI.tinyDistilBERT) }
+
+    /// RoBERTa and DistilBERT under every pooling, a head of each kind and the trainable
+    /// policies (last-N-blocks runs the frozen prefix through the cache), with a checkpoint that
+    /// predicts as the run's own final evaluation says.
+    func testEncoderFamiliesUnderEveryPoolingHeadAndPolicy() throws {
+        let settings: [[String]] = [
+            ["--pooling", "first", "--trainable", "head"], ["--pooling", "last", "--trainable", "last-block", "--head", "mlp:8"],
+            ["--pooling", "max", "--trainable", "last-1-blocks", "--dropout", "0"], ["--pooling", "position-last", "--trainable", "all"],
+            ["--pooling", "mean", "--trainable", "last-2-blocks", "--dropout", "0", "--full-checkpoint"],
+        ]
+        for backbone in [CLI.tinyRoBERTa, CLI.tinyDistilBERT] {
+            for (index, options) in settings.enumerated() {
+                let run = try makeTemporaryDirectory(self).appendingPathComponent("run-\(index)")
+                let trained = try CLI.run(Fixtures.finetune(output: run, backbone: backbone, options))
+                assertSucceeds(trained)
+                let evaluated = try CLI.run(["evaluate", "--model", run.path, "--json"])
+                assertSucceeds(evaluated)
+                let final = try XCTUnwrap((trained.events("final").first?["splits"] as? [String: Any])?["test"] as? [String: Any])
+                XCTAssertEqual(evaluated.jsonLines.first?["accuracy"] as? Double, final["accuracy"] as? Double,
+                               "\(backbone.lastPathComponent) \(options)")
+                let predicted = try CLI.run(["predict", "--model", run.path, "--json", "great good nice day"])
+                assertSucceeds(predicted)
+                XCTAssertNotNil(predicted.jsonLines.first?["label"] as? String)
+            }
+        }
+    }
+
     func testEvaluateOnAnotherSpecOfTheSameData() throws {
         let directory = try makeTemporaryDirectory(self, "data")
         try Data(Fixtures.csv.utf8).write(to: directory.appendingPathComponent("data.csv"))

@@ -145,3 +145,73 @@ struct TinyFamily: BackboneFamily {
         try GPT2Model.load(directory: directory, dropout: dropout)
     }
 }
+
+/// RoBERTa and DistilBERT directories are told apart by config.json's model_type, with their own
+/// tokenizers, and a classifier trained on one loads back and predicts as it did.
+final class EncoderFamilyDetectionTests: XCTestCase {
+    let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("BackbonesTests/Fixtures")
+
+    override func setUpWithError() throws {
+        do { try BLAS.ensureLoaded() } catch { throw missingPrerequisite("OpenBLAS not available: \(error)") }
+    }
+
+    private func store() throws -> Store {
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("textclf-encoder-detection-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: cache) }
+        return try Store(configuration: StoreConfiguration(cacheDirectory: cache, offline: true, showProgress: false, log: { _ in }))
+    }
+
+    private func copy(_ fixture: String, files: [String]) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("textclf-\(fixture)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        for file in files {
+            try FileManager.default.copyItem(at: fixtures.appendingPathComponent(fixture).appendingPathComponent(file),
+                                             to: directory.appendingPathComponent(file))
+        }
+        return directory
+    }
+
+    func testDirectoriesAreDetectedByModelType() throws {
+        let store = try store()
+        for (fixture, layout, tokenizer) in [("tiny-bert", BERTLayout.bert, "BertTokenizer"), ("tiny-roberta", .roberta, "RoBERTaTokenizer"),
+                                             ("tiny-distilbert", .distilBERT, "BertTokenizer")] {
+            let backbone = try BackboneFamilies.builtIn.load(directory: fixtures.appendingPathComponent(fixture), store: store, dropout: 0)
+            let model = try XCTUnwrap(backbone as? BERTModel)
+            XCTAssertEqual(model.config.layout, layout)
+            XCTAssertEqual("\(type(of: model.tokenizer))", tokenizer)
+        }
+        // A RoBERTa directory with only vocab.json + merges.txt (no tokenizer.json or
+        // tokenizer_config.json) still gets RoBERTa's tokenizer, not GPT-2's.
+        let bare = try copy("tiny-roberta", files: ["config.json", "model.safetensors", "vocab.json", "merges.txt"])
+        let model = try XCTUnwrap(try BackboneFamilies.builtIn.load(directory: bare, store: store, dropout: 0) as? BERTModel)
+        XCTAssertEqual(model.tokenizer.encodeForModel("a <mask>", maxLength: 64).ids, [0, 318, 319, 2])
+        XCTAssertEqual(model.tokenizer.padTokenID, 1)
+        // Without any vocabulary: one line naming what is missing.
+        let noVocabulary = try copy("tiny-roberta", files: ["config.json", "model.safetensors"])
+        XCTAssertThrowsError(try BackboneFamilies.builtIn.load(directory: noVocabulary, store: store, dropout: 0)) {
+            XCTAssertEqual("\($0)", "\(noVocabulary.path): no vocab.json or tokenizer.json in the model directory (RoBERTa's byte-level BPE vocabulary, beside config.json)")
+        }
+    }
+
+    func testAClassifierOnEachFamilySavesAndLoads() throws {
+        for fixture in ["tiny-roberta", "tiny-distilbert"] {
+            let directory = fixtures.appendingPathComponent(fixture)
+            let backbone = try BackboneFamilies.builtIn.load(directory: directory, store: try store(), dropout: 0)
+            let classifier = try Classifier(backbone: backbone, labels: ["a", "b", "c"], pooling: .first, maxLength: 16, seed: 3)
+            classifier.apply(.lastBlock)
+            for parameter in classifier.trainableParameters {
+                let values = parameter.value.mutablePointer
+                for i in 0..<parameter.value.count { values[i] += 0.01 * Float(i % 5) }
+            }
+            let run = FileManager.default.temporaryDirectory.appendingPathComponent("textclf-\(fixture)-run-\(UUID().uuidString)")
+            addTeardownBlock { try? FileManager.default.removeItem(at: run) }
+            try ClassifierCheckpoint.save(classifier, source: BackboneSource(name: fixture, weights: .directory, path: directory.path),
+                                          policy: .lastBlock, to: run.appendingPathComponent("model"))
+            let texts = ["Free prize! Call now", "see you at lunch", "Hi"]
+            let loaded = try TrainedModel.load(run, store: try store())
+            XCTAssertEqual(try loaded.predict(texts), try classifier.predict(texts), fixture)
+        }
+    }
+}

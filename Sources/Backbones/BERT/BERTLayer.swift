@@ -1,6 +1,6 @@
 import TensorEngine
 
-/// One encoder layer (Hugging Face's `BertLayer`), post-LN:
+/// One encoder layer (Hugging Face's `BertLayer`; DistilBERT's `TransformerBlock`), post-LN:
 ///   h = BERTSelfAttention(x)                              (add & LayerNorm inside)
 ///   out = LayerNorm(h + dropout(output(GELU(intermediate(h)))))
 public final class BERTLayer {
@@ -9,12 +9,12 @@ public final class BERTLayer {
     public let output: Linear
     public let outputLayerNorm: LayerNorm
 
-    init(index: Int, _ table: ParameterTable, epsilon: Float) {
-        let prefix = "encoder.layer.\(index)"
-        attention = BERTSelfAttention(prefix: prefix + ".attention", table, epsilon: epsilon)
-        intermediate = table.linear(prefix + ".intermediate.dense", layout: .outIn)
-        output = table.linear(prefix + ".output.dense", layout: .outIn)
-        outputLayerNorm = table.layerNorm(prefix + ".output.LayerNorm", epsilon: epsilon)
+    init(index: Int, _ table: ParameterTable, layout: BERTLayout, epsilon: Float) {
+        let prefix = "\(layout.layerPrefix).\(index)."
+        attention = BERTSelfAttention(prefix: prefix, table, modules: layout.modules, epsilon: epsilon)
+        intermediate = table.linear(prefix + layout.modules.intermediate, layout: .outIn)
+        output = table.linear(prefix + layout.modules.output, layout: .outIn)
+        outputLayerNorm = table.layerNorm(prefix + layout.modules.outputLayerNorm, epsilon: epsilon)
     }
 
     /// In checkpoint order.

@@ -4,10 +4,10 @@ import Store
 import TensorEngine
 import Tokenizers
 
-/// A BERT encoder (Hugging Face's `BertModel` without the pooler): embeddings, then
-/// `numHiddenLayers` post-LN layers; no final norm (each layer ends in its own LayerNorm).
-/// Attention is bidirectional over each text's real tokens, so sentence-transformers' mean
-/// pooling is the default.
+/// An encoder of the BERT family (Hugging Face's `BertModel` without the pooler, `RobertaModel`,
+/// `DistilBertModel`; `config.layout` says which): embeddings, then `numHiddenLayers` post-LN
+/// layers; no final norm (each layer ends in its own LayerNorm). Attention is bidirectional
+/// over each text's real tokens, so sentence-transformers' mean pooling is the default.
 ///
 ///     let model = try BERTModel.pretrained("all-MiniLM-L6-v2")   // via the Store
 ///     // or: try BERTModel.load(directory: URL(fileURLWithPath: "models/all-MiniLM-L6-v2"))
@@ -32,10 +32,10 @@ public final class BERTModel: Backbone {
         for parameter in parameters { byName[parameter.name] = parameter }
         for (expectedName, shape) in BERTWeightNames.parameterShapes(config) {
             guard let parameter = byName[expectedName] else {
-                throw InvalidInput("BERT parameter \(expectedName) (shape \(shape)) was not given")
+                throw InvalidInput("\(config.layout.displayName) parameter \(expectedName) (shape \(shape)) was not given")
             }
             guard parameter.shape == shape else {
-                throw TensorShapeError("BERT parameter \(expectedName) has shape \(parameter.shape), expected \(shape)")
+                throw TensorShapeError("\(config.layout.displayName) parameter \(expectedName) has shape \(parameter.shape), expected \(shape)")
             }
         }
         guard tokenizer.vocabularySize <= config.vocabSize else {
@@ -45,13 +45,14 @@ public final class BERTModel: Backbone {
         self.config = config
         self.tokenizer = tokenizer
         let table = ParameterTable(byName)  // every name was checked above
-        embeddings = BERTEmbeddings(table, epsilon: config.layerNormEps)
-        layers = (0..<config.numHiddenLayers).map { BERTLayer(index: $0, table, epsilon: config.layerNormEps) }
+        embeddings = BERTEmbeddings(table, layout: config.layout, epsilon: config.layerNormEps)
+        layers = (0..<config.numHiddenLayers).map { BERTLayer(index: $0, table, layout: config.layout, epsilon: config.layerNormEps) }
     }
 
-    /// The model in a Hugging Face directory: `config.json`, `model.safetensors` (with or
-    /// without the `bert.` prefix; mapped, not copied) and the tokenizer files (`vocab.txt`,
-    /// `tokenizer_config.json`), unless `tokenizer` is given. `name` defaults to the directory's;
+    /// The model in a Hugging Face directory: `config.json` (its `model_type` picks the layout),
+    /// `model.safetensors` (with or without the task-model prefix; mapped, not copied) and the
+    /// tokenizer files (`vocab.txt` for BERT and DistilBERT, RoBERTa's byte-level BPE files),
+    /// unless `tokenizer` is given. `name` defaults to the directory's;
     /// `dropout` sets both dropout rates, hidden and attention-probability (nil keeps
     /// config.json's hidden_dropout_prob and attention_probs_dropout_prob).
     public static func load(directory: URL, name: String? = nil, tokenizer: (any Tokenizer)? = nil,
@@ -74,7 +75,7 @@ public final class BERTModel: Backbone {
     // MARK: Backbone
 
     public var hiddenSize: Int { config.hiddenSize }
-    public var maxSequenceLength: Int { config.maxPositionEmbeddings }
+    public var maxSequenceLength: Int { config.maxSequenceLength }
     public var isCausal: Bool { false }
     /// sentence-transformers' pooling for MiniLM: the mean of the real tokens' hidden states.
     public var defaultPooling: Pooling { .mean }
@@ -117,7 +118,7 @@ public final class BERTModel: Backbone {
 
     // MARK: Inputs
 
-    /// `texts` tokenized as the model expects (`[CLS] … [SEP]`, at most `maxLength` ids, default
+    /// `texts` tokenized as the model expects (`[CLS] … [SEP]`, `<s> … </s>`; at most `maxLength` ids, default
     /// the position table's length) and right-padded with the tokenizer's pad id.
     public func input(for texts: [String], maxLength: Int? = nil) throws -> BackboneInput {
         let encoded = tokenizer.encodeBatchForModel(texts, maxLength: min(maxLength ?? maxSequenceLength, maxSequenceLength))

@@ -3,9 +3,11 @@ import TensorEngine
 import Tokenizers
 
 extension BERTModel {
-    /// A BERT with fresh random weights, initialised as transformers' `BertPreTrainedModel` does:
-    /// every weight matrix and embedding table ~ N(0, std²) (`initializer_range`, 0.02), the
-    /// padding token's row of the word embeddings 0, biases 0, LayerNorm gains 1. For the
+    /// A BERT-family encoder with fresh random weights, initialised as transformers'
+    /// `BertPreTrainedModel` does: every weight matrix and embedding table ~ N(0, std²)
+    /// (`initializer_range`, 0.02), the padding token's row of the word embeddings 0 (and of the
+    /// position table, where positions are numbered after the padding id, as RoBERTa's), biases
+    /// 0, LayerNorm gains 1. For the
     /// "no pretraining" baseline of a fine-tuning experiment. The values depend only on `seed`.
     ///
     ///     let tokenizer = try TokenizerLoader.load(directory: miniLMDirectory)
@@ -19,11 +21,11 @@ extension BERTModel {
             let tensor: Tensor
             if name.hasSuffix(".bias") {
                 tensor = Tensor(zeros: shape)
-            } else if name.hasSuffix("LayerNorm.weight") {
+            } else if shape.count == 1 {  // a LayerNorm gain
                 tensor = Tensor(shape: shape, repeating: 1)
             } else {
                 tensor = GPT2Model.normalTensor(shape: shape, std: std, seed: SplitMix64.mix(seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15))
-                if name == "embeddings.word_embeddings.weight" {
+                if name == config.layout.wordEmbeddings || (name == config.layout.positionEmbeddings && config.layout.positions == .afterPadding) {
                     let h = config.hiddenSize
                     tensor.withUnsafeMutableBufferPointer { $0[(config.padTokenID * h)..<((config.padTokenID + 1) * h)].update(repeating: 0) }
                 }

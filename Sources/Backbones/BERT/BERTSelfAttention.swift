@@ -7,7 +7,8 @@ import TensorEngine
 /// Query, key and value are separate nn.Linear projections ([out, in] weights), each read in
 /// place by the attention kernel, so no head permutation is copied.
 /// In training, dropout applies to the attention probabilities (`attention_probs_dropout_prob`)
-/// and to the projected output (`hidden_dropout_prob`), as in Hugging Face's BERT.
+/// and to the projected output (`hidden_dropout_prob`), as in Hugging Face's BERT; DistilBERT
+/// has no dropout on the projected output (`BERTLayout.attentionOutputDropout`).
 public final class BERTSelfAttention {
     public let query: Linear
     public let key: Linear
@@ -15,12 +16,13 @@ public final class BERTSelfAttention {
     public let outputDense: Linear
     public let outputLayerNorm: LayerNorm
 
-    init(prefix: String, _ table: ParameterTable, epsilon: Float) {
-        query = table.linear(prefix + ".self.query", layout: .outIn)
-        key = table.linear(prefix + ".self.key", layout: .outIn)
-        value = table.linear(prefix + ".self.value", layout: .outIn)
-        outputDense = table.linear(prefix + ".output.dense", layout: .outIn)
-        outputLayerNorm = table.layerNorm(prefix + ".output.LayerNorm", epsilon: epsilon)
+    /// `prefix` is the layer's ("encoder.layer.0.").
+    init(prefix: String, _ table: ParameterTable, modules: BERTLayout.Modules, epsilon: Float) {
+        query = table.linear(prefix + modules.query, layout: .outIn)
+        key = table.linear(prefix + modules.key, layout: .outIn)
+        value = table.linear(prefix + modules.value, layout: .outIn)
+        outputDense = table.linear(prefix + modules.attentionOutput, layout: .outIn)
+        outputLayerNorm = table.layerNorm(prefix + modules.attentionLayerNorm, epsilon: epsilon)
     }
 
     public var parameters: [Parameter] {
@@ -31,7 +33,8 @@ public final class BERTSelfAttention {
         let q = query(x, tape: tape), k = key(x, tape: tape), v = value(x, tape: tape)
         let context = Ops.attention(query: q, key: k, value: v, batch: batch, heads: config.numAttentionHeads, causal: false,
                                     dropout: config.attentionProbsDropoutProb, generator: &dropout, tape: tape)
-        let projected = Ops.dropout(outputDense(context, tape: tape), rate: config.hiddenDropoutProb, generator: &dropout, tape: tape)
+        let rate = config.layout.attentionOutputDropout ? config.hiddenDropoutProb : 0
+        let projected = Ops.dropout(outputDense(context, tape: tape), rate: rate, generator: &dropout, tape: tape)
         return outputLayerNorm(Ops.add(projected, x, tape: tape), tape: tape)
     }
 }
