@@ -97,3 +97,25 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(result.jsonLines.first?["examples"] as? Int, 24)
     }
 }
+
+/// The class-imbalance options through the binary: recorded in the run, reported, refused with
+/// one line when they do not fit the labels.
+final class ClassBalanceEndToEndTests: XCTestCase {
+    func testClassWeightsAndBalancedSamplerRunAndAreRecorded() throws {
+        let run = try makeTemporaryDirectory(self).appendingPathComponent("run")
+        let trained = try CLI.run(Fixtures.finetune(output: run, ["--class-weights", "balanced", "--sampler", "balanced"]))
+        assertSucceeds(trained)
+        let config = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("config.json"))) as? [String: Any])
+        let training = try XCTUnwrap((config["task"] as? [String: Any])?["training"] as? [String: Any], "\(config)")
+        XCTAssertEqual(training["class_weights"] as? String, "balanced")
+        XCTAssertEqual(training["sampler"] as? String, "balanced")
+        let report = try String(contentsOf: run.appendingPathComponent("report.json"), encoding: .utf8)
+        XCTAssertTrue(report.contains("\"pr_auc\"") && report.contains("\"roc_auc\""), "two classes: PR-AUC and ROC-AUC in the report")
+    }
+
+    func testClassWeightsThatDoNotFitTheLabelsAreOneLine() throws {
+        let run = try makeTemporaryDirectory(self).appendingPathComponent("run")
+        assertFails(try CLI.run(Fixtures.finetune(output: run, ["--class-weights", "1,2,3"])), naming: ["class weights: 3 given for 2 classes"])
+        assertFails(try CLI.run(Fixtures.finetune(output: run, ["--class-weights", "heavy"])), naming: ["--class-weights", "heavy"])
+    }
+}

@@ -128,7 +128,7 @@ struct TrainingOptions: ParsableArguments {
         if imbalanced { task.balanceClasses = false }
         if let classWeights {
             do { t.classWeights = try ClassWeights(parsing: classWeights) } catch let error as InvalidInput {
-                throw ValidationError("--class-weights: \(error.description)")
+                throw InvalidInput("--class-weights: \(error.description)")
             }
         }
         if let sampler { t.sampler = sampler }
