@@ -47,8 +47,8 @@ public enum StandaloneExport {
                                               policy: model.configuration.trainable, to: staging, content: .full,
                                               step: model.configuration.step, version: textclfVersion)
                 try AtomicFile.write(config + Data("\n".utf8), to: staging.appendingPathComponent("config.json"))
-                for file in copied {
-                    try FileManager.default.copyItem(at: tokenizerDirectory.appendingPathComponent(file), to: staging.appendingPathComponent(file))
+                for file in copied {  // written anew (not copied) so they do not keep a mirror's read-only mode
+                    try AtomicFile.write(Data(contentsOf: tokenizerDirectory.appendingPathComponent(file)), to: staging.appendingPathComponent(file))
                 }
                 try verify(TrainedModel.load(staging, store: store), against: model)
                 files = try FileManager.default.contentsOfDirectory(atPath: staging.path).sorted()
