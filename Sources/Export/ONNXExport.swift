@@ -25,8 +25,8 @@ public enum ONNXExport {
     @discardableResult
     public static func write(_ model: TrainedModel, to url: URL) throws -> Summary {
         try ExportDestination.checkFile(url)
-        let built = try build(model)
-        let proto = built.model.proto
+        let onnx = try build(model)
+        let proto = onnx.proto
         // A protobuf message (and so an ONNX file without external data) stops at 2 GiB.
         guard proto.size < Int(Int32.max) else {
             throw InvalidExport("the model would take \(proto.size) bytes; an ONNX file without external data stops at 2 GiB (2,147,483,647 bytes)")
@@ -41,12 +41,12 @@ public enum ONNXExport {
                 try sink.flush()
             }
         }
-        return Summary(bytes: proto.size, nodes: built.model.graph.nodes.count, initializers: built.model.graph.initializers.count,
-                       metadata: Dictionary(uniqueKeysWithValues: built.model.metadata.map { ($0.key, $0.value) }))
+        return Summary(bytes: proto.size, nodes: onnx.graph.nodes.count, initializers: onnx.graph.initializers.count,
+                       metadata: Dictionary(uniqueKeysWithValues: onnx.metadata.map { ($0.key, $0.value) }))
     }
 
     /// The ONNX model of `model` (nothing written).
-    static func build(_ model: TrainedModel, families: ExportFamilies = .builtIn) throws -> (model: ONNXModel, family: any ExportFamily) {
+    static func build(_ model: TrainedModel, families: ExportFamilies = .builtIn) throws -> ONNXModel {
         let classifier = model.classifier
         let family = try families.family(for: classifier.backbone)
         var graph = ONNXGraphBuilder()
@@ -71,6 +71,6 @@ public enum ONNXExport {
             ("head", classifier.head.spec.description),
             ("padding", "right"),
         ]
-        return (ONNXModel(graph: onnxGraph, producerVersion: textclfVersion, metadata: metadata), family)
+        return ONNXModel(graph: onnxGraph, producerVersion: textclfVersion, metadata: metadata)
     }
 }
