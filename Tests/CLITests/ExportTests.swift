@@ -14,7 +14,7 @@ final class ExportTests: XCTestCase {
     private func checkInONNXRuntime(_ pairs: [String], environment: [String: String] = CLI.environment) throws {
         let probe = try Running(executable: URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import onnxruntime, onnx, numpy"]).finish()
         guard probe.status == 0 else {
-            throw missingPrerequisite("python3 with onnxruntime, onnx and numpy (make setup installs them): \(probe.stderr.split(separator: "\n").last ?? "")")
+            throw missingPrerequisite("python3 with onnxruntime, onnx and numpy (make test installs them with pip): \(probe.stderr.split(separator: "\n").last ?? "")")
         }
         let checked = try Running(executable: URL(fileURLWithPath: "/usr/bin/env"),
                                   ["python3", Self.script.path, "--textclf", CLI.binary.path] + pairs, environment: environment)
