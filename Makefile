@@ -12,7 +12,7 @@ ifneq ($(wildcard $(SHARED_MIRROR)),)
 export TEXTCLF_MIRROR ?= $(SHARED_MIRROR)
 endif
 
-.PHONY: setup build test demo bench clean fuzz fuzz-build
+.PHONY: setup test-setup build test demo bench clean fuzz fuzz-build
 
 # Idempotent: installs only the packages that are missing, and does nothing otherwise.
 setup:
@@ -25,11 +25,24 @@ setup:
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
 	fi
 
+# Python packages of the test suite's ONNX parity check (scripts/check_onnx_export.py, run by
+# CLITests.ExportTests). Installed only when missing; where pip cannot get them the check skips,
+# except under CI=true, where it fails.
+PIP_PACKAGES := onnxruntime onnx numpy
+test-setup: setup
+	@python3 -c "import onnxruntime, onnx, numpy" 2>/dev/null || { \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  python3 -m pip --version >/dev/null 2>&1 || { echo "setup: installing python3 python3-pip"; \
+	    $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq python3 python3-pip; }; \
+	  echo "setup: pip install $(PIP_PACKAGES)"; \
+	  python3 -m pip install -q $(PIP_PACKAGES) || python3 -m pip install -q --break-system-packages $(PIP_PACKAGES) \
+	    || echo "setup: could not install $(PIP_PACKAGES): the ONNX export checks will skip (and fail under CI=true)"; }
+
 build: setup
 	swift build $(SWIFT_FLAGS) --product textclf
 
 # The suite is XCTest; without Swift Testing's empty run the last line is XCTest's count.
-test: setup
+test: test-setup
 	swift test $(SWIFT_FLAGS) --disable-swift-testing
 
 demo: build

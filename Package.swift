@@ -41,19 +41,22 @@ let package = Package(
         // A trained classifier: its on-disk format, backbone families, loading and prediction,
         // without the trainer.
         .target(name: "Inference", dependencies: ["Common", "Backbones", "Heads", "TensorEngine", "Tokenizers", "Store"]),
+        // A trained classifier written for other runtimes: an ONNX graph, or a standalone model
+        // directory (safetensors); a hand-written protobuf encoder, no generated code.
+        .target(name: "Export", dependencies: ["Common", "Inference", "Backbones", "Heads", "TensorEngine", "Tokenizers", "Store"]),
         // Optimisers, training loop, metrics, checkpoints.
         .target(name: "Training", dependencies: ["Common", "Heads", "Backbones", "TensorEngine", "Datasets", "Store", "Inference"], exclude: ["README.md"]),
         // Tasks: a dataset + labels + backbone + head + training settings.
         .target(name: "Tasks", dependencies: ["Common", "Datasets", "Training", "Inference", "Heads", "Backbones", "Store", "Tokenizers"]),
         // The library users import.
         .target(name: "Textclf", dependencies: ["Common", "DataIO", "Tokenizers", "TensorEngine", "Backbones", "Heads",
-                                               "Store", "Datasets", "Inference", "Training", "Tasks"]),
+                                               "Store", "Datasets", "Inference", "Training", "Tasks", "Export"]),
         // The CLI and the examples import the modules they use, not the umbrella: an
         // `@_exported` umbrella used inside its own package has linked executables against a
         // stale interface in incremental builds.
         .executableTarget(name: "TextclfCLI", dependencies: [
             "Common", "DataIO", "Tokenizers", "TensorEngine", "Backbones", "Heads", "Store", "Datasets", "Inference", "Training", "Tasks",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Export", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // What a test needs from outside the repository: skipped where missing, required in CI.
@@ -68,11 +71,12 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["TestRequirements", "Datasets", "Common", "DataIO", "Store", "Tokenizers"]),
         .testTarget(name: "HeadsTests", dependencies: ["TestRequirements", "Heads", "Backbones", "TensorEngine", "Tokenizers"]),
         .testTarget(name: "InferenceTests", dependencies: ["TestRequirements", "Inference", "Heads", "Backbones", "Store", "TensorEngine", "Common"]),
+        .testTarget(name: "ExportTests", dependencies: ["TestRequirements", "Export", "Inference", "Heads", "Backbones", "TensorEngine", "Store", "Common"]),
         .testTarget(name: "TrainingTests", dependencies: ["TestRequirements", "Training", "Inference", "Heads", "Backbones", "TensorEngine", "Datasets", "Tokenizers", "Common", "Tasks"],
                     resources: [.copy("Fixtures")]),
         // The real `textclf` binary end to end: exit codes, one-line errors, train → predict,
         // interrupt and resume. Depends on the executable so `swift test` builds it.
-        .testTarget(name: "CLITests", dependencies: ["TextclfCLI"]),
+        .testTarget(name: "CLITests", dependencies: ["TestRequirements", "TextclfCLI"]),
 
         // Example: the SMS spam reference recipe through the library API (config.json beside it).
         .executableTarget(name: "SpamExample", dependencies: ["Common", "Store", "Inference", "Tasks", "Training"], path: "Examples/spam", exclude: ["config.json", "README.md"]),

@@ -99,6 +99,11 @@ public enum ClassifierCheckpoint {
         let directory = modelDirectory(directory)
         let configuration = try readConfiguration(directory)
         var source = configuration.backbone.source
+        if source.weights == .directory, let path = source.path, !path.hasPrefix("/") {
+            // A relative backbone directory is read from the model directory, so a model that
+            // carries its backbone's files (`textclf export --format safetensors`: ".") moves freely.
+            source.path = directory.appendingPathComponent(path).standardizedFileURL.path
+        }
         if configuration.tensors.content == .full, source.weights == .pretrained {
             // Every parameter is in the file (a standalone checkpoint): the architecture is
             // enough, so the pretrained weights need not be found again.

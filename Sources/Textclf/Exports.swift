@@ -2,6 +2,7 @@
 @_exported import Backbones
 @_exported import DataIO
 @_exported import Datasets
+@_exported import Export
 @_exported import Heads
 @_exported import Inference
 @_exported import Store

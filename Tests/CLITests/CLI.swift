@@ -78,8 +78,9 @@ enum CLI {
     }
 
     /// Runs `textclf arguments` to the end (killed after `timeout` seconds).
-    static func run(_ arguments: [String], stdin: Data? = nil, timeout: TimeInterval = 30) throws -> CLIResult {
-        try Running(arguments, stdin: stdin).finish(timeout: timeout)
+    static func run(_ arguments: [String], stdin: Data? = nil, timeout: TimeInterval = 30,
+                    environment: [String: String] = CLI.environment) throws -> CLIResult {
+        try Running(arguments, stdin: stdin, environment: environment).finish(timeout: timeout)
     }
 
 
@@ -97,11 +98,11 @@ final class Running: @unchecked Sendable {  // its buffers are guarded by `lock`
     private let readers = DispatchGroup()
     private let exited = DispatchSemaphore(value: 0)
 
-    init(executable: URL = CLI.binary, _ arguments: [String], stdin: Data? = nil) throws {
+    init(executable: URL = CLI.binary, _ arguments: [String], stdin: Data? = nil, environment: [String: String] = CLI.environment) throws {
         self.arguments = arguments
         process.executableURL = executable
         process.arguments = arguments
-        process.environment = CLI.environment
+        process.environment = environment
         let stdoutPipe = Pipe(), stderrPipe = Pipe(), stdinPipe = Pipe()
         process.standardOutput = stdoutPipe
         process.standardError = stderrPipe

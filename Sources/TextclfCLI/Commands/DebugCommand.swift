@@ -12,7 +12,7 @@ struct DebugCommand: ParsableCommand {
         commandName: "debug",
         abstract: "Tools for checking textclf against reference implementations.",
         shouldDisplay: false,
-        subcommands: [DebugHiddenStates.self]
+        subcommands: [DebugHiddenStates.self, DebugLogits.self]
     )
 }
 

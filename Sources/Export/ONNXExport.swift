@@ -1,0 +1,76 @@
+// `textclf export --format onnx`: a trained classifier as one ONNX graph (opset 17).
+//
+//   inputs   input_ids       int64 [batch, sequence]   right-padded token ids
+//            attention_mask  int64 [batch, sequence]   1 for real tokens, 0 for padding
+//   output   logits          float [batch, labels]
+//
+// The backbone, the pooling and the head are all in the graph; the labels, tokenizer, max
+// length, pooling and family are in the model's metadata_props.
+import Backbones
+import Common
+import Foundation
+import Inference
+import TensorEngine
+
+public enum ONNXExport {
+    /// What was written.
+    public struct Summary: Sendable {
+        public let bytes: Int
+        public let nodes: Int
+        public let initializers: Int
+        public let metadata: [String: String]
+    }
+
+    /// Writes `model` to `url` (atomically: a temporary file renamed into place).
+    @discardableResult
+    public static func write(_ model: TrainedModel, to url: URL) throws -> Summary {
+        try ExportDestination.checkFile(url)
+        let onnx = try build(model)
+        let proto = onnx.proto
+        // A protobuf message (and so an ONNX file without external data) stops at 2 GiB.
+        guard proto.size < Int(Int32.max) else {
+            throw InvalidExport("the model would take \(proto.size) bytes; an ONNX file without external data stops at 2 GiB (2,147,483,647 bytes)")
+        }
+        try ExportDestination.writing(url) {
+            try AtomicFile.write(to: url) { handle in
+                var sink = ProtoSink { bytes in
+                    guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+                    try handle.write(contentsOf: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: bytes.count, deallocator: .none))
+                }
+                try proto.write(to: &sink)
+                try sink.flush()
+            }
+        }
+        return Summary(bytes: proto.size, nodes: onnx.graph.nodes.count, initializers: onnx.graph.initializers.count,
+                       metadata: Dictionary(uniqueKeysWithValues: onnx.metadata.map { ($0.key, $0.value) }))
+    }
+
+    /// The ONNX model of `model` (nothing written).
+    static func build(_ model: TrainedModel, families: ExportFamilies = .builtIn) throws -> ONNXModel {
+        let classifier = model.classifier
+        let family = try families.family(for: classifier.backbone)
+        var graph = ONNXGraphBuilder()
+        let hidden = try family.hiddenStates(classifier.backbone, into: &graph)
+        let logits = try graph.head(graph.pool(hidden, classifier.pooling), classifier.head)
+        graph.output(logits, as: ONNXGraphBuilder.logits)
+        let text: [ONNXValueInfo.Dim] = [.symbolic("batch"), .symbolic("sequence")]
+        let onnxGraph = ONNXGraph(
+            name: "textclf-classifier", nodes: graph.nodes, initializers: graph.initializers,
+            inputs: [ONNXValueInfo(name: ONNXGraphBuilder.inputIDs, elementType: .int64, dims: text),
+                     ONNXValueInfo(name: ONNXGraphBuilder.attentionMask, elementType: .int64, dims: text)],
+            outputs: [ONNXValueInfo(name: ONNXGraphBuilder.logits, elementType: .float, dims: [.symbolic("batch"), .fixed(model.labels.count)])])
+        let labels = String(decoding: try JSONSerialization.data(withJSONObject: model.labels, options: [.withoutEscapingSlashes]), as: UTF8.self)
+        let metadata: [(key: String, value: String)] = [
+            ("labels", labels),
+            ("tokenizer", family.tokenizerKind),
+            ("max_length", String(model.maxLength)),
+            ("pad_token_id", String(model.tokenizer.padTokenID)),
+            ("pooling", model.pooling.rawValue),
+            ("family", family.family),
+            ("backbone", model.source.name),
+            ("head", classifier.head.spec.description),
+            ("padding", "right"),
+        ]
+        return ONNXModel(graph: onnxGraph, producerVersion: textclfVersion, metadata: metadata)
+    }
+}
