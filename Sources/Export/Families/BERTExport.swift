@@ -10,7 +10,9 @@ import Tokenizers
 struct BERTExport: ExportFamily {
     var family: String { "bert" }
     var tokenizerKind: String { "bert-wordpiece" }
-    func exports(_ backbone: any Backbone) -> Bool { backbone is BERTModel }
+    /// BERT's own layout only: RoBERTa numbers positions differently and DistilBERT has no
+    /// token types, so their graphs are not this one.
+    func exports(_ backbone: any Backbone) -> Bool { (backbone as? BERTModel)?.config.layout.modelType == "bert" }
 
     func hiddenStates(_ backbone: any Backbone, into graph: inout ONNXGraphBuilder) throws -> String {
         guard let model = backbone as? BERTModel else { throw InvalidExport("\(backbone.name) is not a BERT") }
@@ -21,7 +23,8 @@ struct BERTExport: ExportFamily {
                              ONNXGraphBuilder.inputIDs, attributes: gather)
         let positions = graph.op("Gather", graph.weight(embeddings.positionEmbeddings.weight.name, embeddings.positionEmbeddings.weight.value),
                                  graph.positions(), attributes: gather)
-        let typeZero = graph.op("Gather", graph.weight(embeddings.tokenTypeEmbeddings.weight.name, embeddings.tokenTypeEmbeddings.weight.value),
+        guard let tokenTypes = embeddings.tokenTypeEmbeddings else { throw InvalidExport("\(backbone.name) has no token-type embeddings") }
+        let typeZero = graph.op("Gather", graph.weight(tokenTypes.weight.name, tokenTypes.weight.value),
                                 graph.int64s([0], shape: []), attributes: gather)
         var x = graph.layerNorm(graph.op("Add", graph.op("Add", words, positions), typeZero, hint: "embeddings"), embeddings.layerNorm)
         for layer in model.layers {
