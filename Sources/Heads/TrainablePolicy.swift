@@ -4,7 +4,7 @@ import Backbones
 import DataIO
 import TensorEngine
 
-public enum TrainablePolicy: Hashable, Sendable, Codable, CustomStringConvertible {
+public enum TrainablePolicy: Hashable, Sendable, TextCodable {
     /// Only the head; the whole backbone is frozen.
     case head
     /// The last `n` blocks, the final norm and the head (`last-block` is n = 1: the reference
@@ -59,6 +59,16 @@ public enum TrainablePolicy: Hashable, Sendable, Codable, CustomStringConvertibl
         }
     }
 
+}
+
+/// A setting written in config files as the text its command-line option takes
+/// ("last-2-blocks", "gradual:2"): decoded by `init(parsing:)`, encoded as `description`; text
+/// that does not parse is a decoding error with the parser's message.
+public protocol TextCodable: Codable, CustomStringConvertible {
+    init(parsing text: String) throws
+}
+
+extension TextCodable {
     public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
         do { try self.init(parsing: container.decode(String.self)) } catch let error as InvalidInput {

@@ -9,7 +9,7 @@ import Heads
 
 /// When the backbone's blocks start to train, as written in config.json (`"unfreeze"`) and
 /// given to `--unfreeze`.
-public enum UnfreezeSchedule: Hashable, Sendable, Codable, CustomStringConvertible {
+public enum UnfreezeSchedule: Hashable, Sendable, TextCodable {
     /// The trainable policy from the first step.
     case none
     /// Head (and final norm) first, then one more block from the top every `epochs` epochs
@@ -35,17 +35,6 @@ public enum UnfreezeSchedule: Hashable, Sendable, Codable, CustomStringConvertib
         }
     }
 
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        do { try self.init(parsing: container.decode(String.self)) } catch let error as InvalidInput {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.description)
-        }
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
 }
 
 /// The trainable policy of each stage of a run, and the step each stage starts at.
