@@ -189,7 +189,11 @@ public final class Trainer {
         if resume {
             // The saved tensors and optimiser buffers are those of the stage in force when saved.
             state = try keeper.loadResumeState(optimizer: optimizer) { saved in
-                enter(saved.unfreezeStage ?? 0)
+                let savedStage = saved.unfreezeStage ?? 0
+                guard unfreezing.stages.indices.contains(savedStage) else {
+                    throw InvalidInput("\(resumeDirectory?.path ?? "resume")/\(ResumeFiles.state): unfreeze_stage \(savedStage) is not a stage of this run (it has \(unfreezing.stages.count))")
+                }
+                enter(savedStage)
                 return trainable
             }
         } else {

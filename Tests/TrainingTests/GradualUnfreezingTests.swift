@@ -127,6 +127,27 @@ final class GradualUnfreezingTests: XCTestCase {
         }
     }
 
+    /// A state whose stage the run does not have (an edited state.json) is an input error, not a trap.
+    func testResumeFromAStageOutOfRangeIsAnError() throws {
+        let c = configuration()
+        let directory = try temporaryDirectory()
+        let first = try tinyClassifier()
+        let trainer = try Trainer(classifier: first, data: syntheticData(for: first), configuration: c, source: tinySource, runDirectory: directory)
+        var step = 0
+        trainer.observer = { if case .step(let progress) = $0 { step = progress.step } }
+        trainer.shouldStop = { step == 3 }
+        XCTAssertTrue(try trainer.train().interrupted)
+        let stateFile = directory.appendingPathComponent("resume/state.json")
+        let text = try String(contentsOf: stateFile, encoding: .utf8)
+        XCTAssertTrue(text.contains(#""unfreeze_stage" : 0"#), text)
+        try text.replacingOccurrences(of: #""unfreeze_stage" : 0"#, with: #""unfreeze_stage" : 9"#).write(to: stateFile, atomically: true, encoding: .utf8)
+        let second = try tinyClassifier()
+        XCTAssertThrowsError(try Trainer(classifier: second, data: syntheticData(for: second), configuration: c, source: tinySource,
+                                         runDirectory: directory).train(resume: true)) { error in
+            XCTAssertTrue("\(error)".contains("unfreeze_stage 9"), "\(error)")
+        }
+    }
+
     /// Stages that end with frozen blocks save a checkpoint of what trained (policy
     /// last-1-blocks after one epoch here), which loads back with the same predictions.
     func testCheckpointRecordsTheWidestStage() throws {
