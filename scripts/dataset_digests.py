@@ -19,9 +19,16 @@ LABELS = {
     "bbc-news": ["business", "entertainment", "politics", "sports", "tech"],
 }
 
+
+def banking77_labels(mirror):
+    """The 77 intents in categories.json order (the adapter's class ids)."""
+    import json, zipfile
+    with zipfile.ZipFile(f"{mirror}/datasets/banking77/banking77.zip") as archive:
+        return json.loads(archive.read("categories.json"))
+
 if __name__ == "__main__":
     mirror = sys.argv[1] if len(sys.argv) > 1 else "../shared/mirror"
-    for dataset, labels in LABELS.items():
+    for dataset, labels in {**LABELS, "banking77": banking77_labels(mirror)}.items():
         for split, examples in source_examples(dataset, mirror).items():
             coded = [(text, labels.index(label)) for text, label in examples]
             print(f'"{dataset}/{split}": ({len(coded)}, "{digest(coded)}"),')

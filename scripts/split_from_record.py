@@ -126,7 +126,10 @@ def source_examples(dataset, mirror):
         return {"all": [(ag_join(ag_clean(title), ag_clean(description)), classes[int(label) - 1]) for label, title, description in rows]}
     if dataset == "bbc-news":
         return {"all": [(row[2], row[0]) for row in read_rows(root / "bbc-news.zip", "bbc_news_2225.csv", ",", csv.QUOTE_MINIMAL, True)]}
-    raise SystemExit(f"{dataset}: not supported by this script (sms-spam, sst2, imdb, bbc-news)")
+    if dataset == "banking77":
+        return {split: [(row[0], row[1]) for row in read_rows(root / "banking77.zip", f"{split}.csv", ",", csv.QUOTE_MINIMAL, True)]
+                for split in ("train", "test")}
+    raise SystemExit(f"{dataset}: not supported by this script (sms-spam, sst2, imdb, ag-news, bbc-news, banking77)")
 
 
 def load_split(record_path, mirror):

@@ -78,6 +78,8 @@ torch.manual_seed(t["seed"])
 head = torch.nn.Linear(body.config.hidden_size, len(label_names))
 
 policy = t["trainable"]
+if t.get("unfreeze", "none") != "none" or t.get("layer_lr_decay") is not None:
+    raise SystemExit("gradual unfreezing and layer-wise learning-rate decay are not mirrored here")
 body.requires_grad_(policy == "all")
 if policy not in ("all", "head"):
     match = re.fullmatch(r"last-(\d+)-blocks", policy)

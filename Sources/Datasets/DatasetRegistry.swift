@@ -16,9 +16,9 @@ public struct DatasetRegistry: Sendable {
         self.adapters = adapters
     }
 
-    /// sms-spam, sst2, imdb, ag-news, bbc-news.
+    /// sms-spam, sst2, imdb, ag-news, bbc-news, banking77.
     public static var builtIn: DatasetRegistry {
-        DatasetRegistry([SMSSpamDataset(), SST2Dataset(), IMDBDataset(), AGNewsDataset(), BBCNewsDataset()])
+        DatasetRegistry([SMSSpamDataset(), SST2Dataset(), IMDBDataset(), AGNewsDataset(), BBCNewsDataset(), Banking77Dataset()])
     }
 
     /// Adds an adapter. A name already registered is an error unless `replacing` is true.

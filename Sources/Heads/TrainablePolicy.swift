@@ -4,18 +4,19 @@ import Backbones
 import Common
 import TensorEngine
 
-public enum TrainablePolicy: Hashable, Sendable, Codable, CustomStringConvertible {
+public enum TrainablePolicy: Hashable, Sendable, TextCodable {
     /// Only the head; the whole backbone is frozen.
     case head
     /// The last `n` blocks, the final norm and the head (`last-block` is n = 1: the reference
-    /// recipe's default).
+    /// recipe's default; `last-0-blocks` is the final norm and the head, where gradual
+    /// unfreezing starts).
     case lastBlocks(Int)
     /// Everything (the reference's random-weights experiment).
     case all
 
     public static let lastBlock = TrainablePolicy.lastBlocks(1)
 
-    /// "head", "last-block", "last-N-blocks" (e.g. "last-2-blocks"), "all".
+    /// "head", "last-block", "last-N-blocks" (e.g. "last-2-blocks", N ≥ 0), "all".
     public init(parsing text: String) throws {
         switch text {
         case "head": self = .head
@@ -23,7 +24,7 @@ public enum TrainablePolicy: Hashable, Sendable, Codable, CustomStringConvertibl
         case "all": self = .all
         default:
             if text.hasPrefix("last-"), text.hasSuffix("-blocks"),
-               let n = Int(text.dropFirst("last-".count).dropLast("-blocks".count)), n >= 1 {
+               let n = Int(text.dropFirst("last-".count).dropLast("-blocks".count)), n >= 0 {
                 self = .lastBlocks(n)
             } else {
                 throw InvalidInput("trainable policy \"\(text)\" is not one of: head, last-block, last-N-blocks (e.g. last-2-blocks), all")
@@ -58,6 +59,16 @@ public enum TrainablePolicy: Hashable, Sendable, Codable, CustomStringConvertibl
         }
     }
 
+}
+
+/// A setting written in config files as the text its command-line option takes
+/// ("last-2-blocks", "gradual:2"): decoded by `init(parsing:)`, encoded as `description`; text
+/// that does not parse is a decoding error with the parser's message.
+public protocol TextCodable: Codable, CustomStringConvertible {
+    init(parsing text: String) throws
+}
+
+extension TextCodable {
     public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
         do { try self.init(parsing: container.decode(String.self)) } catch let error as InvalidInput {

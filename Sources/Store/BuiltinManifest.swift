@@ -95,6 +95,22 @@ public enum BuiltinManifest {
           "note": "Packaged for textclf; no public URL serves these bytes, so it comes from a mirror (TEXTCLF_MIRROR) or the cache."
         }
       ]
+    },
+    {
+      "kind": "dataset",
+      "name": "banking77",
+      "description": "BANKING77 intent recognition: train.csv (10,003) and test.csv (3,080), header text,category, 77 intents.",
+      "homepage": "https://github.com/PolyAI-LDN/task-specific-datasets",
+      "license": "CC BY-NC 4.0",
+      "files": [
+        {
+          "name": "banking77.zip",
+          "urls": [],
+          "size": 218272,
+          "sha256": "3f85689e95c6e3a097d6965064da64c33c9afac2d49b6924fe13a7355066bd49",
+          "note": "Packaged for textclf from PolyAI's task-specific-datasets at commit 0ca487c; no public URL serves these bytes, so it comes from a mirror (TEXTCLF_MIRROR) or the cache."
+        }
+      ]
     }
   ]
 }

@@ -1,7 +1,7 @@
 // A task is a fine-tuning recipe with a name: which dataset, which backbone, the classifier's
 // shape (pooling, head, max length) and the training settings. `textclf finetune --task spam`
 // runs `BuiltInTasks.spam`; a JSON file with the same keys is a task too (Examples/spam/config.json).
-// The other built-in tasks (sentiment, topic) and users' task files are values of this type too.
+// The other built-in tasks (sentiment, topic, intent) and users' task files are values of this type too.
 import Common
 import Foundation
 import Backbones
@@ -200,6 +200,20 @@ public enum BuiltInTasks {
         backbone: "gpt2", weights: .auto, fallbacks: BackboneFallback.localDefaults, randomWeightsTrainable: .all, head: .linear,
         maxLength: 128, dropout: 0, training: largerDataTraining(epochs: 2, evalEvery: 50))
 
+    /// Intent recognition: BANKING77 (77 intents; test = its test file, a stratified tenth of
+    /// train for validation). Queries are short, so texts are cut to 64 tokens. 77 classes start
+    /// from a head that knows none of them, hence lr 1e-4 (linear decay): 2 epochs of 282 steps
+    /// of batch 32, evaluation every 200 steps on 20 batches, the best by validation accuracy.
+    public static let intent = ClassificationTask(
+        name: "intent", summary: "intent recognition, 77 online-banking intents (BANKING77)", dataset: "banking77",
+        backbone: "gpt2", weights: .auto, fallbacks: BackboneFallback.localDefaults, randomWeightsTrainable: .all, head: .linear,
+        maxLength: 64, dropout: 0, training: {
+            var training = largerDataTraining(epochs: 2, evalEvery: 200)
+            training.optimizer.learningRate = 1e-4
+            training.monitor = .validationAccuracy
+            return training
+        }())
+
     static func largerDataTraining(epochs: Int, evalEvery: Int) -> TrainingConfiguration {
         var training = TrainingConfiguration()
         training.batchSize = 32
@@ -210,7 +224,7 @@ public enum BuiltInTasks {
         return training
     }
 
-    public static let all: [ClassificationTask] = [spam, sentiment, topic]
+    public static let all: [ClassificationTask] = [spam, sentiment, topic, intent]
 
     public static func named(_ name: String) -> ClassificationTask? { all.first { $0.name == name } }
 }

@@ -56,7 +56,7 @@ public final class FrozenPrefixCache {
             let size = max(1, tokenBudget / time)
             let indices = Array(order[start..<min(start + size, order.count)])
             let input = try classifier.input(indices.map { tokens[$0] })
-            let hidden = try backbone.forward(input, blocks: 0..<blocks, tape: nil)
+            let hidden = try Self.prefix(backbone, input, blocks: blocks, tape: nil)
             let source = hidden.value
             withExtendedLifetime(source) {
                 let destination = states.mutablePointer
@@ -89,13 +89,22 @@ public final class FrozenPrefixCache {
         return (Variable(out), try PaddedBatch(batchSize: indices.count, time: time, lengths: indices.map { lengths[$0] }))
     }
 
+    /// The embeddings and blocks 0..<`blocks`, without the final norm even when every block is
+    /// in the prefix (`Backbone.forward(_:blocks:tape:)` adds it then): the classifier applies
+    /// the final norm after the cached states, and it may be training.
+    static func prefix(_ backbone: any Backbone, _ input: BackboneInput, blocks: Int, tape: Tape?) throws -> Variable {
+        var hidden = try backbone.embed(input, tape: tape)
+        for index in 0..<blocks { hidden = try backbone.block(index, hidden, batch: input.batch, tape: tape) }
+        return hidden
+    }
+
     /// Whether the backbone's frozen prefix computes the same with a tape as without one,
     /// i.e. no dropout (or other training-only behaviour) is active there; checked on one text.
     /// Only then may the cache (computed without a tape) stand in for training forwards.
     public static func prefixIsDeterministic(_ classifier: Classifier, sample: [Int32], blocks: Int) throws -> Bool {
         let input = try classifier.input([sample])
-        let plain = try classifier.backbone.forward(input, blocks: 0..<blocks, tape: nil).value
-        let training = try classifier.backbone.forward(input, blocks: 0..<blocks, tape: Tape()).value
+        let plain = try prefix(classifier.backbone, input, blocks: blocks, tape: nil).value
+        let training = try prefix(classifier.backbone, input, blocks: blocks, tape: Tape()).value
         return plain.scalars == training.scalars
     }
 }

@@ -40,7 +40,9 @@ public final class Trainer {
     /// split's examples start in it.
     private var cache: FrozenPrefixCache?
     private var cacheBase: [SplitName: Int] = [:]
+    /// The cache built last, and the seconds every build of this session took.
     private var cacheSummary: CacheSummary?
+    private var cacheSeconds: Double = 0
 
     public init(classifier: Classifier, data: TrainingData, configuration: TrainingConfiguration, source: BackboneSource,
                 runDirectory: URL? = nil) throws {
@@ -111,8 +113,14 @@ public final class Trainer {
         if classifier.pooling.readsPadding {
             return "not used: pooling \(classifier.pooling) reads a padding position, which the cache does not keep"
         }
-        guard let sample = data.train.tokens.first,
-              try FrozenPrefixCache.prefixIsDeterministic(classifier, sample: sample, blocks: blocks) else {
+        // The check runs the prefix with a tape, which draws dropout masks: they must not count
+        // (a run with and without the cache, or resumed, draws the same masks at each step).
+        let generator = classifier.backbone.dropoutGenerator
+        let deterministic = try data.train.tokens.first.map {
+            try FrozenPrefixCache.prefixIsDeterministic(classifier, sample: $0, blocks: blocks)
+        } ?? false
+        classifier.backbone.dropoutGenerator = generator
+        guard deterministic else {
             return "not used: the backbone applies dropout while training, so frozen blocks are not deterministic"
         }
         let start = DispatchTime.now()
@@ -125,6 +133,7 @@ public final class Trainer {
         cache = built
         cacheSummary = CacheSummary(blocks: blocks, texts: tokens.count, tokens: built.tokenCount, bytes: built.byteCount,
                                     seconds: seconds(since: start))
+        cacheSeconds += seconds(since: start)
         return "blocks 0..<\(blocks) and the embeddings are frozen: their output is computed once per text and reused"
     }
 
@@ -137,16 +146,11 @@ public final class Trainer {
 
     public func train(resume: Bool = false) throws -> TrainingResult {
         let sessionStart = DispatchTime.now()
-        let summary = classifier.apply(configuration.trainable)
-        let trainable = classifier.trainableParameters
+        cacheSeconds = 0
         let optimizer = try configuration.optimizer.makeOptimizer()
-        let step = TrainingStep(trainable: trainable, groups: configuration.weightDecayOn.groups(trainable), optimizer: optimizer,
-                                gradientClipNorm: configuration.gradientClipNorm,
-                                classWeights: try configuration.classWeights.weights(labels: data.train.labels, classes: classifier.labels))
+        let classWeights = try configuration.classWeights.weights(labels: data.train.labels, classes: classifier.labels)
         let schedule = EvaluationSchedule(configuration)
         let stopping = EarlyStopping(monitor: configuration.monitor, patience: configuration.patience)
-        let keeper = CheckpointKeeper(classifier: classifier, configuration: configuration, source: source, version: version,
-                                      modelDirectory: modelDirectory, bestDirectory: bestDirectory, resumeDirectory: resumeDirectory)
         let baseRate = configuration.optimizer.learningRate
         let sampler = try BatchSampler(
             lengths: data.train.lengths, batchSize: configuration.batchSize,
@@ -161,7 +165,42 @@ public final class Trainer {
         let stepsPerEpoch = (batchesPerEpoch + accumulation - 1) / accumulation
         let totalSteps = stepsPerEpoch * configuration.epochs
 
-        var state = resume ? try keeper.loadResumeState(trainable: trainable, optimizer: optimizer) : TrainerState()
+        // Which parameters train, stage by stage (one stage unless unfreezing gradually). The
+        // checkpoints keep everything that trains in any stage the run reaches.
+        let unfreezing = UnfreezingPlan(configuration.unfreeze, limit: configuration.trainable,
+                                        blockCount: classifier.backbone.blockCount, stepsPerEpoch: stepsPerEpoch)
+        let widest = unfreezing.widestPolicy(totalSteps: totalSteps)
+        classifier.apply(widest)
+        let keeper = CheckpointKeeper(classifier: classifier, configuration: configuration, policy: widest, source: source,
+                                      version: version, modelDirectory: modelDirectory, bestDirectory: bestDirectory,
+                                      resumeDirectory: resumeDirectory)
+        var stage = 0, summary = classifier.apply(unfreezing.stages[0])
+        var trainable: [Parameter] = []
+        var step = TrainingStep(trainable: [], groups: [], optimizer: optimizer, gradientClipNorm: nil, classWeights: classWeights)
+        func enter(_ next: Int) {
+            stage = next
+            summary = classifier.apply(unfreezing.stages[next])
+            trainable = classifier.trainableParameters
+            step = TrainingStep(trainable: trainable,
+                                groups: LayerwiseLearningRates.groups(classifier, decay: configuration.layerLearningRateDecay,
+                                                                      scope: configuration.weightDecayOn),
+                                optimizer: optimizer, gradientClipNorm: configuration.gradientClipNorm, classWeights: classWeights)
+        }
+
+        var state = TrainerState()
+        if resume {
+            // The saved tensors and optimiser buffers are those of the stage in force when saved.
+            state = try keeper.loadResumeState(optimizer: optimizer) { saved in
+                let savedStage = saved.unfreezeStage ?? 0
+                guard unfreezing.stages.indices.contains(savedStage) else {
+                    throw InvalidInput("\(resumeDirectory?.path ?? "resume")/\(ResumeFiles.state): unfreeze_stage \(savedStage) is not a stage of this run (it has \(unfreezing.stages.count))")
+                }
+                enter(savedStage)
+                return trainable
+            }
+        } else {
+            enter(0)
+        }
         let listeners = self.listeners
         func emit(_ event: TrainingEvent) throws {
             for each in listeners { try each.trainingDidEmit(event, history: state.history) }
@@ -197,6 +236,7 @@ public final class Trainer {
         func saveResumeState() throws {
             state.optimizerSteps = optimizer.state().steps
             state.dropoutCalls = classifier.backbone.dropoutGenerator.calls
+            state.unfreezeStage = stage
             try keeper.saveResumeState(state, bestStep: state.bestStep ?? state.step, trainable: trainable, optimizer: optimizer)
         }
 
@@ -205,7 +245,7 @@ public final class Trainer {
             let train = try evaluate(.train, batches: configuration.evalBatches)
             let validation = try evaluate(.validation, batches: configuration.evalBatches)
             let improved = stopping.update(&state, value: configuration.monitor.value(validation))
-            if improved { keeper.noteBest(trainable) }
+            if improved { keeper.noteBest() }
             let stepsIntoEpoch = (state.nextBatch + accumulation - 1) / accumulation
             let record = EvaluationRecord(
                 kind: kind, step: state.step, epoch: min(configuration.epochs, state.epoch + (kind == "epoch" ? 0 : 1)),
@@ -231,6 +271,12 @@ public final class Trainer {
         training: while state.epoch < configuration.epochs && !state.stoppedEarly {
             let batches = sampler.batches(epoch: state.epoch)
             while state.nextBatch < batches.count {
+                if unfreezing.stage(afterSteps: state.step) != stage {
+                    enter(unfreezing.stage(afterSteps: state.step))
+                    let note = try prepareCache(summary)
+                    try emit(.unfrozen(UnfreezeProgress(step: state.step, stage: stage, trainable: summary, cacheNote: note)))
+                    if let cacheSummary, cache != nil { try emit(.cacheBuilt(cacheSummary)) }
+                }
                 let stepStart = DispatchTime.now()
                 let group = batches[state.nextBatch..<min(state.nextBatch + accumulation, batches.count)]
                 optimizer.learningRate = baseRate * configuration.schedule.factor(step: state.step, totalSteps: totalSteps)
@@ -280,7 +326,7 @@ public final class Trainer {
         var final: [SplitEvaluation] = []
         var restored = false
         if !interrupted {
-            if configuration.restoreBest, state.bestStep != state.step { restored = keeper.restoreBest(trainable) }
+            if configuration.restoreBest, state.bestStep != state.step { restored = keeper.restoreBest() }
             try keeper.saveBest(step: state.bestStep ?? state.step)
             // model/ holds the weights the final evaluation describes: without restore_best, the last ones.
             if !configuration.restoreBest { try keeper.saveFinal(step: state.step) }
@@ -293,7 +339,7 @@ public final class Trainer {
             plan: plan, baseline: state.baseline, final: final, history: state.history, steps: state.step,
             bestStep: state.bestStep, bestValue: state.bestValue, monitor: configuration.monitor, restoredBest: restored,
             stoppedEarly: state.stoppedEarly, interrupted: interrupted, cache: cacheSummary,
-            timing: .init(trainSeconds: state.trainSeconds, evalSeconds: state.evalSeconds, cacheSeconds: cacheSummary?.seconds ?? 0,
+            timing: .init(trainSeconds: state.trainSeconds, evalSeconds: state.evalSeconds, cacheSeconds: cacheSeconds,
                           fullEvalSeconds: fullEvalSeconds, totalSeconds: seconds(since: sessionStart)),
             tokensSeen: state.tokensSeen)
     }

@@ -7,8 +7,14 @@ import Heads
 public struct TrainingConfiguration: Codable, Hashable, Sendable {
     public var epochs = 5
     public var batchSize = 8
-    /// Which parameters train (the head always does).
+    /// Which parameters train (the head always does); with gradual unfreezing, the most that
+    /// will train.
     public var trainable: TrainablePolicy = .lastBlock
+    /// When the blocks of `trainable` start to train: from the first step, or gradually.
+    public var unfreeze: UnfreezeSchedule = .none
+    /// Layer-wise learning-rate decay D: the top block trains at D × the learning rate, each
+    /// block below at D × the one above (nil: every parameter at the learning rate).
+    public var layerLearningRateDecay: Double?
     public var optimizer: OptimizerConfiguration = .adamW(learningRate: 5e-5, weightDecay: 0.1)
     /// Which parameters the optimiser's weight decay applies to (the recipe: all of them).
     public var weightDecayOn: WeightDecayScope = .all
@@ -80,12 +86,15 @@ public struct TrainingConfiguration: Codable, Hashable, Sendable {
         if let patience, patience < 1 { throw InvalidInput("patience must be at least 1 evaluation, got \(patience)") }
         if let gradientClipNorm, !(gradientClipNorm > 0) { throw InvalidInput("gradient clip norm must be positive, got \(gradientClipNorm)") }
         if let saveEvery, saveEvery < 1 { throw InvalidInput("save-every must be at least 1 step, got \(saveEvery)") }
+        if let decay = layerLearningRateDecay, !(decay > 0 && decay <= 1) {
+            throw InvalidInput("layer learning-rate decay must be in (0, 1], got \(decay)")
+        }
         guard evalBatchSize >= 1 else { throw InvalidInput("eval batch size must be at least 1") }
         _ = try optimizer.makeOptimizer()
     }
 
     enum CodingKeys: String, CodingKey {
-        case epochs, batchSize = "batch_size", trainable, optimizer, weightDecayOn = "weight_decay_on", schedule, gradientClipNorm = "gradient_clip_norm"
+        case epochs, batchSize = "batch_size", trainable, unfreeze, layerLearningRateDecay = "layer_lr_decay", optimizer, weightDecayOn = "weight_decay_on", schedule, gradientClipNorm = "gradient_clip_norm"
         case accumulationSteps = "accumulation_steps", evalEvery = "eval_every", evalBatches = "eval_batches", monitor, patience
         case restoreBest = "restore_best", seed, lengthBuckets = "length_buckets", dropLast = "drop_last", cache
         case evalBatchSize = "eval_batch_size", saveEvery = "save_every", fullCheckpoint = "full_checkpoint"
@@ -99,6 +108,8 @@ public struct TrainingConfiguration: Codable, Hashable, Sendable {
         epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
         batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize
         trainable = try c.decodeIfPresent(TrainablePolicy.self, forKey: .trainable) ?? d.trainable
+        unfreeze = try c.decodeIfPresent(UnfreezeSchedule.self, forKey: .unfreeze) ?? d.unfreeze
+        layerLearningRateDecay = try c.decodeIfPresent(Double.self, forKey: .layerLearningRateDecay)
         optimizer = try c.decodeIfPresent(OptimizerConfiguration.self, forKey: .optimizer) ?? d.optimizer
         weightDecayOn = try c.decodeIfPresent(WeightDecayScope.self, forKey: .weightDecayOn) ?? d.weightDecayOn
         schedule = try c.decodeIfPresent(LearningRateSchedule.self, forKey: .schedule) ?? d.schedule
@@ -125,6 +136,8 @@ public struct TrainingConfiguration: Codable, Hashable, Sendable {
         try c.encode(epochs, forKey: .epochs)
         try c.encode(batchSize, forKey: .batchSize)
         try c.encode(trainable, forKey: .trainable)
+        try c.encode(unfreeze, forKey: .unfreeze)
+        try c.encode(layerLearningRateDecay, forKey: .layerLearningRateDecay)
         try c.encode(optimizer, forKey: .optimizer)
         try c.encode(weightDecayOn, forKey: .weightDecayOn)
         try c.encode(schedule, forKey: .schedule)

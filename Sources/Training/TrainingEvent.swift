@@ -9,6 +9,9 @@ public enum TrainingEvent {
     case cacheBuilt(CacheSummary)
     /// Full evaluation of every split before training.
     case baseline([SplitEvaluation])
+    /// Gradual unfreezing reached its next stage (before the step it applies to); a rebuilt
+    /// frozen-prefix cache follows as `cacheBuilt`.
+    case unfrozen(UnfreezeProgress)
     /// After each optimiser step.
     case step(StepProgress)
     /// A periodic or end-of-epoch evaluation (also a line of metrics.jsonl).
@@ -109,7 +112,8 @@ public struct TrainingResult: Sendable {
         public var trainSeconds: Double
         /// Periodic evaluations.
         public var evalSeconds: Double
-        /// Building the frozen-prefix cache.
+        /// Building the frozen-prefix cache (every build of this session: gradual unfreezing
+        /// rebuilds it for fewer blocks).
         public var cacheSeconds: Double
         /// Baseline and final full evaluations.
         public var fullEvalSeconds: Double

@@ -26,6 +26,8 @@ final class OptionTests: XCTestCase {
             ("--save-every", wholeNumbers + ["0"]),
             ("--seed", wholeNumbers),
             ("--split-seed", wholeNumbers),
+            ("--layer-lr-decay", numbers + ["0", "1.5"]),
+            ("--unfreeze", ["gradual:0", "gradual:-1", "gradual:x", "gradual:inf", "sometimes", ""]),
         ]
     }()
 
@@ -108,5 +110,24 @@ final class OptionTests: XCTestCase {
         assertSucceeds(result)
         let cache = result.events("prepared").first?["cache"] as? String ?? ""
         XCTAssertFalse(cache.contains("embeddings train"), "the embeddings are frozen under last-2-blocks: \(cache)")
+    }
+
+    /// --unfreeze gradual and --layer-lr-decay from the command line: the run unfreezes one block
+    /// of tiny BERT at each stage (every half epoch of 9 steps, rounded: 5) and records both in
+    /// config.json; the model records what trained by the end.
+    func testGradualUnfreezingWithLayerwiseDecay() throws {
+        let output = try makeTemporaryDirectory(self).appendingPathComponent("run")
+        let result = try CLI.run(Fixtures.finetune(output: output, epochs: 2, ["--trainable", "all", "--unfreeze", "gradual:0.5",
+                                                                               "--layer-lr-decay", "0.8", "--dropout", "0"]))
+        assertSucceeds(result)
+        XCTAssertEqual(result.events("prepared").first?["trainable"] as? String, "last-0-blocks")
+        let unfrozen = result.events("unfrozen")
+        XCTAssertEqual(unfrozen.compactMap { $0["trainable"] as? String }, ["last-block", "last-2-blocks", "all"], result.stdoutText)
+        // The cache follows: blocks 0..<2, then 0..<1, then none.
+        XCTAssertEqual(result.events("cache").compactMap { $0["blocks"] as? Int }, [2, 1])
+        let config = try String(contentsOf: output.appendingPathComponent("config.json"), encoding: .utf8)
+        XCTAssertTrue(config.contains(#""unfreeze" : "gradual:0.5""#) && config.contains(#""layer_lr_decay" : 0.8"#), config)
+        let classifier = try String(contentsOf: output.appendingPathComponent("model/classifier.json"), encoding: .utf8)
+        XCTAssertTrue(classifier.contains(#""trainable" : "all""#), classifier)
     }
 }

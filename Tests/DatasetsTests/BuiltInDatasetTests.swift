@@ -19,6 +19,8 @@ final class BuiltInDatasetTests: XCTestCase {
         "imdb/test": (25000, "0eeb920888b07349"),
         "ag-news/all": (7600, "70e16de39539a008"),
         "bbc-news/all": (2225, "abcbb3e902f2800f"),
+        "banking77/train": (10003, "4b1c036e2c16eb89"),
+        "banking77/test": (3080, "bd983d77140d163c"),
     ]
 
     private func checkAgainstPython(_ raw: RawDataset, file: StaticString = #filePath, line: UInt = #line) {
@@ -114,6 +116,24 @@ final class BuiltInDatasetTests: XCTestCase {
         let splits = try raw.split(adapter.defaultSplitPolicy)
         XCTAssertEqual(splits.labelCounts(.train), [357, 270, 291, 357, 280])
         XCTAssertEqual(splits.train.count + splits.validation.count + splits.test.count, 2225)
+    }
+
+    func testBanking77() throws {
+        let (adapter, raw) = try load("banking77")
+        checkAgainstPython(raw)
+        XCTAssertEqual(raw.labels.count, 77)
+        XCTAssertEqual(raw.labels.names.prefix(2), ["card_arrival", "card_linking"])
+        XCTAssertEqual(raw.sources.map(\.name), ["train", "test"])
+        XCTAssertEqual(raw.sources.map(\.examples.count), [10003, 3080])
+        let trainCounts = raw.sources[0].examples.reduce(into: [Int](repeating: 0, count: 77)) { $0[$1.label] += 1 }
+        XCTAssertEqual(trainCounts.min(), 35)
+        XCTAssertEqual(trainCounts.max(), 187)
+        XCTAssertTrue(raw.sources[1].examples.reduce(into: [Int](repeating: 0, count: 77)) { $0[$1.label] += 1 }.allSatisfy { $0 == 40 })
+
+        let splits = try raw.split(adapter.defaultSplitPolicy)
+        // Stratified: each intent gives ⌊a tenth⌋ of its training rows to validation.
+        XCTAssertEqual(splits.labelCounts(.validation), trainCounts.map { $0 / 10 })
+        XCTAssertEqual([splits.train.count, splits.validation.count, splits.test.count], [9038, 965, 3080])
     }
 
     /// Two independent loads and splits agree, and the split replays from its JSON record.

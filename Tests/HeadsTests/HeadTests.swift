@@ -14,10 +14,11 @@ final class HeadTests: XCTestCase {
         XCTAssertEqual(try TrainablePolicy(parsing: "last-block"), .lastBlocks(1))
         XCTAssertEqual(try TrainablePolicy(parsing: "last-3-blocks"), .lastBlocks(3))
         XCTAssertEqual(try TrainablePolicy(parsing: "all"), .all)
-        for bad in ["last-0-blocks", "last-x-blocks", "everything", ""] {
+        for bad in ["last--1-blocks", "last-x-blocks", "everything", ""] {
             XCTAssertThrowsError(try TrainablePolicy(parsing: bad), bad)
         }
-        for policy: TrainablePolicy in [.head, .lastBlocks(1), .lastBlocks(2), .all] {
+        XCTAssertEqual(try TrainablePolicy(parsing: "last-0-blocks"), .lastBlocks(0))
+        for policy: TrainablePolicy in [.head, .lastBlocks(0), .lastBlocks(1), .lastBlocks(2), .all] {
             XCTAssertEqual(try TrainablePolicy(parsing: policy.description), policy)
         }
     }
@@ -30,6 +31,9 @@ final class HeadTests: XCTestCase {
         XCTAssertTrue(lastTwo.trains(.finalNorm, blockCount: 12))
         XCTAssertFalse(TrainablePolicy.head.trains(.finalNorm, blockCount: 12))
         XCTAssertTrue(TrainablePolicy.all.trains(.embeddings, blockCount: 12))
+        // last-0-blocks: the final norm and the head, no block (gradual unfreezing's first stage).
+        XCTAssertTrue(TrainablePolicy.lastBlocks(0).trains(.finalNorm, blockCount: 12))
+        XCTAssertFalse(TrainablePolicy.lastBlocks(0).trains(.block(11), blockCount: 12))
     }
 
     func testHeadSpecs() throws {

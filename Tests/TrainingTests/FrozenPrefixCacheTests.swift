@@ -13,9 +13,12 @@ final class FrozenPrefixCacheTests: XCTestCase {
     override func setUpWithError() throws { try requireBLAS() }
 
     func testCacheAndDynamicPaddingMatchThePlainPaddedPath() throws {
+        // `head` freezes every block: the cache holds the last block's output, before the final
+        // norm, which the classifier applies (GPT-2's ln_f; it trains under last-0-blocks).
+        for policy in [TrainablePolicy.lastBlock, .head] {
         for pooling in Pooling.allCases where !pooling.readsPadding {
             let classifier = try tinyClassifier(pooling: pooling)
-            classifier.apply(.lastBlock)
+            classifier.apply(policy)
             var tokens = syntheticExamples(count: 10, seed: 9).map { classifier.encode($0.text).ids }
             tokens.append(tokens[3])  // a duplicate text: computed and stored once
             XCTAssertGreaterThan(Set(tokens.map(\.count)).count, 3, "lengths should vary")
@@ -30,7 +33,7 @@ final class FrozenPrefixCacheTests: XCTestCase {
             XCTAssertLessThan(relativeError(dynamic, plain), 1e-5, "\(pooling): dynamic padding")
             // The cache, batches in a shuffled order.
             let cache = try FrozenPrefixCache(classifier: classifier, tokens: tokens, blocks: classifier.frozenPrefixBlocks)
-            XCTAssertEqual(cache.blocks, 1)
+            XCTAssertEqual(cache.blocks, policy == .head ? 2 : 1)
             XCTAssertEqual(cache.tokenCount, Set(tokens).map(\.count).reduce(0, +))
             XCTAssertLessThan(cache.tokenCount, tokens.map(\.count).reduce(0, +))
             var cached = [Float](repeating: .nan, count: plain.count)
@@ -39,7 +42,8 @@ final class FrozenPrefixCacheTests: XCTestCase {
                 let logits = try classifier.logits(hidden: hidden, fromBlock: cache.blocks, batch: batch, tape: nil).value.scalars
                 for (row, index) in indices.enumerated() { for c in 0..<3 { cached[index * 3 + c] = logits[row * 3 + c] } }
             }
-            XCTAssertLessThan(relativeError(cached, plain), 1e-5, "\(pooling): frozen-prefix cache")
+            XCTAssertLessThan(relativeError(cached, plain), 1e-5, "\(pooling), \(policy): frozen-prefix cache")
+        }
         }
     }
 

@@ -44,4 +44,25 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(m.counts, [[0, 1], [0, 2]])
         XCTAssertEqual(m.accuracy, 2.0 / 3, accuracy: 1e-12)
     }
+
+    /// The most confused pairs: off-diagonal cells by count, ties in class order (row, then
+    /// column), empty cells left out; with more than 10 classes the summary lists them instead
+    /// of the matrix.
+    func testMostConfusedPairs() {
+        let m = ConfusionMatrix(labels: ["a", "b", "c"], counts: [[5, 2, 3], [0, 4, 2], [3, 0, 1]])
+        XCTAssertEqual(m.mostConfused().map { "\($0.truth)>\($0.predicted)" }, ["a>c", "c>a", "a>b", "b>c"])
+        XCTAssertEqual(m.mostConfused(limit: 1).first?.shareOfTruth, 0.3)
+        XCTAssertTrue(SplitEvaluation(split: "test", loss: 1, confusion: m).summary.contains("true\\pred"))
+
+        let names = (0..<12).map { "intent_\($0)" }
+        var many = ConfusionMatrix(labels: names)
+        for c in 0..<12 { many.add(truth: c, predicted: c) }
+        many.add(truth: 3, predicted: 7)
+        many.add(truth: 3, predicted: 7)
+        many.add(truth: 1, predicted: 0)
+        let summary = SplitEvaluation(split: "test", loss: 1, confusion: many).summary
+        XCTAssertFalse(summary.contains("true\\pred"), summary)
+        XCTAssertTrue(summary.contains("intent_3   -> intent_7  2 (66.7%)"), summary)
+        XCTAssertLessThan(summary.split(separator: "\n").map(\.count).max() ?? 0, 120, "no line as wide as a 12-column matrix")
+    }
 }

@@ -58,9 +58,10 @@ final class TaskTests: XCTestCase {
     }
 
     func testBuiltInTasks() throws {
-        XCTAssertEqual(BuiltInTasks.all.map(\.name), ["spam", "sentiment", "topic"])
+        XCTAssertEqual(BuiltInTasks.all.map(\.name), ["spam", "sentiment", "topic", "intent"])
         XCTAssertEqual(BuiltInTasks.named("sentiment")?.dataset, "sst2")
         XCTAssertEqual(BuiltInTasks.named("topic")?.dataset, "ag-news")
+        XCTAssertEqual(BuiltInTasks.named("intent")?.dataset, "banking77")
         XCTAssertNil(BuiltInTasks.named("nope"))
         for task in BuiltInTasks.all {
             XCTAssertEqual(task.backbone, "gpt2", task.name)
@@ -71,6 +72,24 @@ final class TaskTests: XCTestCase {
             labelled.labels = ["b", "a"]
             XCTAssertEqual(try JSONDecoder().decode(ClassificationTask.self, from: labelled.jsonData()), labelled)
         }
+    }
+
+    /// Gradual unfreezing and layer-wise decay are task-file keys like any other.
+    func testUnfreezingKeysInTaskFiles() throws {
+        let task = try JSONDecoder().decode(ClassificationTask.self, from: Data(
+            #"{"dataset": "sms-spam", "training": {"trainable": "all", "unfreeze": "gradual:2", "layer_lr_decay": 0.8}}"#.utf8))
+        XCTAssertEqual(task.training.unfreeze, .gradual(epochs: 2))
+        XCTAssertEqual(task.training.layerLearningRateDecay, 0.8)
+        XCTAssertEqual(try JSONDecoder().decode(ClassificationTask.self, from: task.jsonData()), task)
+        XCTAssertEqual(try JSONDecoder().decode(ClassificationTask.self, from: Data(#"{"dataset": "x", "training": {"unfreeze": "gradual"}}"#.utf8)).training.unfreeze,
+                       .gradual(epochs: 1))
+        XCTAssertEqual(BuiltInTasks.spam.training.unfreeze, UnfreezeSchedule.none)
+        for bad in [#""gradual:0""#, #""gradual:x""#, #""slowly""#] {
+            XCTAssertThrowsError(try JSONDecoder().decode(ClassificationTask.self, from: Data(#"{"dataset": "x", "training": {"unfreeze": \#(bad)}}"#.utf8)), bad)
+        }
+        var training = TrainingConfiguration()
+        training.layerLearningRateDecay = 1.5
+        XCTAssertThrowsError(try training.validate())
     }
 
     func testTaskFileFindsItsDatasetSpecBesideIt() throws {

@@ -12,7 +12,7 @@ struct FinetuneCommand: ParsableCommand {
         commandName: "finetune",
         abstract: "Fine-tune a backbone with a classification head on a dataset.",
         discussion: """
-        What to train: --task NAME|FILE (built-in: spam, sentiment, topic; see textclf tasks; or \
+        What to train: --task NAME|FILE (built-in: spam, sentiment, topic, intent; see textclf tasks; or \
         a task file, e.g. Examples/spam/config.json), or --dataset NAME|SPEC alone (the reference \
         recipe on any dataset). --dataset with --task runs the task on another dataset (e.g. \
         --task sentiment --dataset imdb); --labels a,b,c declares the label set and its order. \
@@ -31,7 +31,8 @@ struct FinetuneCommand: ParsableCommand {
         With --json, JSON lines on stdout, each with an "event" key: prepared (epochs, \
         steps_per_epoch, total_steps, start_step, trainable, trainable_parameters, \
         total_parameters, examples, truncated, cache), cache (blocks, texts, tokens, bytes, \
-        seconds), baseline / final (splits: {train|validation|test: {split, examples, loss, \
+        seconds), unfrozen (step, stage, trainable, trainable_parameters, cache: with --unfreeze \
+        gradual, before the step that trains one more block), baseline / final (splits: {train|validation|test: {split, examples, loss, \
         accuracy, macro_f1, per_class, confusion}}), step (step, total_steps, epoch, loss, \
         learning_rate, tokens_per_second, elapsed_seconds, eta_seconds), eval / epoch (the \
         metrics.jsonl record: step, epoch, epoch_progress, train_loss, train_accuracy, \
@@ -46,12 +47,13 @@ struct FinetuneCommand: ParsableCommand {
           textclf finetune --dataset Examples/custom-dataset/tickets.json --labels question,bug,billing
           textclf finetune --task spam --weights random --trainable last-block --epochs 1
           textclf finetune --dataset bbc-news --trainable last-2-blocks --lr 1e-4 --output runs/bbc
+          textclf finetune --task intent --unfreeze gradual --layer-lr-decay 0.8
           textclf finetune --config Examples/spam/config.json --json
           textclf finetune --resume runs/spam-20250101-120000
         """
     )
 
-    @Option(help: ArgumentHelp("A built-in task (spam, sentiment, topic) or a task file (JSON).", valueName: "name|file"))
+    @Option(help: ArgumentHelp("A built-in task (spam, sentiment, topic, intent) or a task file (JSON).", valueName: "name|file"))
     var task: String?
     @Option(help: ArgumentHelp("A task file (JSON); the same as --task FILE.", valueName: "file")) var config: String?
     @Option(help: ArgumentHelp("A dataset name or spec path: alone, the reference recipe on it; with --task, the task on it.",

@@ -18,6 +18,12 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("What trains besides the head: head, last-block, last-N-blocks, all.", valueName: "policy"))
     var trainable: String?
 
+    @Option(help: ArgumentHelp("none, or gradual[:N]: the head (and final norm) first, then one more block from the top every N epochs (default 1; fractions allowed), up to --trainable.", valueName: "schedule"))
+    var unfreeze: String?
+
+    @Option(help: ArgumentHelp("Layer-wise learning-rate decay D in (0, 1]: the top block trains at D × --lr, each block below at D × the one above; the head at --lr.", valueName: "D"))
+    var layerLrDecay: Double?
+
     @Option(help: ArgumentHelp("last (last real token), position-last, first, mean, max.", valueName: "pooling"))
     var pooling: Pooling?
 
@@ -70,6 +76,12 @@ struct TrainingOptions: ParsableArguments {
     func validate() throws {
         try NumericCheck.atLeast(1, maxLength, "--max-length")
         try NumericCheck.fraction(dropout, "--dropout")
+        if let unfreeze {
+            do { _ = try UnfreezeSchedule(parsing: unfreeze) } catch { throw ValidationError("--unfreeze: \(error)") }
+        }
+        if let layerLrDecay, !(layerLrDecay > 0 && layerLrDecay <= 1) {
+            throw ValidationError("--layer-lr-decay must be in (0, 1], got \(layerLrDecay)")
+        }
         try NumericCheck.atLeast(1, epochs, "--epochs")
         try NumericCheck.atLeast(1, batchSize, "--batch-size")
         try NumericCheck.positive(learningRate, "--lr")
@@ -95,6 +107,8 @@ struct TrainingOptions: ParsableArguments {
         if let backbone { task.backbone = backbone }
         if let weights { task.weights = weights }
         if let trainable { t.trainable = try TrainablePolicy(parsing: trainable) }
+        if let unfreeze { t.unfreeze = try UnfreezeSchedule(parsing: unfreeze) }
+        if let layerLrDecay { t.layerLearningRateDecay = layerLrDecay }
         if let pooling { task.pooling = pooling }
         if let head { task.head = try HeadSpec(parsing: head) }
         if let maxLength { task.maxLength = maxLength }

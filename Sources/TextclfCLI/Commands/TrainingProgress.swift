@@ -41,6 +41,13 @@ final class TrainingProgress {
                 log(String(format: "cache: blocks 0..<%d for %d texts (%d tokens, %.0f MB) in %.1f s", c.blocks, c.texts, c.tokens,
                            Double(c.bytes) / 1e6, c.seconds))
             }
+        case .unfrozen(let u):
+            if mode == .json {
+                JSONLines.emit(["event": "unfrozen", "step": u.step, "stage": u.stage, "trainable": u.trainable.policy.description,
+                                "trainable_parameters": u.trainable.parameterCount, "cache": u.cacheNote])
+            } else {
+                log("unfreezing at step \(u.step), stage \(u.stage): \(u.trainable.description); cache: \(u.cacheNote)")
+            }
         case .baseline(let evaluations):
             if mode == .json {
                 JSONLines.emit(["event": "baseline", "splits": Dictionary(uniqueKeysWithValues: evaluations.map { ($0.split, $0.jsonObject) })])

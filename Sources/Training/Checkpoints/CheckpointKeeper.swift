@@ -13,6 +13,11 @@ import TensorEngine
 final class CheckpointKeeper {
     let classifier: Classifier
     let configuration: TrainingConfiguration
+    /// What checkpoints save and record: everything that trains in any stage the run reaches
+    /// (the trainable policy itself unless unfreezing gradually).
+    let policy: TrainablePolicy
+    /// The parameters `policy` trains, whose best values are kept.
+    let kept: [Parameter]
     let source: BackboneSource
     let version: String?
     let modelDirectory: URL?
@@ -26,10 +31,13 @@ final class CheckpointKeeper {
     /// Of the tensors a checkpoint leaves out, computed once (they do not change).
     private var frozenChecksum: String?
 
-    init(classifier: Classifier, configuration: TrainingConfiguration, source: BackboneSource, version: String?,
+    /// `classifier`'s flags must be those of `policy` (they are read here once).
+    init(classifier: Classifier, configuration: TrainingConfiguration, policy: TrainablePolicy, source: BackboneSource, version: String?,
          modelDirectory: URL?, bestDirectory: URL?, resumeDirectory: URL?) {
         self.classifier = classifier
         self.configuration = configuration
+        self.policy = policy
+        kept = classifier.trainableParameters
         self.source = source
         self.version = version
         self.modelDirectory = modelDirectory
@@ -41,32 +49,45 @@ final class CheckpointKeeper {
     /// Where the best weights go: model/ itself, or best/ when model/ gets the final ones.
     private var bestTarget: URL? { configuration.restoreBest ? modelDirectory : bestDirectory }
 
-    /// Remembers the trainable tensors as they are now as the best so far.
-    func noteBest(_ trainable: [Parameter]) {
-        bestValues = Dictionary(uniqueKeysWithValues: trainable.map { ($0.name, $0.value.copy()) })
+    /// Remembers the kept tensors as they are now as the best so far.
+    func noteBest() {
+        bestValues = Dictionary(uniqueKeysWithValues: kept.map { ($0.name, $0.value.copy()) })
         bestUnsaved = true
     }
 
     /// Puts the best weights back into the classifier; false if there are none.
-    func restoreBest(_ trainable: [Parameter]) -> Bool {
+    func restoreBest() -> Bool {
         guard let bestValues else { return false }
-        for parameter in trainable { if let best = bestValues[parameter.name] { parameter.value.assign(best) } }
+        for parameter in kept { if let best = bestValues[parameter.name] { parameter.value.assign(best) } }
         return true
+    }
+
+    /// Runs `body` with the trainable flags of `policy` (a checkpoint saves the tensors that
+    /// have requiresGrad), then puts back the flags of the stage in force.
+    private func withSavedFlags<T>(_ body: () throws -> T) rethrows -> T {
+        let flags = classifier.namedParameters.map { ($0.parameter, $0.parameter.requiresGrad) }
+        classifier.apply(policy)
+        defer { for (parameter, flag) in flags where parameter.requiresGrad != flag { parameter.setRequiresGrad(flag) } }
+        return try body()
     }
 
     /// Writes the best weights if they changed since the last write.
     func saveBest(step: Int) throws {
         guard bestUnsaved, let bestValues, let target = bestTarget else { return }
-        try ClassifierCheckpoint.save(classifier, source: source, policy: configuration.trainable, to: target, content: content,
-                                      step: step, values: bestValues, checksum: checksum(), version: version)
+        try withSavedFlags {
+            try ClassifierCheckpoint.save(classifier, source: source, policy: policy, to: target, content: content,
+                                          step: step, values: bestValues, checksum: checksum(), version: version)
+        }
         bestUnsaved = false
     }
 
     /// model/ with the weights as they are now (when model/ holds the final weights).
     func saveFinal(step: Int) throws {
         guard let modelDirectory else { return }
-        try ClassifierCheckpoint.save(classifier, source: source, policy: configuration.trainable, to: modelDirectory,
-                                      content: content, step: step, checksum: checksum(), version: version)
+        try withSavedFlags {
+            try ClassifierCheckpoint.save(classifier, source: source, policy: policy, to: modelDirectory,
+                                          content: content, step: step, checksum: checksum(), version: version)
+        }
     }
 
     /// The best weights, then resume/ (so a resumed run finds the best it had).
@@ -77,27 +98,32 @@ final class CheckpointKeeper {
     }
 
     /// The saved state, with the trainable tensors, the optimiser and the best weights loaded.
-    func loadResumeState(trainable: [Parameter], optimizer: any Optimizer) throws -> TrainerState {
+    /// `trainable` sets up the classifier for the saved state (its unfreezing stage) and
+    /// returns the parameters that train there.
+    func loadResumeState(optimizer: any Optimizer, trainable stage: (TrainerState) throws -> [Parameter]) throws -> TrainerState {
         guard let resumeDirectory, ResumeFiles.exists(in: resumeDirectory) else {
             throw InvalidInput("nothing to resume: \(resumeDirectory?.path ?? "(no run directory)") holds no saved state")
         }
         let state = try ResumeFiles.readState(resumeDirectory)
+        let trainable = try stage(state)
         let loaded = try ClassifierCheckpoint.loadTensors(
             SafeTensorsFile(url: resumeDirectory.appendingPathComponent(ResumeFiles.trainable)), into: classifier)
         let expected = Set(trainable.map(\.name))
         guard loaded == expected else {
-            throw InvalidInput("\(resumeDirectory.path): the saved trainable tensors do not match policy \(configuration.trainable) (\(loaded.symmetricDifference(expected).sorted().prefix(3).joined(separator: ", ")) ...)")
+            throw InvalidInput("\(resumeDirectory.path): the saved trainable tensors do not match the parameters this run trains at the saved step (policy \(configuration.trainable), unfreeze \(configuration.unfreeze)) (\(loaded.symmetricDifference(expected).sorted().prefix(3).joined(separator: ", ")) ...)")
         }
         try optimizer.load(ResumeFiles.readOptimizer(resumeDirectory, steps: state.optimizerSteps), parameters: trainable)
         if state.bestStep != nil, let bestTarget {
-            bestValues = try Self.readTensors(bestTarget.appendingPathComponent(ClassifierCheckpoint.tensorFile), names: expected)
+            bestValues = try Self.readTensors(bestTarget.appendingPathComponent(ClassifierCheckpoint.tensorFile), names: Set(kept.map(\.name)))
         }
         return state
     }
 
     private func checksum() throws -> String {
         if let frozenChecksum { return frozenChecksum }
-        let computed = try ClassifierCheckpoint.frozenChecksum(classifier, saved: ClassifierCheckpoint.savedNames(classifier, content: content))
+        let computed = try withSavedFlags {
+            try ClassifierCheckpoint.frozenChecksum(classifier, saved: ClassifierCheckpoint.savedNames(classifier, content: content))
+        }
         frozenChecksum = computed
         return computed
     }

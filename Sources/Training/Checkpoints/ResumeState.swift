@@ -1,7 +1,8 @@
 // What `--resume` needs to continue a run exactly where it stopped, kept in RUN/resume/:
 //
 //   state.json              step, epoch and batch position, early-stopping bookkeeping, the
-//                           evaluation history, optimiser step counts (format textclf-trainer-state/1)
+//                           evaluation history, optimiser step counts, the unfreezing stage of
+//                           the saved tensors (format textclf-trainer-state/1)
 //   trainable.safetensors   the trainable parameters as they are now
 //   optimizer.safetensors   the optimiser's buffers, named <buffer>.<parameter>
 //
@@ -38,6 +39,9 @@ struct TrainerState: Codable {
     /// Dropout masks drawn so far (the backbone's generator position). Absent in states
     /// written before it was recorded: those resume exactly only without dropout.
     var dropoutCalls: UInt64?
+    /// The gradual-unfreezing stage in force when saved: which parameters trainable.safetensors
+    /// and the optimiser buffers hold (absent: 0, the only stage without gradual unfreezing).
+    var unfreezeStage: Int?
     var history: [EvaluationRecord] = []
     var baseline: [SplitEvaluation] = []
 
@@ -46,7 +50,7 @@ struct TrainerState: Codable {
         case evaluationsWithoutImprovement = "evaluations_without_improvement", examplesSeen = "examples_seen"
         case tokensSeen = "tokens_seen", trainSeconds = "train_seconds", evalSeconds = "eval_seconds"
         case windowLossSum = "window_loss_sum", windowLossCount = "window_loss_count", stoppedEarly = "stopped_early"
-        case optimizerSteps = "optimizer_steps", dropoutCalls = "dropout_calls", history, baseline
+        case optimizerSteps = "optimizer_steps", dropoutCalls = "dropout_calls", unfreezeStage = "unfreeze_stage", history, baseline
     }
 }
 

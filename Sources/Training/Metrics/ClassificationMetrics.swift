@@ -57,7 +57,46 @@ public struct ConfusionMatrix: Codable, Hashable, Sendable {
         return lines.joined(separator: "\n")
     }
 
+    /// A matrix of more classes than this is not printed as text (77 columns of intent names
+    /// are thousands of characters wide): `summary` lists the most confused pairs instead.
+    public static let textTableLimit = 10
+
+    /// The off-diagonal cells with the most examples, largest first (ties in class order):
+    /// which true class is most often predicted as which other class. Empty cells are left out.
+    public func mostConfused(limit: Int = 10) -> [ConfusedPair] {
+        var cells: [ConfusedPair] = []
+        for (t, row) in counts.enumerated() {
+            for (p, count) in row.enumerated() where t != p && count > 0 {
+                cells.append(ConfusedPair(truth: labels[t], predicted: labels[p], count: count, shareOfTruth: ratio(count, support(t))))
+            }
+        }
+        // A stable sort on the count keeps class order (row, then column) among ties.
+        return Array(cells.enumerated().sorted { ($0.element.count, -$0.offset) > ($1.element.count, -$1.offset) }.map(\.element).prefix(limit))
+    }
+
+    /// `mostConfused` as aligned text, one pair a line.
+    public func mostConfusedTable(limit: Int = 10) -> String {
+        let pairs = mostConfused(limit: limit)
+        guard !pairs.isEmpty else { return "no confusions" }
+        let width = max(10, pairs.map(\.truth.count).max() ?? 0)
+        func pad(_ s: String) -> String { s + String(repeating: " ", count: max(0, width - s.count)) }
+        var lines = ["most confused (true -> predicted, examples, share of the true class):"]
+        for pair in pairs {
+            lines.append("  " + pad(pair.truth) + " -> " + pair.predicted + String(format: "  %d (%.1f%%)", pair.count, 100 * pair.shareOfTruth))
+        }
+        return lines.joined(separator: "\n")
+    }
+
     enum CodingKeys: String, CodingKey { case labels, counts }
+}
+
+/// One off-diagonal cell of a confusion matrix.
+public struct ConfusedPair: Codable, Hashable, Sendable {
+    public let truth: String
+    public let predicted: String
+    public let count: Int
+    /// count / examples of the true class.
+    public let shareOfTruth: Double
 }
 
 public struct ClassMetrics: Codable, Hashable, Sendable {
@@ -96,10 +135,14 @@ public struct SplitEvaluation: Codable, Sendable, Equatable {
                 ["label": $0.label, "precision": $0.precision, "recall": $0.recall, "f1": $0.f1, "support": $0.support] as [String: Any]
             },
             "confusion": ["labels": confusion.labels, "counts": confusion.counts] as [String: Any],
+            "most_confused": confusion.mostConfused().map {
+                ["true": $0.truth, "predicted": $0.predicted, "count": $0.count] as [String: Any]
+            },
         ].merging(ranking.map { ["positive_class": confusion.labels[1], "pr_auc": $0.averagePrecision, "roc_auc": $0.rocAUC] } ?? [:]) { a, _ in a }
     }
 
-    /// Several lines: accuracy, loss, macro-F1, per-class table, confusion matrix.
+    /// Several lines: accuracy, loss, macro-F1, per-class table, and the confusion matrix (or,
+    /// beyond `ConfusionMatrix.textTableLimit` classes, the ten most confused pairs).
     public var summary: String {
         var lines = ["\(split): accuracy \(percent(accuracy)), loss \(String(format: "%.4f", loss)), macro-F1 \(String(format: "%.4f", macroF1)) (\(examples) examples)"]
         if let ranking {
@@ -111,7 +154,8 @@ public struct SplitEvaluation: Codable, Sendable, Equatable {
         for c in confusion.perClass {
             lines.append("  " + pad(c.label) + String(format: "  %9.4f  %6.4f  %6.4f  %7d", c.precision, c.recall, c.f1, c.support))
         }
-        lines.append(contentsOf: confusion.table.split(separator: "\n").map { "  " + $0 })
+        let matrix = confusion.labels.count > ConfusionMatrix.textTableLimit ? confusion.mostConfusedTable() : confusion.table
+        lines.append(contentsOf: matrix.split(separator: "\n").map { "  " + $0 })
         return lines.joined(separator: "\n")
     }
 }

@@ -62,17 +62,23 @@ public enum CurvePlot {
             let x = xMax * Double(k) / 4
             out += "<text x=\"\(fmt(px(x)))\" y=\"\(frame.y + frame.height + 16)\" text-anchor=\"middle\">\(Int(x.rounded()))</text>\n"
         }
+        // An "epoch N" label is about 50 px wide: with many epochs only every k-th is labelled,
+        // so the labels never overlap (every epoch keeps its line).
+        let labelEvery = epochEnds.isEmpty ? 1 : max(1, Int((55 * Double(epochEnds.count) / frame.width).rounded(.up)))
         for (n, end) in epochEnds.enumerated() {
             let x = fmt(px(end))
             out += "<line x1=\"\(x)\" y1=\"\(frame.y)\" x2=\"\(x)\" y2=\"\(frame.y + frame.height)\" stroke=\"#999\" stroke-dasharray=\"2,4\"/>\n"
-            out += "<text x=\"\(x)\" y=\"\(frame.y + 12)\" text-anchor=\"end\" font-size=\"10\" fill=\"#777\">epoch \(n + 1) </text>\n"
+            if (n + 1) % labelEvery == 0 {
+                out += "<text x=\"\(x)\" y=\"\(frame.y + 12)\" text-anchor=\"end\" font-size=\"10\" fill=\"#777\">epoch \(n + 1) </text>\n"
+            }
         }
         out += "<text x=\"\(frame.x + frame.width / 2)\" y=\"\(frame.y + frame.height + 34)\" text-anchor=\"middle\">optimizer steps</text>\n"
         out += "<text transform=\"translate(\(frame.x - 44) \(frame.y + frame.height / 2)) rotate(-90)\" text-anchor=\"middle\">\(yLabel)</text>\n"
         for s in series where !s.points.isEmpty {
             let path = s.points.filter { $0.y.isFinite }.map { "\(fmt(px($0.x))),\(fmt(py($0.y)))" }.joined(separator: " ")
             out += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"1.8\"\(s.dashed ? " stroke-dasharray=\"6,3\"" : "")/>\n"
-            for p in s.points where p.y.isFinite {
+            // Markers only while they stay apart (about 4 px each); the line alone beyond that.
+            for p in s.points where p.y.isFinite && s.points.count <= Int(frame.width / 4) {
                 out += "<circle cx=\"\(fmt(px(p.x)))\" cy=\"\(fmt(py(p.y)))\" r=\"2\" fill=\"\(s.color)\"/>\n"
             }
         }

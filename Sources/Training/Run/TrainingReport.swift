@@ -53,7 +53,9 @@ public enum TrainingReport {
                          "note": run.modelNote] as [String: Any],
             "warnings": run.warnings,
             "trainable": ["policy": summary.policy.description, "parameters": summary.parameterCount,
-                          "tensors": summary.tensorCount, "total_parameters": summary.totalParameterCount] as [String: Any],
+                          "tensors": summary.tensorCount, "total_parameters": summary.totalParameterCount,
+                          "unfreeze": configuration.unfreeze.description, "up_to": configuration.trainable.description,
+                          "layer_lr_decay": configuration.layerLearningRateDecay.map { $0 as Any } ?? NSNull()] as [String: Any],
             "cache": cache,
             "examples": result.plan.examples,
             "truncated": result.plan.truncated,
@@ -81,6 +83,12 @@ public enum TrainingReport {
         lines.append("- Model: \(run.modelNote)")
         lines.append("- Dataset: \(run.dataset)" + (run.task.map { " (task \($0))" } ?? ""))
         lines.append("- Trainable: \(result.plan.trainable.description)")
+        if configuration.unfreeze != .none {
+            lines.append("- Unfreezing: \(configuration.unfreeze) (one more block every \(configuration.unfreeze.description.dropFirst("gradual:".count)) epochs), up to \(configuration.trainable)")
+        }
+        if let decay = configuration.layerLearningRateDecay {
+            lines.append("- Layer-wise learning-rate decay: \(decay) per block from the top (the head at the full rate)")
+        }
         lines.append("- Training: \(configuration.epochs) epochs × \(result.plan.stepsPerEpoch) steps, batch \(configuration.batchSize), \(configuration.optimizer), schedule \(configuration.schedule), seed \(configuration.seed)")
         lines.append("- Frozen-prefix cache: \(result.plan.cacheNote)")
         if let best = result.bestStep {
