@@ -30,6 +30,7 @@ struct TextclfCommand: AsyncParsableCommand {
             FinetuneCommand.self,
             EvaluateCommand.self,
             PredictCommand.self,
+            ServeCommand.self,
         ]
     )
 
