@@ -16,8 +16,12 @@ struct ServeMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as ServeError {
             response = error.response
         } catch let error as any HTTPResponseError where error.status == .notFound {
-            let path = String(request.uri.path.unicodeScalars.prefix(200))
-            response = ServeError(.notFound, "no route \(request.method) \(path) (GET /openapi.json lists the routes)").response
+            let path = request.uri.path
+            if let allow = ServeRoutes.allowHeader(for: path) {
+                response = ServeError(.methodNotAllowed, "\(JSONBody.quoted(path, limit: 200)) allows \(allow)", headers: [.allow: allow]).response
+            } else {
+                response = ServeError(.notFound, "no route \(request.method) \(JSONBody.quoted(path, limit: 200)) (GET /openapi.json lists the routes)").response
+            }
         } catch let error as any HTTPResponseError {
             response = ServeError(error.status, error.status.reasonPhrase).response
         } catch is CancellationError {

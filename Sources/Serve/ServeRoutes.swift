@@ -13,7 +13,7 @@ struct ServeRoutes: Sendable {
 
     private var byName: [String: ModelWorker] { Dictionary(workers.map { ($0.info.name, $0) }, uniquingKeysWith: { first, _ in first }) }
 
-    /// Every route with its method; any other method on these paths is a 405.
+    /// Every route with its method; any other method on these paths is a 405 (ServeMiddleware).
     static let routes: [(method: HTTPRequest.Method, path: String)] = [
         (.post, "/v1/classify"), (.post, "/v1/models/{name}/classify"), (.get, "/v1/models"),
         (.get, "/healthz"), (.get, "/readyz"), (.get, "/metrics"), (.get, "/openapi.json"),
@@ -48,17 +48,19 @@ struct ServeRoutes: Sendable {
         let document = Data(OpenAPIDocument.json(limits: limits, version: version).utf8)
         router.get("/openapi.json") { _, _ in JSONBody.response(document) }
 
-        let methods: [HTTPRequest.Method] = [.get, .post, .put, .delete, .patch, .options]
-        for path in Set(Self.routes.map(\.path)) {
-            let allowed = Self.routes.filter { $0.path == path }.map(\.method)
-            let allow = (allowed + (allowed.contains(.get) ? [.head] : [])).map(\.rawValue).joined(separator: ", ")
-            for method in methods where !allowed.contains(method) {
-                router.on(RouterPath(path), method: method) { _, _ -> Response in
-                    throw ServeError(.methodNotAllowed, "\(path) allows \(allow)", headers: [.allow: allow])
-                }
-            }
-        }
         return router
+    }
+
+    /// The Allow header for `path` if a route has that path (with any name in `{name}`), else nil.
+    static func allowHeader(for path: String) -> String? {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        let methods = routes.filter { route in
+            let pattern = route.path.split(separator: "/", omittingEmptySubsequences: false)
+            return pattern.count == segments.count
+                && zip(pattern, segments).allSatisfy { $0.hasPrefix("{") ? !$1.isEmpty : $0 == $1 }
+        }.map(\.method)
+        guard !methods.isEmpty else { return nil }
+        return (methods + (methods.contains(.get) ? [.head] : [])).map(\.rawValue).joined(separator: ", ")
     }
 
     private func classify(_ request: Request, with worker: ModelWorker) async throws -> Response {
