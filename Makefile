@@ -12,7 +12,7 @@ ifneq ($(wildcard $(SHARED_MIRROR)),)
 export TEXTCLF_MIRROR ?= $(SHARED_MIRROR)
 endif
 
-.PHONY: setup test-setup build test demo bench clean fuzz fuzz-build
+.PHONY: setup test-setup build test demo bench clean fuzz fuzz-build fuzz-serve
 
 # Idempotent: installs only the packages that are missing, and does nothing otherwise.
 setup:
@@ -73,6 +73,10 @@ fuzz-build: setup
 fuzz: fuzz-build
 	FUZZ_BIN=$(FUZZ_SCRATCH)/debug FUZZ_WORK=$(FUZZ_SCRATCH)/work FUZZ_SECONDS=$(FUZZ_SECONDS) \
 	  FUZZ_RUNS="$(FUZZ_RUNS)" FUZZ_TARGETS="$(FUZZ_TARGETS)" Fuzz/run.sh
+
+# schemathesis against `textclf serve`'s /openapi.json (pip install schemathesis); not in `test`.
+fuzz-serve: build
+	scripts/fuzz_serve.sh
 
 clean:
 	rm -rf .build

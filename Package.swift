@@ -15,6 +15,11 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `textclf serve` only (module Serve): HTTP server, logging, metrics.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // System libraries (Debian: libarchive-dev, libopenblas-dev; `make setup`).
@@ -48,6 +53,15 @@ let package = Package(
         .target(name: "Training", dependencies: ["Common", "Heads", "Backbones", "TensorEngine", "Datasets", "Store", "Inference"], exclude: ["README.md"]),
         // Tasks: a dataset + labels + backbone + head + training settings.
         .target(name: "Tasks", dependencies: ["Common", "Datasets", "Training", "Inference", "Heads", "Backbones", "Store", "Tokenizers"]),
+        // `textclf serve`: an HTTP server over trained classifiers, with dynamic batching and
+        // metrics. The only module that links Hummingbird.
+        .target(name: "Serve", dependencies: [
+            "Common", "Inference", "Heads", "Tokenizers", "TensorEngine", "Store",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
         // The library users import.
         .target(name: "Textclf", dependencies: ["Common", "DataIO", "Tokenizers", "TensorEngine", "Backbones", "Heads",
                                                "Store", "Datasets", "Inference", "Training", "Tasks", "Export"]),
@@ -56,7 +70,8 @@ let package = Package(
         // stale interface in incremental builds.
         .executableTarget(name: "TextclfCLI", dependencies: [
             "Common", "DataIO", "Tokenizers", "TensorEngine", "Backbones", "Heads", "Store", "Datasets", "Inference", "Training", "Tasks",
-            "Export", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Export", "Serve", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
         // What a test needs from outside the repository: skipped where missing, required in CI.
@@ -77,6 +92,9 @@ let package = Package(
         // The real `textclf` binary end to end: exit codes, one-line errors, train → predict,
         // interrupt and resume. Depends on the executable so `swift test` builds it.
         .testTarget(name: "CLITests", dependencies: ["TestRequirements", "TextclfCLI"]),
+        // The server's request checks, batching plan and queue, in process (the HTTP API itself
+        // is tested through the binary, in CLITests).
+        .testTarget(name: "ServeTests", dependencies: ["Serve"]),
 
         // Example: the SMS spam reference recipe through the library API (config.json beside it).
         .executableTarget(name: "SpamExample", dependencies: ["Common", "Store", "Inference", "Tasks", "Training"], path: "Examples/spam", exclude: ["config.json", "README.md"]),
