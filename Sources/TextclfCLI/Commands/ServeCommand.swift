@@ -1,5 +1,5 @@
 import ArgumentParser
-import DataIO
+import Common
 import Foundation
 import Logging
 import Serve
