@@ -7,7 +7,10 @@ For each pair: the file must pass onnx.checker (with shape inference), declare o
 inputs input_ids / attention_mask (int64, [batch, sequence], symbolic axes) and the output
 logits (float, [batch, labels]), and carry the labels, tokenizer, max length and pooling in
 metadata_props, the labels equal to the run's. Then a batch of texts of mixed lengths (an
-empty one, one word, sentences, one longer than the model's max length) goes through
+empty one, one word, sentences, one longer than the model's max length, and one with `<pad>`
+typed in it: RoBERTa's tokenizer reads that as the pad id, which then takes the pad position, as
+in textclf and transformers, so numbering RoBERTa's positions from the attention mask instead
+of the ids would fail) goes through
 `textclf debug logits --model RUN`, which prints the token ids textclf read and its logits for
 the batch run as one right-padded batch; the same ids, padded the same way with the pad id,
 go through ONNX Runtime, and the two sets of logits must agree within 1e-4 relative.
@@ -49,6 +52,7 @@ TEXTS = [
     "awful sad grim thing",
     " ".join(["This message is much longer than the others, and it goes on and on about nothing in particular"] * 12),
     "Hello world",
+    "call me <pad> later",
 ]
 
 
@@ -93,6 +97,8 @@ def check(textclf, run, path, hf_tokenizer=None):
     time = max(lengths)
     pad = reference["pad_token_id"]
     assert int(meta["pad_token_id"]) == pad
+    if meta["family"] == "roberta":
+        assert any(pad in seq for seq in ids), "no text has the pad id among its real tokens: RoBERTa's positions go unchecked"
     input_ids = np.full((len(ids), time), pad, dtype=np.int64)
     mask = np.zeros((len(ids), time), dtype=np.int64)
     for row, seq in enumerate(ids):

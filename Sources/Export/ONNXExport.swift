@@ -49,6 +49,7 @@ public enum ONNXExport {
     static func build(_ model: TrainedModel, families: ExportFamilies = .builtIn) throws -> ONNXModel {
         let classifier = model.classifier
         let family = try families.family(for: classifier.backbone)
+        let tokenizer = try ExportedTokenizer(classifier.backbone.tokenizer, of: model.source.name)
         var graph = ONNXGraphBuilder()
         let hidden = try family.hiddenStates(classifier.backbone, into: &graph)
         let logits = try graph.head(graph.pool(hidden, classifier.pooling), classifier.head)
@@ -62,7 +63,7 @@ public enum ONNXExport {
         let labels = String(decoding: try JSONSerialization.data(withJSONObject: model.labels, options: [.withoutEscapingSlashes]), as: UTF8.self)
         let metadata: [(key: String, value: String)] = [
             ("labels", labels),
-            ("tokenizer", family.tokenizerKind),
+            ("tokenizer", tokenizer.kind),
             ("max_length", String(model.maxLength)),
             ("pad_token_id", String(model.tokenizer.padTokenID)),
             ("pooling", model.pooling.rawValue),

@@ -33,7 +33,7 @@ public enum StandaloneExport {
         let family = try ExportFamilies.builtIn.family(for: classifier.backbone)
         let config = try JSONSerialization.data(withJSONObject: family.configJSON(classifier.backbone),
                                                 options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        let tokenizerDirectory = try family.tokenizerDirectory(classifier.backbone)
+        let tokenizerDirectory = try ExportedTokenizer(classifier.backbone.tokenizer, of: model.source.name).directory
         let copied = tokenizerFiles.filter { FileManager.default.fileExists(atPath: tokenizerDirectory.appendingPathComponent($0).path) }
         guard !copied.isEmpty else {
             throw InvalidExport("no tokenizer files in \(tokenizerDirectory.path), where \(model.source.name)'s tokenizer was read")

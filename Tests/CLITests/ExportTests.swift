@@ -3,9 +3,9 @@ import TestRequirements
 import XCTest
 
 /// `textclf export`: ONNX files checked in ONNX Runtime against textclf's logits by
-/// scripts/check_onnx_export.py (both families, every pooling, both heads, and real
-/// all-MiniLM-L6-v2 weights), standalone directories that predict as the run did with the run,
-/// the backbone and the cache gone, and one-line errors for bad input.
+/// scripts/check_onnx_export.py (every family: BERT, RoBERTa, DistilBERT and GPT-2, each with
+/// every pooling and head; and real all-MiniLM-L6-v2 weights), standalone directories that predict
+/// as the run did with the run, the backbone and the cache gone, and one-line errors for bad input.
 final class ExportTests: XCTestCase {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("scripts/check_onnx_export.py")
@@ -33,11 +33,12 @@ final class ExportTests: XCTestCase {
     }
 
     /// Each family with every pooling, the three heads in turn (linear, MLP with GELU, MLP with tanh).
-    func testONNXMatchesTextclfForBothFamiliesEveryPoolingAndHead() throws {
+    func testONNXMatchesTextclfForEveryFamilyPoolingAndHead() throws {
         let directory = try makeTemporaryDirectory(self, "onnx")
         let heads = ["linear", "mlp", "mlp:24:tanh"]
         var pairs: [String] = []
-        for (family, backbone) in [("bert", CLI.tinyBERT), ("gpt2", CLI.tinyGPT2)] {
+        for (family, backbone) in [("bert", CLI.tinyBERT), ("roberta", CLI.tinyRoBERTa), ("distilbert", CLI.tinyDistilBERT),
+                                   ("gpt2", CLI.tinyGPT2)] {
             for (index, pooling) in ["last", "position-last", "first", "mean", "max"].enumerated() {
                 let run = directory.appendingPathComponent("\(family)-\(pooling)")
                 let trained = try CLI.run(Fixtures.finetune(output: run, backbone: backbone,
@@ -80,7 +81,7 @@ final class ExportTests: XCTestCase {
     /// A run on a copy of each tiny backbone, exported standalone; the run, the backbone copy and
     /// the home are then deleted, and the export predicts what the run predicted.
     func testStandaloneDirectoryPredictsAsTheRunWithEverythingElseGone() throws {
-        for fixture in [CLI.tinyBERT, CLI.tinyGPT2] {
+        for fixture in [CLI.tinyBERT, CLI.tinyRoBERTa, CLI.tinyDistilBERT, CLI.tinyGPT2] {
             let directory = try makeTemporaryDirectory(self, "standalone")
             let backbone = directory.appendingPathComponent("backbone")
             try FileManager.default.copyItem(at: fixture, to: backbone)

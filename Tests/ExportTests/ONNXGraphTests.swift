@@ -7,7 +7,7 @@ import Inference
 import TestRequirements
 import XCTest
 
-/// The ONNX model of the tiny BERT and GPT-2 classifiers, read back with the TF-checkpoint
+/// The ONNX model of the tiny BERT, RoBERTa, DistilBERT and GPT-2 classifiers, read back with the TF-checkpoint
 /// reader's protobuf decoder: the header fields, a well-formed graph (every value defined
 /// before use, only opset-17 operators), the inputs and output, and the metadata. (Parity with
 /// ONNX Runtime is CLITests.ExportTests' part.)
@@ -19,7 +19,7 @@ final class ONNXGraphTests: XCTestCase {
     static let operators: Set<String> = ["Gather", "Add", "Sub", "Mul", "Div", "MatMul", "Gemm", "Reshape", "Transpose", "Softmax",
                                          "Split", "Unsqueeze", "Squeeze", "ReduceSum", "ReduceMax", "LayerNormalization", "Erf",
                                          "Tanh", "Where", "Equal", "Greater", "Or", "Cast", "Shape", "Range", "Expand",
-                                         "GatherElements", "Concat", "Identity"]
+                                         "GatherElements", "Concat", "Identity", "Not", "CumSum"]
 
     override func setUpWithError() throws {
         do { try BLAS.ensureLoaded() } catch { throw missingPrerequisite("OpenBLAS not available: \(error)") }
@@ -35,9 +35,12 @@ final class ONNXGraphTests: XCTestCase {
         return try ClassifierCheckpoint.load(directory, verifyBackbone: false) { _ in backbone }
     }
 
-    func testGraphsAreWellFormedForBothFamiliesEveryPoolingAndHead() throws {
-        let backbones: [any Backbone] = [try BERTModel.load(directory: Self.fixtures.appendingPathComponent("tiny-bert"), dropout: 0),
-                                          try GPT2Model.load(directory: Self.fixtures.appendingPathComponent("tiny-gpt2/hf"), dropout: 0)]
+    func testGraphsAreWellFormedForEveryFamilyPoolingAndHead() throws {
+        let encoders = try ["tiny-bert", "tiny-roberta", "tiny-distilbert"].map {
+            try BERTModel.load(directory: Self.fixtures.appendingPathComponent($0), dropout: 0)
+        }
+        XCTAssertEqual(encoders.map(\.config.layout), [.bert, .roberta, .distilBERT])
+        let backbones: [any Backbone] = encoders + [try GPT2Model.load(directory: Self.fixtures.appendingPathComponent("tiny-gpt2/hf"), dropout: 0)]
         for backbone in backbones {
             for (index, pooling) in Pooling.allCases.enumerated() {
                 let head = [HeadSpec.linear, .mlp(hiddenSize: 8), .mlp(hiddenSize: 8, activation: .tanh)][index % 3]
@@ -62,7 +65,14 @@ final class ONNXGraphTests: XCTestCase {
         XCTAssertEqual(metadata["labels"], #"["ham","spam","other"]"#, context)
         XCTAssertEqual(metadata["max_length"], "16", context)
         XCTAssertEqual(metadata["pooling"], model.pooling.rawValue, context)
-        XCTAssertEqual(metadata["tokenizer"], model.classifier.backbone is GPT2Model ? "gpt2-bpe" : "bert-wordpiece", context)
+        let (family, tokenizer) = switch (model.classifier.backbone as? BERTModel)?.config.layout {
+        case nil: ("gpt2", "gpt2-bpe")
+        case .roberta?: ("roberta", "roberta-bpe")
+        case .distilBERT?: ("distilbert", "bert-wordpiece")
+        default: ("bert", "bert-wordpiece")
+        }
+        XCTAssertEqual(metadata["family"], family, context)
+        XCTAssertEqual(metadata["tokenizer"], tokenizer, context)
 
         let graph = try XCTUnwrap(try messages(fields, 7).first, context)
         let inputs = try messages(graph, 11).map { strings($0, 1)[0] }

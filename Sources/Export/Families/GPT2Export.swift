@@ -3,12 +3,9 @@
 // Hugging Face config.json (written from the model's config: OpenAI checkpoints and random
 // initialisations have none) and the BPE vocabulary files.
 import Backbones
-import Foundation
-import Tokenizers
 
 struct GPT2Export: ExportFamily {
     var family: String { "gpt2" }
-    var tokenizerKind: String { "gpt2-bpe" }
     func exports(_ backbone: any Backbone) -> Bool { backbone is GPT2Model }
 
     func hiddenStates(_ backbone: any Backbone, into graph: inout ONNXGraphBuilder) throws -> String {
@@ -41,14 +38,5 @@ struct GPT2Export: ExportFamily {
                 "resid_pdrop": Double(config.residualDropout), "attn_pdrop": Double(config.attentionDropout),
                 "tie_word_embeddings": true, "bos_token_id": model.gpt2Tokenizer.endOfTextID,
                 "eos_token_id": model.gpt2Tokenizer.endOfTextID]
-    }
-
-    /// Where the vocabulary came from: `GPT2Tokenizer.source` is the first file's path, then
-    /// " + " and the second file's name when there are two.
-    func tokenizerDirectory(_ backbone: any Backbone) throws -> URL {
-        guard let model = backbone as? GPT2Model else { throw InvalidExport("\(backbone.name) is not a GPT-2") }
-        var parts = model.gpt2Tokenizer.source.components(separatedBy: " + ")
-        if parts.count > 1 { parts.removeLast() }
-        return URL(fileURLWithPath: parts.joined(separator: " + ")).deletingLastPathComponent()
     }
 }
