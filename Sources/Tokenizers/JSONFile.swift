@@ -14,13 +14,17 @@ struct JSONFile {
     /// The object in `url`, or nil when there is no such file.
     init?(_ url: URL) throws {
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        let data = try BytePairVocabulary.readFile(url)
+        try self.init(parsing: BytePairVocabulary.readFile(url), file: url.path)
+    }
+
+    /// The object in `data`, read as the file `file` (named in errors).
+    init(parsing data: [UInt8], file: String) throws {
         let value: JSONValue
         do { value = try JSONReader.parse(data) } catch {
-            throw TokenizerFileError(file: url.path, "is not valid JSON: \(error)")
+            throw TokenizerFileError(file: file, "is not valid JSON: \(error)")
         }
-        guard case .object(let object) = value else { throw TokenizerFileError(file: url.path, "is not a JSON object") }
-        self.init(object, file: url.path)
+        guard case .object(let object) = value else { throw TokenizerFileError(file: file, "is not a JSON object") }
+        self.init(object, file: file)
     }
 
     func error(_ reason: String) -> TokenizerFileError { TokenizerFileError(file: file, reason) }

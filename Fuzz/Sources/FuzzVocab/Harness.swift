@@ -17,8 +17,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     case 0:
         let file = "/fuzz/tokenizer.json"
         expectingInputError(naming: file) {
-            var parser = JSONParser(data: bytes, file: file)
-            _ = try parser.parseDocument()
+            _ = try JSONFile(parsing: bytes, file: file)
         }
     case 1:
         let file = "/fuzz/encoder.json"
