@@ -18,14 +18,17 @@ CONNECTIONS=${CONNECTIONS:-64}
 ANCHOR_HANDLERS=${ANCHOR_HANDLERS:-sync async}
 WORK=${WORK:-$(mktemp -d /tmp/textclf-bench-serve.XXXXXX)}
 BIN=.build/release/textclf
+# As `make` does: the shared mirror beside the checkout stands in for the download sites.
+if [ -z "${TEXTCLF_MIRROR:-}" ] && [ -d ../shared/mirror ]; then export TEXTCLF_MIRROR=$(cd ../shared/mirror && pwd); fi
 PORT=${PORT:-18080}
 SMS=${SMS:-../shared/mirror/datasets/sms-spam/sms+spam+collection.zip}
 python3 scripts/serve_bodies.py "$SMS" > "$WORK/bodies.jsonl"
 export WRK_BODIES=$WORK/bodies.jsonl
 
-wait_ready() {  # port; prints seconds waited
+wait_ready() {  # port [pid]; prints seconds waited
   local start=$(date +%s.%N)
   for _ in $(seq 12000); do
+    if [ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null; then echo "the server exited before it was ready" >&2; return 1; fi
     if curl -sf "http://127.0.0.1:$1/readyz" >/dev/null 2>&1; then
       python3 -c "print(round($(date +%s.%N) - $start, 3))"; return 0
     fi
@@ -47,7 +50,7 @@ echo "== textclf serve ($RUN)"
 START=$(date +%s.%N)
 "$BIN" serve --model "$RUN" --port "$PORT" > "$WORK/serve.out" 2> "$WORK/serve.err" &
 SERVER=$!
-COLD=$(wait_ready "$PORT")
+COLD=$(wait_ready "$PORT" $SERVER) || { tail -3 "$WORK/serve.err" >&2; exit 1; }
 COLD=$(python3 -c "print(round($(date +%s.%N) - $START, 3))")
 echo "cold start (serve to /readyz 200): $COLD s; ready event: $(grep '"ready"' "$WORK/serve.out" || true)"
 load textclf "$PORT"
@@ -60,7 +63,7 @@ for handler in $ANCHOR_HANDLERS; do
   python3 scripts/anchor_serve.py --run "$RUN" --backbone "$BACKBONE" --port "$((PORT + 1))" --handler "$handler" \
     > "$WORK/anchor-$handler.out" 2>&1 &
   ANCHOR=$!
-  wait_ready "$((PORT + 1))" >/dev/null
+  wait_ready "$((PORT + 1))" $ANCHOR >/dev/null || { tail -3 "$WORK/anchor-$handler.out" >&2; exit 1; }
   load "anchor-$handler" "$((PORT + 1))"
   stop $ANCHOR
 done
