@@ -13,6 +13,8 @@ public final class Classifier {
     public let labels: [String]
     /// Texts are cut to this many tokens (at most the backbone's context).
     public let maxLength: Int
+    /// How a text longer than `maxLength` is read (`useLongText` changes it).
+    public private(set) var longText: LongTextReader
 
     /// Checks that the head fits the backbone and the labels, and that parameter names are unique.
     public init(backbone: any Backbone, head: any ClassificationHead, labels: [String], pooling: Pooling? = nil,
@@ -35,6 +37,7 @@ public final class Classifier {
         self.labels = labels
         self.pooling = pooling ?? backbone.defaultPooling
         self.maxLength = limit
+        longText = try LongTextReader(.truncate, frame: backbone.tokenizer.specialTokenFrame, maxLength: limit)
         var seen = Set<String>()
         for (name, _) in namedParameters where !seen.insert(name).inserted {
             throw InvalidInput("parameter name \"\(name)\" occurs twice in the classifier (backbone and head must not share names)")
@@ -49,6 +52,11 @@ public final class Classifier {
     }
 
     public var tokenizer: any Tokenizer { backbone.tokenizer }
+
+    /// Reads long texts with `policy` from now on; refuses one that cannot work at `maxLength`.
+    public func useLongText(_ policy: LongTextPolicy) throws {
+        longText = try LongTextReader(policy, frame: tokenizer.specialTokenFrame, maxLength: maxLength)
+    }
 
     /// Backbone parameters under their own names (HF names without a model prefix), then the
     /// head's (`head.*`).
@@ -137,16 +145,30 @@ public final class Classifier {
     // MARK: Tokens
 
     /// A text's ids as the classifier reads them: the tokenizer's model encoding cut to
-    /// `maxLength`. An empty encoding (an empty text, for GPT-2) becomes the pad token alone,
-    /// so every text has at least one position to pool.
+    /// `maxLength` (under `head+tail`, its first and last tokens; under `chunks`, its first
+    /// window: `encodeWindows` gives them all). An empty encoding (an empty text, for GPT-2)
+    /// becomes the pad token alone, so every text has at least one position to pool.
     public func encode(_ text: String) -> (ids: [Int32], truncated: Bool) {
-        let (ids, truncated) = tokenizer.encodeForModel(text, maxLength: maxLength)
-        return (Self.nonEmpty(ids, padID: tokenizer.padTokenID), truncated)
+        encode([text])[0]
     }
 
     /// `encode` for many texts, on all cores.
     public func encode(_ texts: [String]) -> [(ids: [Int32], truncated: Bool)] {
-        tokenizer.encodeBatchForModel(texts, maxLength: maxLength).map { (Self.nonEmpty($0.ids, padID: tokenizer.padTokenID), $0.truncated) }
+        if longText.policy == .truncate {
+            return tokenizer.encodeBatchForModel(texts, maxLength: maxLength).map { (Self.nonEmpty($0.ids, padID: tokenizer.padTokenID), $0.truncated) }
+        }
+        return encodeWindows(texts).map { ($0.windows[0], $0.truncated) }
+    }
+
+    /// Every model input of each text under the long-text policy: one, or under `chunks` one
+    /// per window (each non-empty, as `encode`).
+    public func encodeWindows(_ texts: [String]) -> [(windows: [[Int32]], truncated: Bool)] {
+        if longText.policy == .truncate { return encode(texts).map { ([$0.ids], $0.truncated) } }
+        let reader = longText, padID = tokenizer.padTokenID
+        return tokenizer.encodeBatch(texts).map { ids in
+            let (windows, truncated) = reader.inputs(ids)
+            return (windows.map { Self.nonEmpty($0, padID: padID) }, truncated)
+        }
     }
 
     static func nonEmpty(_ ids: [Int], padID: Int) -> [Int32] {

@@ -43,6 +43,9 @@ public struct CheckpointConfiguration: Codable, Hashable, Sendable {
     public var head: HeadSpec
     public var trainable: TrainablePolicy
     public var maxLength: Int
+    /// How texts longer than `maxLength` were read in training, and are by default in
+    /// `predict`, `evaluate` and `serve` (nil, in files written before it was recorded: truncate).
+    public var longText: LongTextPolicy?
     public var tokenizer: TokenizerInfo
     public var tensors: TensorsInfo
     /// Optimiser steps behind these weights.
@@ -52,5 +55,6 @@ public struct CheckpointConfiguration: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case format, backbone, labels, pooling, head, trainable, maxLength = "max_length", tokenizer, tensors, step
         case textclfVersion = "textclf_version"
+        case longText = "long_text"
     }
 }

@@ -44,7 +44,7 @@ public enum ClassifierCheckpoint {
             backbone: .init(source: source, frozenParametersSHA256: checksum, hiddenSize: classifier.backbone.hiddenSize,
                             blockCount: classifier.backbone.blockCount),
             labels: classifier.labels, pooling: classifier.pooling, head: classifier.head.spec, trainable: policy,
-            maxLength: classifier.maxLength,
+            maxLength: classifier.maxLength, longText: classifier.longText.policy,
             tokenizer: .init(vocabularySize: classifier.tokenizer.vocabularySize, padTokenID: classifier.tokenizer.padTokenID),
             tensors: .init(file: tensorFile, content: content, count: saved.count, parameters: elementCount),
             step: step, textclfVersion: version)
@@ -116,6 +116,9 @@ public enum ClassifierCheckpoint {
         let head = try heads.makeHead(configuration.head, inputSize: backbone.hiddenSize, classCount: configuration.labels.count, seed: 0)
         let classifier = try Classifier(backbone: backbone, head: head, labels: configuration.labels, pooling: configuration.pooling,
                                         maxLength: configuration.maxLength)
+        do { try classifier.useLongText(configuration.longText ?? .truncate) } catch let error as InvalidInput {
+            throw InvalidInput("\(directory.appendingPathComponent(configFile).path): \(error.description)")
+        }
         let file = try SafeTensorsFile(url: directory.appendingPathComponent(configuration.tensors.file))
         let saved = try loadTensors(file, into: classifier)
         classifier.apply(configuration.trainable)

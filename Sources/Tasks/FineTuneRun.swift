@@ -108,6 +108,7 @@ public final class FineTuneRun {
         }
         let classifier = try Classifier(backbone: choice.backbone, labels: splits.labels.names, head: task.head, pooling: task.pooling,
                                         maxLength: task.maxLength, seed: task.training.seed, heads: registries.heads)
+        try applyLongText(task, to: classifier)
 
         let directory = output ?? defaultDirectory(for: task)
         let lock = try RunDirectoryLock(directory)
@@ -137,6 +138,7 @@ public final class FineTuneRun {
         let backbone = try registries.families.rebuild(configuration.backbone, store: store, dropout: task.dropout)
         let classifier = try Classifier(backbone: backbone, labels: splits.labels.names, head: task.head, pooling: task.pooling,
                                         maxLength: task.maxLength, seed: task.training.seed, heads: registries.heads)
+        try applyLongText(task, to: classifier)
         return try FineTuneRun(directory: directory, configuration: configuration, splits: splits, classifier: classifier,
                                resuming: true, lock: lock, version: version)
     }
@@ -146,6 +148,13 @@ public final class FineTuneRun {
         let result = try trainer.train(resume: resuming)
         try TrainingReport.write(result, description, configuration: task.training, to: directory)
         return result
+    }
+
+    /// The task's long-text policy on `classifier`; an error names the option and the key.
+    static func applyLongText(_ task: ClassificationTask, to classifier: Classifier) throws {
+        do { try classifier.useLongText(task.longText ?? .truncate) } catch let error as InvalidInput {
+            throw InvalidInput("--long-text (task key long_text): \(error.description)")
+        }
     }
 
     /// The adapter's examples, with the task's declared label set (if any) as the class ids.

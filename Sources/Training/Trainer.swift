@@ -67,12 +67,15 @@ public final class Trainer {
     // MARK: Forward
 
     /// Logits [indices.count, classes] for examples of `split`, through the cache when there is one.
+    /// A text read as windows (`--long-text chunks`) gets its windows' logits aggregated.
     func logits(_ split: SplitName, _ indices: [Int], tape: Tape?) throws -> Variable {
-        if let cache, let base = cacheBase[split] {
-            let (hidden, batch) = try cache.batch(indices.map { base + $0 })
-            return try classifier.logits(hidden: hidden, fromBlock: cache.blocks, batch: batch, tape: tape)
+        try classifier.exampleLogits(data[split], indices, rowsPerForward: configuration.evalBatchSize, tape: tape) { rows in
+            if let cache, let base = cacheBase[split] {
+                let (hidden, batch) = try cache.batch(rows.map { base + $0 })
+                return try classifier.logits(hidden: hidden, fromBlock: cache.blocks, batch: batch, tape: tape)
+            }
+            return try classifier.logits(classifier.input(rows.map { data[split].tokens[$0] }), tape: tape)
         }
-        return try classifier.logits(classifier.input(indices.map { data[split].tokens[$0] }), tape: tape)
     }
 
     // MARK: Evaluation

@@ -1,5 +1,7 @@
 import ArgumentParser
+import Common
 import Foundation
+import Heads
 import Inference
 import Store
 
@@ -11,8 +13,22 @@ struct ModelOptions: ParsableArguments {
     @Flag(help: "Skip checking the rebuilt backbone's frozen weights against the recorded SHA-256.")
     var noVerify = false
 
+    @Option(help: ArgumentHelp("Texts longer than the model's max length: truncate, head+tail or chunks[:STRIDE][:mean|max] (default: as the model was trained, recorded in classifier.json).",
+                               valueName: "policy"))
+    var longText: String?
+
+    func validate() throws {
+        _ = try LongTextOption.parse(longText)
+    }
+
     func load(store: Store) throws -> TrainedModel {
-        try TrainedModel.load(URL(fileURLWithPath: model), store: store, verifyBackbone: !noVerify)
+        let loaded = try TrainedModel.load(URL(fileURLWithPath: model), store: store, verifyBackbone: !noVerify)
+        if let policy = try LongTextOption.parse(longText) {
+            do { try loaded.classifier.useLongText(policy) } catch let error as InvalidInput {
+                throw InvalidInput("--long-text: \(error.description)")
+            }
+        }
+        return loaded
     }
 
     /// The run the model came from (for its dataset and split), if `--model` is a run directory

@@ -33,6 +33,10 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Cut texts to this many tokens (default: the backbone's context).")
     var maxLength: Int?
 
+    @Option(help: ArgumentHelp("Texts longer than --max-length: truncate (the first tokens), head+tail (the first quarter and the last three quarters of the room), or chunks[:STRIDE][:mean|max] (overlapping windows, STRIDE tokens shared as Hugging Face's stride, each classified, logits averaged or maxed per text).",
+                               valueName: "policy"))
+    var longText: String?
+
     @Option(help: "Dropout while training, on embeddings, sublayer outputs and attention probabilities (0 lets frozen blocks be computed once; BERT and GPT-2 were pretrained with 0.1).")
     var dropout: Float?
 
@@ -76,6 +80,7 @@ struct TrainingOptions: ParsableArguments {
     func validate() throws {
         try NumericCheck.atLeast(1, maxLength, "--max-length")
         try NumericCheck.fraction(dropout, "--dropout")
+        _ = try LongTextOption.parse(longText)
         if let unfreeze {
             do { _ = try UnfreezeSchedule(parsing: unfreeze) } catch { throw ValidationError("--unfreeze: \(error)") }
         }
@@ -112,6 +117,7 @@ struct TrainingOptions: ParsableArguments {
         if let pooling { task.pooling = pooling }
         if let head { task.head = try HeadSpec(parsing: head) }
         if let maxLength { task.maxLength = maxLength }
+        if let policy = try LongTextOption.parse(longText) { task.longText = policy }
         if let dropout { task.dropout = dropout }
         if let epochs { t.epochs = epochs }
         if let batchSize { t.batchSize = batchSize }
@@ -154,6 +160,16 @@ struct TrainingOptions: ParsableArguments {
         try t.validate()
         task.training = t
         return task
+    }
+}
+
+/// `--long-text` of finetune, predict and evaluate: refused with one line naming the option.
+enum LongTextOption {
+    static func parse(_ text: String?) throws -> LongTextPolicy? {
+        guard let text else { return nil }
+        do { return try LongTextPolicy(parsing: text) } catch let error as InvalidInput {
+            throw ValidationError("--long-text: \(error.description)")
+        }
     }
 }
 
