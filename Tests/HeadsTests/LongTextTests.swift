@@ -110,12 +110,11 @@ final class LongTextTests: XCTestCase {
                                2, 2, 2, 7]  // text 2: two windows
         let counts = [1, 3, 2]
         let upstream: [Float] = [1, 10, 100, 1000, 0.5, 0.25]
-        for (aggregation, expected, expectedGrad) in [
-            (LongTextAggregation.mean, [Float(1), -2, 3, 0, 2, 4.5],
-             [Float(1), 10, 100 / 3, 1000 / 3, 100 / 3, 1000 / 3, 100 / 3, 1000 / 3, 0.25, 0.125, 0.25, 0.125]),
-            (.max, [1, -2, 6, 4, 2, 7],
-             [1, 10, 0, 1000, 0, 0, 100, 0, 0.5, 0, 0, 0.25]),
-        ] {
+        let cases: [(LongTextAggregation, [Float], [Float])] = [
+            (.mean, [1, -2, 3, 0, 2, 4.5], [1, 10, 100 / 3, 1000 / 3, 100 / 3, 1000 / 3, 100 / 3, 1000 / 3, 0.25, 0.125, 0.25, 0.125]),
+            (.max, [1, -2, 6, 4, 2, 7], [1, 10, 0, 1000, 0, 0, 100, 0, 0.5, 0, 0, 0.25]),
+        ]
+        for (aggregation, expected, expectedGrad) in cases {
             let logits = Variable(try Tensor(shape: [6, 2], values: values), requiresGrad: true)
             let tape = Tape()
             let out = try aggregation.aggregate(logits, counts: counts, tape: tape)
