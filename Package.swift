@@ -33,8 +33,11 @@ let package = Package(
         .target(name: "DataIO", dependencies: ["CArchive", "Common"]),
         // GPT-2 byte-level BPE and BERT WordPiece.
         .target(name: "Tokenizers", dependencies: ["Common"]),
+        // Element-wise kernels in C for the vector units: compiled for AVX-512F, AVX2 and baseline
+        // x86-64 (target attributes, no flags), the variant chosen at run time.
+        .target(name: "CKernels"),
         // Tensors, BLAS, fused kernels, autograd, tensor file formats.
-        .target(name: "TensorEngine", dependencies: ["COpenBLAS", "Common"]),
+        .target(name: "TensorEngine", dependencies: ["COpenBLAS", "CKernels", "Common"]),
         // The Backbone protocol and its families (GPT-2, BERT).
         .target(name: "Backbones", dependencies: ["Common", "TensorEngine", "Tokenizers", "Store"]),
         // Pooling and N-class heads; the Classifier.
@@ -50,7 +53,7 @@ let package = Package(
         // directory (safetensors); a hand-written protobuf encoder, no generated code.
         .target(name: "Export", dependencies: ["Common", "Inference", "Backbones", "Heads", "TensorEngine", "Tokenizers", "Store"]),
         // Optimisers, training loop, metrics, checkpoints.
-        .target(name: "Training", dependencies: ["Common", "Heads", "Backbones", "TensorEngine", "Datasets", "Store", "Inference"], exclude: ["README.md"]),
+        .target(name: "Training", dependencies: ["Common", "CKernels", "Heads", "Backbones", "TensorEngine", "Datasets", "Store", "Inference"], exclude: ["README.md"]),
         // Tasks: a dataset + labels + backbone + head + training settings.
         .target(name: "Tasks", dependencies: ["Common", "Datasets", "Training", "Inference", "Heads", "Backbones", "Store", "Tokenizers"]),
         // `textclf serve`: an HTTP server over trained classifiers, with dynamic batching and
@@ -79,7 +82,7 @@ let package = Package(
         .testTarget(name: "CommonTests", dependencies: ["Common"]),
         .testTarget(name: "DataIOTests", dependencies: ["TestRequirements", "Common", "DataIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["TestRequirements", "Tokenizers", "Common", "DataIO"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TensorEngineTests", dependencies: ["TestRequirements", "TensorEngine"]),
+        .testTarget(name: "TensorEngineTests", dependencies: ["TestRequirements", "TensorEngine", "CKernels"]),
         .testTarget(name: "SerializationTests", dependencies: ["TestRequirements", "TensorEngine", "Backbones"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["TestRequirements", "Store", "Common", "DataIO"]),
         .testTarget(name: "BackbonesTests", dependencies: ["TestRequirements", "Backbones", "Store", "Tokenizers", "Common"], resources: [.copy("Fixtures")]),

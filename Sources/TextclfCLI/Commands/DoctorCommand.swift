@@ -16,7 +16,7 @@ struct DoctorCommand: ParsableCommand {
 
         JSON keys (one line): cpu_model, cpu_flags, blas_library, blas_config, blas_core,
         blas_core_requested, blas_core_source ("auto"/"user"), blas_threads,
-        blas_thread_timeout, kernel_workers, sgemm_shape, sgemm_gflops,
+        blas_thread_timeout, kernel_workers, vector_kernels, sgemm_shape, sgemm_gflops,
         cache_dir {path, source, exists}, mirrors [{path, exists}]; blas_error instead of
         the blas_* and sgemm_* keys when OpenBLAS cannot be loaded (exit status 1).
 
@@ -45,7 +45,7 @@ struct DoctorCommand: ParsableCommand {
             var line: [String: Any] = [
                 "cpu_model": cpu.modelName,
                 "cpu_flags": flags,
-                "kernel_workers": Parallel.workerCount,
+                "kernel_workers": Parallel.workerCount, "vector_kernels": VectorKernels.activeName,
                 "cache_dir": ["path": cache.path, "source": cache.source, "exists": Self.isDirectory(cache.path)],
                 "mirrors": mirrors.map { ["path": $0, "exists": Self.isDirectory($0)] as [String: Any] },
             ]
@@ -84,7 +84,7 @@ struct DoctorCommand: ParsableCommand {
             case .failure(let error):
                 print("BLAS       missing: \(error)")
             }
-            print("Kernels    \(Parallel.workerCount) workers")
+            print("Kernels    \(Parallel.workerCount) workers, element-wise \(VectorKernels.activeName) (best \(VectorISA.best))")
             print("Cache      \(cache.path) [\(cache.source)] \(Self.isDirectory(cache.path) ? "exists" : "missing")")
             if mirrors.isEmpty { print("Mirrors    none ($TEXTCLF_MIRROR unset)") }
             for mirror in mirrors {
