@@ -29,7 +29,7 @@ public final class Communicator: Sendable {
         let timeout = try timeoutSetting(environment)
         var message = [CChar](repeating: 0, count: 512)
         guard cmpi_load(&message, message.count) == 0 else {
-            throw MPIUnavailable(reason: "launched by mpirun, but " + String(cString: message))
+            throw MPIUnavailable(reason: "launched by mpirun, but " + text(message))
         }
         var rank: Int32 = 0, size: Int32 = 0
         let code = cmpi_init(&rank, &size)
@@ -42,14 +42,14 @@ public final class Communicator: Sendable {
     /// outside mpirun: whether a job could start).
     public static func probeLibrary() throws -> String {
         var message = [CChar](repeating: 0, count: 512)
-        guard cmpi_load(&message, message.count) == 0 else { throw MPIUnavailable(reason: String(cString: message)) }
+        guard cmpi_load(&message, message.count) == 0 else { throw MPIUnavailable(reason: text(message)) }
         return versionLine()
     }
 
     static func versionLine() -> String {
         var buffer = [CChar](repeating: 0, count: 1024)
         guard cmpi_library_version(&buffer, buffer.count) == 0 else { return "unknown" }
-        return String(cString: buffer).split(separator: "\n").first.map(String.init) ?? ""
+        return text(buffer).split(separator: "\n").first.map(String.init) ?? ""
     }
 
     static func timeoutSetting(_ environment: [String: String]) throws -> Double {
@@ -129,7 +129,7 @@ public final class Communicator: Sendable {
         let width = 32
         var slots = [Int64](repeating: 0, count: width * size)
         slots.withUnsafeMutableBytes { raw in
-            let own = Array(String(cString: buffer).utf8.prefix(width * 8 - 1))
+            let own = Array(text(buffer).utf8.prefix(width * 8 - 1))
             for (index, byte) in own.enumerated() { raw[rank * width * 8 + index] = byte }
         }
         try sum(&slots)
@@ -164,6 +164,11 @@ public struct CollectiveFailure: Error, CustomStringConvertible {
         if code == CMPI_TIMEOUT.rawValue {
             return "rank \(rank): \(operation): \(peers) did not answer within \(Int(timeout)) s (TEXTCLF_MPI_TIMEOUT): it stopped or cannot be reached"
         }
-        return "rank \(rank): \(operation) failed: \(String(cString: buffer)) (\(peers) stopped or cannot be reached)"
+        return "rank \(rank): \(operation) failed: \(text(buffer)) (\(peers) stopped or cannot be reached)"
     }
+}
+
+/// A NUL-terminated C string from a buffer.
+func text(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

@@ -23,6 +23,11 @@ extension DataParallelGroup {
     }
 }
 
+/// Seconds spent summing gradients across ranks.
+final class ReductionClock {
+    var seconds: Double = 0
+}
+
 /// Sums the trainable parameters' gradients across ranks through one reused buffer of at most
 /// `bucketElements` floats (Horovod's fusion buffer): one MPI_Allreduce per bucket rather than
 /// one per tensor, so small tensors (biases, norms) do not each pay the latency.

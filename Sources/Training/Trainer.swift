@@ -41,6 +41,10 @@ public final class Trainer {
     /// resume/ from it and write nothing.
     public var group: (any DataParallelGroup)?
 
+    /// Seconds the last `train()` spent summing gradients across the ranks (0 alone).
+    public var reductionSeconds: Double { reductionClock.seconds }
+    private var reductionClock = ReductionClock()
+
     /// Whether this process writes the run directory (rank 0, or a process alone).
     public var writesRunFiles: Bool { (group?.rank ?? 0) == 0 }
 
@@ -160,6 +164,7 @@ public final class Trainer {
     public func train(resume: Bool = false) throws -> TrainingResult {
         let sessionStart = DispatchTime.now()
         cacheSeconds = 0
+        reductionClock = ReductionClock()
         let optimizer = try configuration.optimizer.makeOptimizer()
         let classWeights = try configuration.classWeights.weights(labels: data.train.labels, classes: classifier.labels)
         let schedule = EvaluationSchedule(configuration)
@@ -201,7 +206,7 @@ public final class Trainer {
                                 groups: LayerwiseLearningRates.groups(classifier, decay: configuration.layerLearningRateDecay,
                                                                       scope: configuration.weightDecayOn),
                                 optimizer: optimizer, gradientClipNorm: configuration.gradientClipNorm, classWeights: classWeights,
-                                group: group)
+                                group: group, reductionClock: reductionClock)
         }
 
         var state = TrainerState()

@@ -4,6 +4,7 @@
 // data-parallel job each rank runs its share of every batch, with its loss scaled by its share
 // of the batch's weight, and the gradients are summed across ranks before clipping: the same
 // gradient as one process on the whole batch.
+import Dispatch
 import Heads
 import TensorEngine
 
@@ -23,6 +24,8 @@ struct TrainingStep {
     let classWeights: [Float]?
     /// The job's ranks (nil: this process alone).
     var group: (any DataParallelGroup)? = nil
+    /// Adds up the seconds the gradient reduction takes (its share of a step, reported).
+    var reductionClock: ReductionClock? = nil
 
     /// `logits` runs the model on a batch of training examples (through the frozen-prefix
     /// cache when there is one); `labels` and `lengths` are the training split's.
@@ -46,7 +49,9 @@ struct TrainingStep {
         }
         if let group {
             var loss = Float(lossSum)
+            let start = DispatchTime.now()
             try GradientReduction(group: group).reduce(trainable, extra: &loss)
+            reductionClock?.seconds += seconds(since: start)
             lossSum = Double(loss)
         }
         if let gradientClipNorm { GradientClipping.clip(trainable, maxNorm: gradientClipNorm) }

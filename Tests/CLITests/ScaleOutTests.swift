@@ -27,7 +27,8 @@ final class ScaleOutTests: XCTestCase {
         let script = CLI.fixtures.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("scripts/netns_mpirun.sh")
         try assertTrainsAsOneProcess { output in
-            try Running(executable: script, ["--", CLI.binary.path] + ScaleOutTests.training(output), environment: CLI.environment)
+            try Running(executable: script, MPIJob.unbound + ["--", CLI.binary.path] + ScaleOutTests.training(output),
+                        environment: CLI.environment)
                 .finish(timeout: 120)
         }
     }
@@ -163,12 +164,17 @@ enum MPIJob {
         return URL(fileURLWithPath: path)
     }
 
+    /// mpirun binds each rank to a core, so a rank's kernels would split their work over one
+    /// worker where one process splits it over every core, and round differently: unbound, every
+    /// rank sees the cores one process sees, and the same batch gives the same logits bit for bit.
+    static let unbound = ["--bind-to", "none"]
+
     /// `mpirun -np ranks textclf arguments`, with mpirun's own `options` first.
     static func start(_ ranks: Int, _ arguments: [String], options: [String] = [], environment: [String: String] = [:],
                       launcher: [String] = []) throws -> Running {
         var env = CLI.environment
         env.merge(environment) { $1 }
-        let command = launcher + [try mpirun().path, "--allow-run-as-root", "--oversubscribe", "-np", String(ranks)] + options
+        let command = launcher + [try mpirun().path, "--allow-run-as-root", "--oversubscribe", "-np", String(ranks)] + unbound + options
             + [CLI.binary.path] + arguments
         return try Running(executable: URL(fileURLWithPath: command[0]), Array(command.dropFirst()), environment: env)
     }

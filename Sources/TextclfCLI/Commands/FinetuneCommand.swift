@@ -145,6 +145,10 @@ struct FinetuneCommand: ParsableCommand {
         let result = try run.run()
         let wall = seconds(since: wallStart)
         guard writes else { return }
+        if let job, job.size > 1 {
+            log(String(format: "data-parallel: gradient allreduce %.1f s of %.1f s training (%.1f%%) on rank 0", run.trainer.reductionSeconds,
+                       result.timing.trainSeconds, 100 * run.trainer.reductionSeconds / max(result.timing.trainSeconds, 1e-9)))
+        }
 
         if outputOptions.json {
             var object = TrainingReport.json(result, run.description, configuration: run.task.training)
