@@ -2,6 +2,8 @@
 # `make test` and `make demo` is one command on a fresh Debian machine.
 SHELL := /bin/bash
 APT_PACKAGES := libarchive-dev libopenblas-dev
+# Scale-out (README, Scale-out) and its cross-namespace test.
+APT_PACKAGES += libopenmpi-dev openmpi-bin iproute2
 CONFIG ?= release
 SWIFT_FLAGS := -c $(CONFIG)
 BIN := .build/$(CONFIG)/textclf

@@ -25,6 +25,8 @@ let package = Package(
         // System libraries (Debian: libarchive-dev, libopenblas-dev; `make setup`).
         .systemLibrary(name: "CArchive", path: "Sources/CArchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+        // Open MPI (Debian: libopenmpi-dev, openmpi-bin), loaded with dlopen only under mpirun.
+        .target(name: "CMPI"),
 
         // What every module needs, with no system library: the bad-input error protocol, seeded
         // randomness, atomic file writes, the one JSON reader, the name-or-path rule.
@@ -65,6 +67,8 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
+        // Scale-out: the ranks of an mpirun job and the collectives textclf uses, over CMPI.
+        .target(name: "ScaleOut", dependencies: ["CMPI", "Common"]),
         // The library users import.
         .target(name: "Textclf", dependencies: ["Common", "DataIO", "Tokenizers", "TensorEngine", "Backbones", "Heads",
                                                "Store", "Datasets", "Inference", "Training", "Tasks", "Export"]),
@@ -73,7 +77,7 @@ let package = Package(
         // stale interface in incremental builds.
         .executableTarget(name: "TextclfCLI", dependencies: [
             "Common", "DataIO", "Tokenizers", "TensorEngine", "Backbones", "Heads", "Store", "Datasets", "Inference", "Training", "Tasks",
-            "Export", "Serve", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Export", "Serve", "ScaleOut", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 

@@ -46,8 +46,8 @@ public final class FineTuneRun {
     public let classifier: Classifier
     public let trainer: Trainer
     private let resuming: Bool
-    /// Held for the life of the run: one writer per directory.
-    private let lock: RunDirectoryLock
+    /// Held for the life of the run: one writer per directory (nil: this process writes nothing).
+    private let lock: RunDirectoryLock?
 
     public var task: ClassificationTask { configuration.task }
     public var description: RunDescription {
@@ -57,7 +57,7 @@ public final class FineTuneRun {
     }
 
     private init(directory: URL, configuration: RunConfiguration, splits: DatasetSplits, classifier: Classifier, resuming: Bool,
-                 lock: RunDirectoryLock, version: String?) throws {
+                 lock: RunDirectoryLock?, version: String?) throws {
         self.directory = directory
         self.lock = lock
         self.configuration = configuration
@@ -75,7 +75,7 @@ public final class FineTuneRun {
     /// `keepDropout` (the user chose them).
     public static func start(_ task: ClassificationTask, output: URL? = nil, store: Store, registries: Registries = .builtIn,
                              keepTrainable: Bool = false, keepDropout: Bool = false, version: String? = nil,
-                             log: (String) -> Void = { _ in }) throws -> FineTuneRun {
+                             writes: Bool = true, log: (String) -> Void = { _ in }) throws -> FineTuneRun {
         var task = task
         try task.training.validate()
         let adapter = try registries.datasets.adapter(named: task.dataset)
@@ -111,15 +111,18 @@ public final class FineTuneRun {
         try applyLongText(task, to: classifier)
 
         let directory = output ?? defaultDirectory(for: task)
-        let lock = try RunDirectoryLock(directory)
-        if FileManager.default.fileExists(atPath: directory.appendingPathComponent("config.json").path) {
-            throw InvalidInput("\(directory.path) already holds a run (config.json); choose another --output, or --resume it")
-        }
-        try DirectoryCommit.recoverInterruptedWrites(in: directory)
         let configuration = RunConfiguration(task: task, backbone: choice.source, modelNote: choice.note, warnings: warnings,
                                              textclfVersion: version, created: ISO8601DateFormatter().string(from: Date()))
-        try AtomicFile.write(try encode(configuration), to: directory.appendingPathComponent("config.json"))
-        try splits.record.write(to: directory.appendingPathComponent("split.json"))
+        var lock: RunDirectoryLock?
+        if writes {
+            lock = try RunDirectoryLock(directory)
+            if FileManager.default.fileExists(atPath: directory.appendingPathComponent("config.json").path) {
+                throw InvalidInput("\(directory.path) already holds a run (config.json); choose another --output, or --resume it")
+            }
+            try DirectoryCommit.recoverInterruptedWrites(in: directory)
+            try AtomicFile.write(try encode(configuration), to: directory.appendingPathComponent("config.json"))
+            try splits.record.write(to: directory.appendingPathComponent("split.json"))
+        }
         return try FineTuneRun(directory: directory, configuration: configuration, splits: splits, classifier: classifier,
                                resuming: false, lock: lock, version: version)
     }
@@ -127,10 +130,10 @@ public final class FineTuneRun {
     /// Re-opens the run in `directory` to continue it: the same task, the same backbone
     /// (rebuilt from its recorded source), the same split (from split.json).
     public static func resume(_ directory: URL, store: Store, registries: Registries = .builtIn, version: String? = nil,
-                              log: (String) -> Void = { _ in }) throws -> FineTuneRun {
+                              writes: Bool = true, log: (String) -> Void = { _ in }) throws -> FineTuneRun {
         let configuration = try readConfiguration(directory)
-        let lock = try RunDirectoryLock(directory)
-        try DirectoryCommit.recoverInterruptedWrites(in: directory)
+        let lock = writes ? try RunDirectoryLock(directory) : nil
+        if writes { try DirectoryCommit.recoverInterruptedWrites(in: directory) }
         let task = configuration.task
         let adapter = try registries.datasets.adapter(named: task.dataset)
         let splits = try loadDataset(adapter, for: task, store: store).split(reproducing: SplitRecord.read(from: directory.appendingPathComponent("split.json")))
@@ -146,7 +149,7 @@ public final class FineTuneRun {
     /// Trains (or continues), then writes report.json, report.md and curves.svg.
     public func run() throws -> TrainingResult {
         let result = try trainer.train(resume: resuming)
-        try TrainingReport.write(result, description, configuration: task.training, to: directory)
+        if lock != nil { try TrainingReport.write(result, description, configuration: task.training, to: directory) }
         return result
     }
 

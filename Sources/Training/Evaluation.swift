@@ -6,14 +6,40 @@ import TensorEngine
 extension SplitEvaluation {
     /// `classifier` on every example of `examples`, longest texts first in batches of
     /// `batchSize` (each padded to its own longest text; a text read as windows runs them
-    /// `batchSize` at a time).
+    /// `batchSize` at a time). With `group`, the ranks share the batches (`accumulate(..., group:)`).
     public static func evaluate(_ classifier: Classifier, _ examples: TokenizedExamples, split: String,
-                                batchSize: Int = 32) throws -> SplitEvaluation {
+                                batchSize: Int = 32, group: (any DataParallelGroup)? = nil) throws -> SplitEvaluation {
         let batches = try BatchSampler(lengths: examples.lengths, batchSize: batchSize, order: .byLength).batches()
-        return try accumulate(split: split, labels: classifier.labels, exampleLabels: examples.labels, batches: batches) { indices in
+        return try accumulate(split: split, labels: classifier.labels, exampleLabels: examples.labels, batches: batches,
+                              group: group) { indices in
             try classifier.exampleLogits(examples, indices, rowsPerForward: batchSize, tape: nil) { rows in
                 try classifier.logits(classifier.input(rows.map { examples.tokens[$0] }), tape: nil)
             }.value.scalars
+        }
+    }
+
+    /// `accumulate` with the batches shared by the ranks of `group`: rank r runs batches r,
+    /// r+N, ... (longest first, so the work spreads evenly), the logits are summed across ranks
+    /// into one table (each row is one rank's; the others add exact zeros), and every rank
+    /// accumulates the metrics from the same logits in the same order as one process would:
+    /// loss, counts and ranking equal to one process's, not merely close.
+    static func accumulate(split: String, labels: [String], exampleLabels: [Int], batches: [[Int]], group: (any DataParallelGroup)?,
+                           logits: ([Int]) throws -> [Float]) throws -> SplitEvaluation {
+        guard let group, group.size > 1 else {
+            return try accumulate(split: split, labels: labels, exampleLabels: exampleLabels, batches: batches, logits: logits)
+        }
+        let classes = labels.count
+        let rows = (batches.lazy.compactMap { $0.max() }.max() ?? -1) + 1
+        var table = [Float](repeating: 0, count: rows * classes)
+        for (number, indices) in batches.enumerated() where number % group.size == group.rank {
+            let values = try logits(indices)
+            for (row, index) in indices.enumerated() {
+                table.replaceSubrange(index * classes..<(index + 1) * classes, with: values[row * classes..<(row + 1) * classes])
+            }
+        }
+        try table.withUnsafeMutableBufferPointer { try group.sum($0) }
+        return try accumulate(split: split, labels: labels, exampleLabels: exampleLabels, batches: batches) { indices in
+            indices.flatMap { table[$0 * classes..<($0 + 1) * classes] }
         }
     }
 

@@ -35,6 +35,18 @@ public final class Trainer {
     public var shouldStop: () -> Bool = { false }
     /// Recorded in checkpoint configs.
     public var version: String?
+    /// The ranks of a data-parallel job (nil: this process alone). Every rank runs the same
+    /// trainer; `configuration.batchSize` is the global batch, split across the ranks. Only
+    /// rank 0 writes the run directory and emits events to the run files; the others read
+    /// resume/ from it and write nothing.
+    public var group: (any DataParallelGroup)?
+
+    /// Seconds the last `train()` spent summing gradients across the ranks (0 alone).
+    public var reductionSeconds: Double { reductionClock.seconds }
+    private var reductionClock = ReductionClock()
+
+    /// Whether this process writes the run directory (rank 0, or a process alone).
+    public var writesRunFiles: Bool { (group?.rank ?? 0) == 0 }
 
     /// One cache for all splits (duplicates across splits computed once), and where each
     /// split's examples start in it.
@@ -91,7 +103,7 @@ public final class Trainer {
         let batches = try BatchSampler(lengths: Array(examples.lengths.prefix(count)), batchSize: configuration.evalBatchSize,
                                        order: .byLength).batches()
         return try SplitEvaluation.accumulate(split: split.rawValue, labels: classifier.labels, exampleLabels: examples.labels,
-                                              batches: batches) { try logits(split, $0, tape: nil).value.scalars }
+                                              batches: batches, group: group) { try logits(split, $0, tape: nil).value.scalars }
     }
 
     private func evaluateAll() throws -> [SplitEvaluation] {
@@ -126,6 +138,11 @@ public final class Trainer {
         guard deterministic else {
             return "not used: the backbone applies dropout while training, so frozen blocks are not deterministic"
         }
+        // In a data-parallel job every rank builds the whole cache. Caching only its own
+        // examples cannot work: the shuffled global batches give any rank any training example.
+        // Building it in shards and gathering it would trade (N-1)/N of the prefix pass for
+        // sending every rank the other shards' hidden states (4·hidden bytes a token); that pays
+        // on a fast network with a deep frozen prefix, but is not built (README, Scale-out).
         let start = DispatchTime.now()
         var tokens: [[Int32]] = []
         for split in SplitName.allCases {
@@ -144,12 +161,13 @@ public final class Trainer {
 
     /// Who hears each event, in order: the run files, `observers`, then `observer`.
     private var listeners: [any TrainingObserver] {
-        (runDirectory.map { [RunFilesObserver(directory: $0)] } ?? []) + observers + [ClosureObserver(observer)]
+        (writesRunFiles ? runDirectory.map { [RunFilesObserver(directory: $0)] } ?? [] : []) + observers + [ClosureObserver(observer)]
     }
 
     public func train(resume: Bool = false) throws -> TrainingResult {
         let sessionStart = DispatchTime.now()
         cacheSeconds = 0
+        reductionClock = ReductionClock()
         let optimizer = try configuration.optimizer.makeOptimizer()
         let classWeights = try configuration.classWeights.weights(labels: data.train.labels, classes: classifier.labels)
         let schedule = EvaluationSchedule(configuration)
@@ -161,6 +179,9 @@ public final class Trainer {
             dropLast: configuration.dropLast,
             sampleWeights: try configuration.sampler.sampleWeights(labels: data.train.labels, classes: classifier.labels))
         let batchesPerEpoch = sampler.batchCount
+        if let group, group.size > configuration.batchSize {
+            throw InvalidInput("--batch-size \(configuration.batchSize) is the global batch, split across the job's \(group.size) ranks: give at least one example a rank")
+        }
         guard batchesPerEpoch > 0 else {
             throw InvalidInput("the training split has \(data.train.count) examples, fewer than one batch of \(configuration.batchSize) (drop-last)")
         }
@@ -176,7 +197,7 @@ public final class Trainer {
         classifier.apply(widest)
         let keeper = CheckpointKeeper(classifier: classifier, configuration: configuration, policy: widest, source: source,
                                       version: version, modelDirectory: modelDirectory, bestDirectory: bestDirectory,
-                                      resumeDirectory: resumeDirectory)
+                                      resumeDirectory: resumeDirectory, writes: writesRunFiles)
         var stage = 0, summary = classifier.apply(unfreezing.stages[0])
         var trainable: [Parameter] = []
         var step = TrainingStep(trainable: [], groups: [], optimizer: optimizer, gradientClipNorm: nil, classWeights: classWeights)
@@ -187,7 +208,8 @@ public final class Trainer {
             step = TrainingStep(trainable: trainable,
                                 groups: LayerwiseLearningRates.groups(classifier, decay: configuration.layerLearningRateDecay,
                                                                       scope: configuration.weightDecayOn),
-                                optimizer: optimizer, gradientClipNorm: configuration.gradientClipNorm, classWeights: classWeights)
+                                optimizer: optimizer, gradientClipNorm: configuration.gradientClipNorm, classWeights: classWeights,
+                                group: group, reductionClock: reductionClock)
         }
 
         var state = TrainerState()
@@ -240,6 +262,7 @@ public final class Trainer {
             state.optimizerSteps = optimizer.state().steps
             state.dropoutCalls = classifier.backbone.dropoutGenerator.calls
             state.unfreezeStage = stage
+            state.ranks = group?.size
             try keeper.saveResumeState(state, bestStep: state.bestStep ?? state.step, trainable: trainable, optimizer: optimizer)
         }
 
@@ -307,7 +330,7 @@ public final class Trainer {
                     if state.stoppedEarly { break training }
                 }
                 if schedule.saves(after: state.step, endsEpoch: endsEpoch) { try saveResumeState() }
-                if !endsEpoch, shouldStop() {
+                if !endsEpoch, try stopRequested() {
                     try saveResumeState()
                     interrupted = true
                     try emit(.interrupted(step: state.step, resumeDirectory: keeper.resumeDirectory))
@@ -318,7 +341,7 @@ public final class Trainer {
             state.nextBatch = 0
             try record(kind: "epoch")
             try saveResumeState()
-            if state.epoch < configuration.epochs, !state.stoppedEarly, shouldStop() {
+            if state.epoch < configuration.epochs, !state.stoppedEarly, try stopRequested() {
                 interrupted = true
                 try emit(.interrupted(step: state.step, resumeDirectory: keeper.resumeDirectory))
                 break training
@@ -345,6 +368,12 @@ public final class Trainer {
             timing: .init(trainSeconds: state.trainSeconds, evalSeconds: state.evalSeconds, cacheSeconds: cacheSeconds,
                           fullEvalSeconds: fullEvalSeconds, totalSeconds: seconds(since: sessionStart)),
             tokensSeen: state.tokensSeen)
+    }
+
+    /// `shouldStop`, agreed by every rank: all stop after the same step when any was asked to.
+    private func stopRequested() throws -> Bool {
+        guard let group else { return shouldStop() }
+        return try group.any(shouldStop())
     }
 
     /// The dropout stream of a run with `seed`: a stream of its own, not the batch order's.

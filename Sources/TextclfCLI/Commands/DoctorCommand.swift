@@ -17,7 +17,8 @@ struct DoctorCommand: ParsableCommand {
         JSON keys (one line): cpu_model, cpu_flags, blas_library, blas_config, blas_core,
         blas_core_requested, blas_core_source ("auto"/"user"), blas_threads,
         blas_thread_timeout, kernel_workers, vector_kernels, sgemm_shape, sgemm_gflops,
-        cache_dir {path, source, exists}, mirrors [{path, exists}]; blas_error instead of
+        cache_dir {path, source, exists}, mirrors [{path, exists}], mpi_library, mpi_ranks, \
+        mpi_hosts and mpi_transport (under mpirun; mpi_error if it fails); blas_error instead of
         the blas_* and sgemm_* keys when OpenBLAS cannot be loaded (exit status 1).
 
         Examples:
@@ -41,6 +42,9 @@ struct DoctorCommand: ParsableCommand {
             gflops = try BLAS.measureSgemm(m: shape.m, k: shape.k, n: shape.n, repeats: 7).medianGFLOPS
         }
 
+        let mpi = ScaleOutJob.doctorReport()
+        // Under mpirun every rank checks itself; rank 0 alone reports.
+        if let job = try? ScaleOutJob.join(), job.rank != 0 { return }
         if output.json {
             var line: [String: Any] = [
                 "cpu_model": cpu.modelName,
@@ -63,6 +67,7 @@ struct DoctorCommand: ParsableCommand {
             case .failure(let error):
                 line["blas_error"] = "\(error)"
             }
+            line.merge(mpi.json) { $1 }
             JSONLines.emit(line)
         } else {
             print("CPU        \(cpu.modelName)")
@@ -90,6 +95,7 @@ struct DoctorCommand: ParsableCommand {
             for mirror in mirrors {
                 print("Mirror     \(mirror) \(Self.isDirectory(mirror) ? "exists" : "missing")")
             }
+            for line in mpi.lines { print(line) }
         }
         if case .failure(let error) = blas { throw error }
     }

@@ -25,6 +25,7 @@ struct EvaluateCommand: ParsableCommand {
         Examples:
           textclf evaluate --model runs/spam-20250101-120000
           textclf evaluate --model runs/spam-20250101-120000 --dataset sms-spam --split all --json
+          mpirun -np 4 textclf evaluate --model runs/spam-20250101-120000 --split all   (ranks share the batches)
         """
     )
 
@@ -49,6 +50,7 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
+        let job = try ScaleOutJob.join()
         let store = try self.store.makeStore()
         let loaded = try modelOptions.load(store: store)
         let classifier = loaded.classifier
@@ -71,7 +73,10 @@ struct EvaluateCommand: ParsableCommand {
         let names = split == "all" ? SplitName.allCases : [SplitName(rawValue: split)!]
         for splitName in names where !splits[splitName].isEmpty {
             let examples = TrainingData.encode(splits[splitName], classifier)
-            let evaluation = try SplitEvaluation.evaluate(classifier, examples, split: splitName.rawValue, batchSize: batchSize)
+            let evaluation = try SplitEvaluation.evaluate(classifier, examples, split: splitName.rawValue, batchSize: batchSize,
+                                                          group: job.flatMap { $0.size > 1 ? $0 : nil })
+            // Under mpirun the ranks share the batches; rank 0 alone reports.
+            if let job, job.rank != 0 { continue }
             if output.json {
                 var object = evaluation.jsonObject
                 object["model"] = loaded.directory.path
