@@ -71,18 +71,50 @@ public final class Classifier {
     // MARK: Freezing
 
     /// Freezes everything the policy does not train, unfreezes the rest (the head always trains).
+    /// Under LoRA it first gives the targeted dense layers adapters (A drawn from `seed`; a layer
+    /// that has one of the same rank and alpha keeps it) and removes adapters from the others;
+    /// under any other policy it removes every adapter (merge them first to keep them:
+    /// `mergeAdapters`).
     @discardableResult
-    public func apply(_ policy: TrainablePolicy) -> TrainableSummary {
+    public func apply(_ policy: TrainablePolicy, seed: UInt64 = 0) -> TrainableSummary {
         let blockCount = backbone.blockCount
+        let lora = policy.loraSettings
+        var layerIndex: UInt64 = 0
+        for unit in backbone.units {
+            for slot in unit.linears {
+                defer { layerIndex += 1 }
+                if let lora, case .block(let block) = unit.kind, lora.targets.contains(slot.role),
+                   lora.adapts(block: block, blockCount: blockCount) {
+                    slot.linear.installLoRA(rank: lora.rank, alpha: lora.alpha, seed: SplitMix64.mix(seed &+ layerIndex))
+                } else {
+                    slot.linear.adapter = nil
+                }
+            }
+        }
         // Parameters outside every unit (if a backbone has any) train only under `all`.
         for (_, parameter) in backbone.namedParameters { parameter.setRequiresGrad(policy == .all) }
         for unit in backbone.units {
             let trains = policy.trains(unit.kind, blockCount: blockCount)
             for parameter in unit.parameters { parameter.setRequiresGrad(trains) }
+            guard let lora else { continue }
+            for slot in unit.linears { for parameter in slot.linear.adapter?.parameters ?? [] { parameter.setRequiresGrad(true) } }
+            if lora.trainNorms { for parameter in unit.norms { parameter.setRequiresGrad(true) } }
         }
         for parameter in head.parameters { parameter.setRequiresGrad(true) }
         return trainableSummary(policy: policy)
     }
+
+    /// Folds every adapter into its layer's weight (`Linear.mergeAdapter`): the same function,
+    /// with the backbone's own parameter names and shapes. Returns how many were merged.
+    @discardableResult
+    public func mergeAdapters() -> Int {
+        let adapted = backbone.units.flatMap(\.linears).map(\.linear).filter { $0.adapter != nil }
+        for linear in adapted { linear.mergeAdapter() }
+        return adapted.count
+    }
+
+    /// Whether any dense layer of the backbone has an adapter.
+    public var hasAdapters: Bool { backbone.units.contains { $0.linears.contains { $0.linear.adapter != nil } } }
 
     /// The counts for the current requiresGrad flags.
     public func trainableSummary(policy: TrainablePolicy) -> TrainableSummary {

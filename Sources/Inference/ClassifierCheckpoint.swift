@@ -47,7 +47,7 @@ public enum ClassifierCheckpoint {
             maxLength: classifier.maxLength, longText: classifier.longText.policy,
             tokenizer: .init(vocabularySize: classifier.tokenizer.vocabularySize, padTokenID: classifier.tokenizer.padTokenID),
             tensors: .init(file: tensorFile, content: content, count: saved.count, parameters: elementCount),
-            step: step, textclfVersion: version)
+            step: step, textclfVersion: version, causalMask: classifier.backbone.causalMaskIsOff ? false : nil)
         try DirectoryCommit.write(to: directory) { staging in
             try writer.write(to: staging.appendingPathComponent(tensorFile))
             try AtomicFile.write(try JSONFiles.pretty(configuration), to: staging.appendingPathComponent(configFile))
@@ -110,6 +110,7 @@ public enum ClassifierCheckpoint {
             source = BackboneSource(name: source.name, weights: .random, seed: 0)
         }
         let backbone = try makeBackbone(source)
+        if let causalMask = configuration.causalMask { try backbone.setCausalMask(causalMask) }
         guard backbone.hiddenSize == configuration.backbone.hiddenSize, backbone.blockCount == configuration.backbone.blockCount else {
             throw InvalidInput("\(directory.path): the checkpoint was trained on a backbone with \(configuration.backbone.blockCount) blocks of width \(configuration.backbone.hiddenSize); \(configuration.backbone.source) has \(backbone.blockCount) of \(backbone.hiddenSize)")
         }
@@ -120,8 +121,8 @@ public enum ClassifierCheckpoint {
             throw InvalidInput("\(directory.appendingPathComponent(configFile).path): \(error.description)")
         }
         let file = try SafeTensorsFile(url: directory.appendingPathComponent(configuration.tensors.file))
+        classifier.apply(configuration.trainable)  // first: LoRA adds the adapters the file fills
         let saved = try loadTensors(file, into: classifier)
-        classifier.apply(configuration.trainable)
         if configuration.tensors.content == .trainable {
             let expected = savedNames(classifier, content: .trainable)
             if let missing = expected.subtracting(saved).sorted().first {

@@ -106,6 +106,10 @@ public final class FineTuneRun {
         if let problem = task.training.trainable.mismatch(blockCount: choice.backbone.blockCount, model: choice.source.name) {
             throw InvalidInput("\(keepTrainable ? "--trainable" : "the task's trainable policy") \(task.training.trainable) \(problem)")
         }
+        if let causalMask = task.causalMask { try choice.backbone.setCausalMask(causalMask) }
+        if case .lora = task.training.trainable, task.training.unfreeze != .none {
+            throw InvalidInput("--unfreeze \(task.training.unfreeze) unfreezes blocks, which LoRA (\(task.training.trainable)) never does; use --unfreeze none")
+        }
         let classifier = try Classifier(backbone: choice.backbone, labels: splits.labels.names, head: task.head, pooling: task.pooling,
                                         maxLength: task.maxLength, seed: task.training.seed, heads: registries.heads)
         try applyLongText(task, to: classifier)
@@ -139,6 +143,7 @@ public final class FineTuneRun {
         let splits = try loadDataset(adapter, for: task, store: store).split(reproducing: SplitRecord.read(from: directory.appendingPathComponent("split.json")))
         log("resuming \(directory.path): \(task.name) on \(splits.dataset), \(configuration.modelNote)")
         let backbone = try registries.families.rebuild(configuration.backbone, store: store, dropout: task.dropout)
+        if let causalMask = task.causalMask { try backbone.setCausalMask(causalMask) }
         let classifier = try Classifier(backbone: backbone, labels: splits.labels.names, head: task.head, pooling: task.pooling,
                                         maxLength: task.maxLength, seed: task.training.seed, heads: registries.heads)
         try applyLongText(task, to: classifier)

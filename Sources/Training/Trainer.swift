@@ -194,7 +194,7 @@ public final class Trainer {
         let unfreezing = UnfreezingPlan(configuration.unfreeze, limit: configuration.trainable,
                                         blockCount: classifier.backbone.blockCount, stepsPerEpoch: stepsPerEpoch)
         let widest = unfreezing.widestPolicy(totalSteps: totalSteps)
-        classifier.apply(widest)
+        classifier.apply(widest, seed: configuration.seed)
         let keeper = CheckpointKeeper(classifier: classifier, configuration: configuration, policy: widest, source: source,
                                       version: version, modelDirectory: modelDirectory, bestDirectory: bestDirectory,
                                       resumeDirectory: resumeDirectory, writes: writesRunFiles)

@@ -89,4 +89,18 @@ public enum Ops {
         }
         return result
     }
+
+    /// s · x (LoRA's alpha / r on its low-rank update).
+    public static func scale(_ x: Variable, by s: Float, tape: Tape?) -> Variable {
+        let out = Tensor(zeros: x.shape)
+        withExtendedLifetime(x) { Kernels.axpy(out.mutablePointer, alpha: s, x.value.pointer, count: out.count) }
+        let result = Variable(out, requiresGrad: recording(tape, x))
+        if result.requiresGrad, let tape {
+            tape.record("scale", output: result, saved: []) {
+                guard let dout = result.grad else { return }
+                Kernels.axpy(x.gradBuffer().mutablePointer, alpha: s, dout.pointer, count: dout.count)
+            }
+        }
+        return result
+    }
 }

@@ -15,8 +15,17 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("auto: pretrained if found, else random with a warning; or pretrained, random.", valueName: "auto|pretrained|random"))
     var weights: ClassificationTask.WeightsChoice?
 
-    @Option(help: ArgumentHelp("What trains besides the head: head, last-block, last-N-blocks, all.", valueName: "policy"))
+    @Option(help: ArgumentHelp("What trains besides the head: head, last-block, last-N-blocks, all, or lora[:RANK[:ALPHA]] (low-rank adapters; rank 8, alpha = rank by default).", valueName: "policy"))
     var trainable: String?
+
+    @Option(help: ArgumentHelp("With --trainable lora: the dense layers that get adapters, attention and/or mlp (default attention).", valueName: "attention,mlp"))
+    var loraTargets: String?
+
+    @Flag(help: "With --trainable lora: the LayerNorms train too.")
+    var loraNorms = false
+
+    @Option(help: ArgumentHelp("With --trainable lora: adapters on the last N blocks only (the blocks below are frozen and, with dropout 0, cached).", valueName: "N"))
+    var loraBlocks: Int?
 
     @Option(help: ArgumentHelp("none, or gradual[:N]: the head (and final norm) first, then one more block from the top every N epochs (default 1; fractions allowed), up to --trainable.", valueName: "schedule"))
     var unfreeze: String?
@@ -29,6 +38,9 @@ struct TrainingOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("linear, mlp, mlp:SIZE, mlp:SIZE:gelu|tanh.", valueName: "head"))
     var head: String?
+
+    @Option(help: ArgumentHelp("off: GPT-2 attends without its causal mask, every position to the whole text (Raschka's \"no causal mask\" experiment).", valueName: "on|off"))
+    var causalMask: CausalMaskSetting?
 
     @Option(help: "Cut texts to this many tokens (default: the backbone's context).")
     var maxLength: Int?
@@ -79,6 +91,7 @@ struct TrainingOptions: ParsableArguments {
     /// Every numeric option in its range before anything is loaded; the message names the option.
     func validate() throws {
         try NumericCheck.atLeast(1, maxLength, "--max-length")
+        try NumericCheck.atLeast(1, loraBlocks, "--lora-blocks")
         try NumericCheck.fraction(dropout, "--dropout")
         _ = try LongTextOption.parse(longText)
         if let unfreeze {
@@ -112,12 +125,26 @@ struct TrainingOptions: ParsableArguments {
         if let backbone { task.backbone = backbone }
         if let weights { task.weights = weights }
         if let trainable { t.trainable = try TrainablePolicy(parsing: trainable) }
+        if loraTargets != nil || loraNorms || loraBlocks != nil {
+            guard case .lora(var settings) = t.trainable else {
+                throw InvalidInput("--lora-targets, --lora-norms and --lora-blocks need --trainable lora[:RANK[:ALPHA]] (the policy is \(t.trainable))")
+            }
+            if let loraTargets {
+                do { settings.targets = try LoRASettings.targets(parsing: loraTargets) } catch let error as InvalidInput {
+                    throw InvalidInput("--lora-targets: \(error.description)")
+                }
+            }
+            if loraNorms { settings.trainNorms = true }
+            if let loraBlocks { settings.lastBlocks = loraBlocks }
+            t.trainable = .lora(settings)
+        }
         if let unfreeze { t.unfreeze = try UnfreezeSchedule(parsing: unfreeze) }
         if let layerLrDecay { t.layerLearningRateDecay = layerLrDecay }
         if let pooling { task.pooling = pooling }
         if let head { task.head = try HeadSpec(parsing: head) }
         if let maxLength { task.maxLength = maxLength }
         if let policy = try LongTextOption.parse(longText) { task.longText = policy }
+        if let causalMask { task.causalMask = causalMask == .on }
         if let dropout { task.dropout = dropout }
         if let epochs { t.epochs = epochs }
         if let batchSize { t.batchSize = batchSize }
@@ -179,3 +206,8 @@ extension OptimizerConfiguration.Kind: ExpressibleByArgument {}
 extension TrainingConfiguration.Monitor: ExpressibleByArgument {}
 extension WeightDecayScope: ExpressibleByArgument {}
 extension ClassSampler: ExpressibleByArgument {}
+
+/// `--causal-mask on|off`.
+enum CausalMaskSetting: String, ExpressibleByArgument, CaseIterable {
+    case on, off
+}
