@@ -25,6 +25,9 @@ let package = Package(
         // System libraries (Debian: libarchive-dev, libopenblas-dev; `make setup`).
         .systemLibrary(name: "CArchive", path: "Sources/CArchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+        // oneDNN's matmul behind a small C interface. Built against libdnnl-dev's headers but
+        // loaded with dlopen at run time: without libdnnl the binary still runs, on OpenBLAS.
+        .target(name: "CDNNL", path: "Sources/CDNNL"),
 
         // What every module needs, with no system library: the bad-input error protocol, seeded
         // randomness, atomic file writes, the one JSON reader, the name-or-path rule.
@@ -34,7 +37,7 @@ let package = Package(
         // GPT-2 byte-level BPE and BERT WordPiece.
         .target(name: "Tokenizers", dependencies: ["Common"]),
         // Tensors, BLAS, fused kernels, autograd, tensor file formats.
-        .target(name: "TensorEngine", dependencies: ["COpenBLAS", "Common"]),
+        .target(name: "TensorEngine", dependencies: ["COpenBLAS", "CDNNL", "Common"]),
         // The Backbone protocol and its families (GPT-2, BERT).
         .target(name: "Backbones", dependencies: ["Common", "TensorEngine", "Tokenizers", "Store"]),
         // Pooling and N-class heads; the Classifier.

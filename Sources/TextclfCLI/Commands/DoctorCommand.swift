@@ -18,7 +18,10 @@ struct DoctorCommand: ParsableCommand {
         blas_core_requested, blas_core_source ("auto"/"user"), blas_threads,
         blas_thread_timeout, kernel_workers, sgemm_shape, sgemm_gflops,
         cache_dir {path, source, exists}, mirrors [{path, exists}]; blas_error instead of
-        the blas_* and sgemm_* keys when OpenBLAS cannot be loaded (exit status 1).
+        the blas_* and sgemm_* keys when OpenBLAS cannot be loaded (exit status 1);
+        onednn_version, onednn_library, onednn_isa, onednn_bf16 and onednn_int8 ("native" or
+        "emulated"), onednn_threads, onednn_wait_policy, precision_auto, or onednn_error where libdnnl is missing
+        (not a failure: products then stay on OpenBLAS, and --precision auto means fp32).
 
         Examples:
           textclf doctor
@@ -40,6 +43,7 @@ struct DoctorCommand: ParsableCommand {
         if case .success = blas {
             gflops = try BLAS.measureSgemm(m: shape.m, k: shape.k, n: shape.n, repeats: 7).medianGFLOPS
         }
+        let dnnl: Result<OneDNNInfo, Error> = Result { try OneDNN.ensureLoaded() }
 
         if output.json {
             var line: [String: Any] = [
@@ -63,6 +67,19 @@ struct DoctorCommand: ParsableCommand {
             case .failure(let error):
                 line["blas_error"] = "\(error)"
             }
+            switch dnnl {
+            case .success(let info):
+                line["onednn_version"] = info.version
+                line["onednn_library"] = info.libraryPath
+                line["onednn_isa"] = info.isa
+                line["onednn_bf16"] = info.nativeBF16 ? "native" : "emulated"
+                line["onednn_int8"] = info.nativeInt8 ? "native" : "emulated"
+                line["onednn_threads"] = info.threads
+                line["onednn_wait_policy"] = info.waitPolicy
+            case .failure(let error):
+                line["onednn_error"] = "\(error)"
+            }
+            line["precision_auto"] = Precision.automatic.rawValue
             JSONLines.emit(line)
         } else {
             print("CPU        \(cpu.modelName)")
@@ -84,6 +101,17 @@ struct DoctorCommand: ParsableCommand {
             case .failure(let error):
                 print("BLAS       missing: \(error)")
             }
+            switch dnnl {
+            case .success(let info):
+                print("oneDNN     \(info.version) \(info.libraryPath)")
+                print("  isa      \(info.isa), \(info.threads) threads (idle threads: \(info.waitPolicy)"
+                      + "\(info.waitPolicyIsUserSet ? ", set by the environment" : "")) ")
+                print("  bf16     \(info.nativeBF16 ? "native (AVX512_BF16 or AMX)" : "emulated (slower than fp32)")")
+                print("  int8     \(info.nativeInt8 ? "native (VNNI)" : "emulated")")
+            case .failure(let error):
+                print("oneDNN     missing (products stay on OpenBLAS): \(error)")
+            }
+            print("Precision  auto = \(Precision.automatic.rawValue)")
             print("Kernels    \(Parallel.workerCount) workers")
             print("Cache      \(cache.path) [\(cache.source)] \(Self.isDirectory(cache.path) ? "exists" : "missing")")
             if mirrors.isEmpty { print("Mirrors    none ($TEXTCLF_MIRROR unset)") }
