@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Inference
 import Store
+import TensorEngine
 
 /// `--model RUN_DIR|MODEL_DIR` of evaluate and predict.
 struct ModelOptions: ParsableArguments {
@@ -11,8 +12,16 @@ struct ModelOptions: ParsableArguments {
     @Flag(help: "Skip checking the rebuilt backbone's frozen weights against the recorded SHA-256.")
     var noVerify = false
 
+    @OptionGroup var precision: PrecisionOption
+
+    @Flag(help: "int8 Linear layers: per-output-channel s8 weights (quantised on load), per-row u8 activations, s32 products in oneDNN.")
+    var int8 = false
+
+    /// Loads the model, after setting the products' precision (a bf16 refusal comes first).
     func load(store: Store) throws -> TrainedModel {
-        try TrainedModel.load(URL(fileURLWithPath: model), store: store, verifyBackbone: !noVerify)
+        try precision.apply()
+        if int8 { try Int8Inference.enable() }
+        return try TrainedModel.load(URL(fileURLWithPath: model), store: store, verifyBackbone: !noVerify)
     }
 
     /// The run the model came from (for its dataset and split), if `--model` is a run directory
