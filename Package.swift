@@ -27,6 +27,9 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
         // Open MPI (Debian: libopenmpi-dev, openmpi-bin), loaded with dlopen only under mpirun.
         .target(name: "CMPI"),
+        // oneDNN's matmul behind a small C interface. Built against libdnnl-dev's headers but
+        // loaded with dlopen at run time: without libdnnl the binary still runs, on OpenBLAS.
+        .target(name: "CDNNL", path: "Sources/CDNNL"),
 
         // What every module needs, with no system library: the bad-input error protocol, seeded
         // randomness, atomic file writes, the one JSON reader, the name-or-path rule.
@@ -39,7 +42,7 @@ let package = Package(
         // x86-64 (target attributes, no flags), the variant chosen at run time.
         .target(name: "CKernels"),
         // Tensors, BLAS, fused kernels, autograd, tensor file formats.
-        .target(name: "TensorEngine", dependencies: ["COpenBLAS", "CKernels", "Common"]),
+        .target(name: "TensorEngine", dependencies: ["COpenBLAS", "CDNNL", "CKernels", "Common"]),
         // The Backbone protocol and its families (GPT-2, BERT).
         .target(name: "Backbones", dependencies: ["Common", "TensorEngine", "Tokenizers", "Store"]),
         // Pooling and N-class heads; the Classifier.

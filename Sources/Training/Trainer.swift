@@ -165,6 +165,11 @@ public final class Trainer {
     }
 
     public func train(resume: Bool = false) throws -> TrainingResult {
+        // Every product of the run (training, evaluation, the frozen-prefix cache) at the run's precision.
+        try Matmul.withPrecision(configuration.precision) { try trainAtCurrentPrecision(resume: resume) }
+    }
+
+    private func trainAtCurrentPrecision(resume: Bool) throws -> TrainingResult {
         let sessionStart = DispatchTime.now()
         cacheSeconds = 0
         reductionClock = ReductionClock()

@@ -1,6 +1,7 @@
 import Common
 import Foundation
 import Heads
+import TensorEngine
 
 /// Everything the training loop is told, as written in config.json (snake_case keys). The
 /// defaults are the reference recipe (Raschka, LLMs from scratch, ch. 6).
@@ -56,6 +57,9 @@ public struct TrainingConfiguration: Codable, Hashable, Sendable {
     public var classWeights: ClassWeights = .none
     /// How training batches are drawn: every example once, or each class equally often.
     public var sampler: ClassSampler = .shuffle
+    /// The matrix products' precision while training and evaluating (`--precision`; "auto"
+    /// is resolved before the run starts, so the run records what it used).
+    public var precision: Precision = .fp32
 
     public enum CacheMode: String, Codable, Hashable, Sendable, CaseIterable { case auto, off }
 
@@ -98,7 +102,7 @@ public struct TrainingConfiguration: Codable, Hashable, Sendable {
         case accumulationSteps = "accumulation_steps", evalEvery = "eval_every", evalBatches = "eval_batches", monitor, patience
         case restoreBest = "restore_best", seed, lengthBuckets = "length_buckets", dropLast = "drop_last", cache
         case evalBatchSize = "eval_batch_size", saveEvery = "save_every", fullCheckpoint = "full_checkpoint"
-        case classWeights = "class_weights", sampler
+        case classWeights = "class_weights", sampler, precision
     }
 
     /// Missing keys keep their defaults, so a config file names only what it changes.
@@ -129,6 +133,7 @@ public struct TrainingConfiguration: Codable, Hashable, Sendable {
         fullCheckpoint = try c.decodeIfPresent(Bool.self, forKey: .fullCheckpoint) ?? d.fullCheckpoint
         classWeights = try c.decodeIfPresent(ClassWeights.self, forKey: .classWeights) ?? d.classWeights
         sampler = try c.decodeIfPresent(ClassSampler.self, forKey: .sampler) ?? d.sampler
+        precision = try c.decodeIfPresent(Precision.self, forKey: .precision) ?? d.precision
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -157,5 +162,6 @@ public struct TrainingConfiguration: Codable, Hashable, Sendable {
         try c.encode(fullCheckpoint, forKey: .fullCheckpoint)
         try c.encode(classWeights, forKey: .classWeights)
         try c.encode(sampler, forKey: .sampler)
+        try c.encode(precision, forKey: .precision)
     }
 }

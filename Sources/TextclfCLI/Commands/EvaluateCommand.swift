@@ -6,6 +6,7 @@ import Heads
 import Inference
 import Store
 import Tasks
+import TensorEngine
 import Training
 
 /// `textclf evaluate`: a trained classifier's metrics on a dataset split.
@@ -20,7 +21,7 @@ struct EvaluateCommand: ParsableCommand {
 
         With --json, one line per split with keys: model, dataset, split, examples, loss, \
         accuracy, macro_f1, per_class ([{label, precision, recall, f1, support}]), confusion \
-        ({labels, counts: rows = true class}).
+        ({labels, counts: rows = true class}), precision (fp32, bf16 or int8: how the products ran).
 
         Examples:
           textclf evaluate --model runs/spam-20250101-120000
@@ -81,9 +82,11 @@ struct EvaluateCommand: ParsableCommand {
                 var object = evaluation.jsonObject
                 object["model"] = loaded.directory.path
                 object["dataset"] = adapter.name
+                object["precision"] = Int8Inference.isEnabled ? "int8" : Matmul.precision.rawValue
                 JSONLines.emit(object)
             } else {
-                print("\(adapter.name) \(splitName) (\(examples.truncatedCount) of \(examples.count) texts truncated to \(classifier.maxLength) tokens)")
+                let precision = Int8Inference.isEnabled ? "int8" : Matmul.precision.rawValue
+                print("\(adapter.name) \(splitName), \(precision) (\(examples.truncatedCount) of \(examples.count) texts truncated to \(classifier.maxLength) tokens)")
                 print(evaluation.summary)
                 print("")
             }

@@ -4,6 +4,7 @@ import Foundation
 import Heads
 import Inference
 import Store
+import TensorEngine
 
 /// `--model RUN_DIR|MODEL_DIR` of evaluate and predict.
 struct ModelOptions: ParsableArguments {
@@ -21,7 +22,15 @@ struct ModelOptions: ParsableArguments {
         _ = try LongTextOption.parse(longText)
     }
 
+    @OptionGroup var precision: PrecisionOption
+
+    @Flag(help: "int8 Linear layers: per-output-channel s8 weights (quantised on load), per-row u8 activations, s32 products in oneDNN.")
+    var int8 = false
+
+    /// Loads the model, after setting the products' precision (a bf16 refusal comes first).
     func load(store: Store) throws -> TrainedModel {
+        try precision.apply()
+        if int8 { try Int8Inference.enable() }
         let loaded = try TrainedModel.load(URL(fileURLWithPath: model), store: store, verifyBackbone: !noVerify)
         if let policy = try LongTextOption.parse(longText) {
             do { try loaded.classifier.useLongText(policy) } catch let error as InvalidInput {
