@@ -185,7 +185,13 @@ struct TrainingOptions: ParsableArguments {
         if noCache { t.cache = .off }
         if noRestoreBest { t.restoreBest = false }
         if fullCheckpoint { t.fullCheckpoint = true }
-        if let precision = try precision.resolved() { t.precision = precision }
+        if let resolved = try precision.resolved() {
+            // bf16 gradients fail BF16FidelityTests' training step (a known fault): finetune trains in fp32.
+            if resolved == .bf16 && precision.precision == "bf16" {
+                throw InvalidInput("--precision bf16: bf16 training is not available yet (its gradients fail the fidelity test); use fp32")
+            }
+            t.precision = .fp32
+        }
         try t.validate()
         task.training = t
         return task
