@@ -7,6 +7,7 @@
 #
 #   scripts/bench_serve.sh runs/spam-… [../shared/mirror/models/all-MiniLM-L6-v2]
 #
+# SERVE_ARGS adds options to `textclf serve` (e.g. SERVE_ARGS=--int8).
 # Needs wrk (apt-get install wrk), curl, and for the anchor torch, transformers, fastapi,
 # uvicorn (pip). Output: wrk's reports and a summary, in $WORK (default a temp dir).
 set -euo pipefail
@@ -48,7 +49,7 @@ stop() {  # pid
 
 echo "== textclf serve ($RUN)"
 START=$(date +%s.%N)
-"$BIN" serve --model "$RUN" --port "$PORT" > "$WORK/serve.out" 2> "$WORK/serve.err" &
+"$BIN" serve --model "$RUN" --port "$PORT" ${SERVE_ARGS:-} > "$WORK/serve.out" 2> "$WORK/serve.err" &
 SERVER=$!
 COLD=$(wait_ready "$PORT" $SERVER) || { tail -3 "$WORK/serve.err" >&2; exit 1; }
 COLD=$(python3 -c "print(round($(date +%s.%N) - $START, 3))")
