@@ -13,6 +13,8 @@ public final class Classifier {
     public let labels: [String]
     /// Texts are cut to this many tokens (at most the backbone's context).
     public let maxLength: Int
+    /// How logits become probabilities and labels (softmax and the argmax unless set).
+    public var decision = DecisionRule()
 
     /// Checks that the head fits the backbone and the labels, and that parameter names are unique.
     public init(backbone: any Backbone, head: any ClassificationHead, labels: [String], pooling: Pooling? = nil,

@@ -48,9 +48,12 @@ public struct CheckpointConfiguration: Codable, Hashable, Sendable {
     /// Optimiser steps behind these weights.
     public var step: Int
     public var textclfVersion: String?
+    /// How logits become probabilities and labels: sigmoid outputs and per-label thresholds
+    /// for tags, a fitted temperature, a decision threshold (absent: softmax and the argmax).
+    public var decision: DecisionRule?
 
     enum CodingKeys: String, CodingKey {
         case format, backbone, labels, pooling, head, trainable, maxLength = "max_length", tokenizer, tensors, step
-        case textclfVersion = "textclf_version"
+        case textclfVersion = "textclf_version", decision
     }
 }

@@ -37,11 +37,13 @@ struct BatchRunner {
             let start = ContinuousClock.now
             do {
                 let logits = try ComputeGate.run { try classifier.logits(tokens: batch.map { encoded[$0].ids }, batchSize: batch.count) }
-                // As `Classifier.predict`: softmax and the first largest logit, per row.
+                // As `Classifier.predict`: the classifier's decision rule per row.
+                let decision = classifier.decision
                 for (row, index) in batch.enumerated() {
-                    let best = argmax(logits[row])
+                    let (probabilities, given, best) = decision.decide(logits[row])
                     results[owners[index].job][owners[index].text] = Classification(
-                        label: classifier.labels[best], probabilities: softmax(logits[row]),
+                        label: classifier.labels[best], probabilities: probabilities,
+                        labels: decision.isMultiLabel ? given.map { classifier.labels[$0] } : nil,
                         truncated: encoded[index].truncated, tokens: encoded[index].ids.count)
                 }
                 metrics.batch(model: name, size: batch.count, tokens: batch.reduce(0) { $0 + encoded[$1].ids.count },

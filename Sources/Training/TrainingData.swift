@@ -26,9 +26,13 @@ public struct TrainingData: Sendable {
     public static func encode(_ examples: [Example], _ classifier: Classifier) -> TokenizedExamples {
         let encoded = classifier.encode(examples.map(\.text))
         return TokenizedExamples(tokens: encoded.map(\.ids), labels: examples.map(\.label),
+                                 targets: examples.first?.classIDs == nil ? nil : examples.map(\.allLabels),
                                  padTokenID: Int32(truncatingIfNeeded: classifier.tokenizer.padTokenID),
                                  truncatedCount: encoded.reduce(0) { $0 + ($1.truncated ? 1 : 0) })
     }
+
+    /// Whether the examples carry label sets (tags).
+    public var isMultiLabel: Bool { train.targets != nil }
 
     public subscript(split: SplitName) -> TokenizedExamples {
         switch split {

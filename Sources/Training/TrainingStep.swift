@@ -18,6 +18,10 @@ struct TrainingStep {
     let gradientClipNorm: Double?
     /// Per-class loss weights (nil: the plain mean).
     let classWeights: [Float]?
+    /// Tags: each training example's class ids (the loss is then the binary cross-entropy of
+    /// every label, each positive term weighted by `positiveWeights`).
+    var targets: [[Int]]? = nil
+    var positiveWeights: [Float]? = nil
 
     /// `logits` runs the model on a batch of training examples (through the frozen-prefix
     /// cache when there is one); `labels` and `lengths` are the training split's.
@@ -26,8 +30,16 @@ struct TrainingStep {
         var lossSum: Double = 0, tokens = 0, examples = 0
         for indices in batches {
             let tape = Tape()
-            let loss = try Ops.crossEntropy(logits: logits(indices, tape), labels: indices.map { Int32(labels[$0]) },
-                                          classWeights: classWeights, tape: tape)
+            let output = try logits(indices, tape)
+            let loss: Variable
+            if let targets {
+                let classes = output.shape[output.shape.count - 1]
+                var multiHot = [Float](repeating: 0, count: indices.count * classes)
+                for (row, index) in indices.enumerated() { for c in targets[index] { multiHot[row * classes + c] = 1 } }
+                loss = try Ops.binaryCrossEntropy(logits: output, targets: multiHot, positiveWeights: positiveWeights, tape: tape)
+            } else {
+                loss = try Ops.crossEntropy(logits: output, labels: indices.map { Int32(labels[$0]) }, classWeights: classWeights, tape: tape)
+            }
             tape.backward(from: loss, gradient: Tensor(shape: [], repeating: 1 / Float(batches.count)))
             lossSum += Double(loss.value[flat: 0])
             tokens += indices.reduce(0) { $0 + lengths[$1] }

@@ -9,6 +9,8 @@ import Tokenizers
 public struct TokenizedExamples: Sendable {
     public let tokens: [[Int32]]
     public let labels: [Int]
+    /// Multi-label: each example's class ids (nil for single-label examples).
+    public let targets: [[Int]]?
     /// Fills the positions past a text's end in a batch (the tokenizer's pad id).
     public let padTokenID: Int32
     /// How many texts `maxLength` cut short.
@@ -20,15 +22,18 @@ public struct TokenizedExamples: Sendable {
         let encoded = tokenizer.encodeBatchForModel(examples.map(\.text), maxLength: maxLength)
         tokens = encoded.map { $0.ids.map { Int32(truncatingIfNeeded: $0) } }
         labels = examples.map(\.label)
+        targets = examples.first?.classIDs == nil ? nil : examples.map(\.allLabels)
         padTokenID = Int32(truncatingIfNeeded: tokenizer.padTokenID)
         truncatedCount = encoded.reduce(0) { $0 + ($1.truncated ? 1 : 0) }
     }
 
     /// Ids made elsewhere (tests, caches).
-    public init(tokens: [[Int32]], labels: [Int], padTokenID: Int32, truncatedCount: Int = 0) {
+    public init(tokens: [[Int32]], labels: [Int], targets: [[Int]]? = nil, padTokenID: Int32, truncatedCount: Int = 0) {
         precondition(tokens.count == labels.count, "one label per token list")
+        precondition(targets == nil || targets!.count == labels.count, "one label set per token list")
         self.tokens = tokens
         self.labels = labels
+        self.targets = targets
         self.padTokenID = padTokenID
         self.truncatedCount = truncatedCount
     }

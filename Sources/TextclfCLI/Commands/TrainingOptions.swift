@@ -71,6 +71,7 @@ struct TrainingOptions: ParsableArguments {
     @Flag(help: "Run the whole backbone every step (no frozen-prefix cache).") var noCache = false
     @Flag(help: "Keep the final weights instead of going back to the best ones.") var noRestoreBest = false
     @Flag(help: "Save every parameter in the model (a standalone file), not only the trained ones.") var fullCheckpoint = false
+    @OptionGroup var decision: DecisionOptions
 
     /// Every numeric option in its range before anything is loaded; the message names the option.
     func validate() throws {
@@ -151,6 +152,7 @@ struct TrainingOptions: ParsableArguments {
         if noCache { t.cache = .off }
         if noRestoreBest { t.restoreBest = false }
         if fullCheckpoint { t.fullCheckpoint = true }
+        try decision.apply(to: &t)
         try t.validate()
         task.training = t
         return task
