@@ -347,6 +347,7 @@ public final class Trainer {
             // The temperature and thresholds belong to the weights saved: fitted on them, saved with them.
             let fitStart = DispatchTime.now()
             decisionFit = try fitDecision()
+            if decisionFit != nil { keeper.decisionChanged() }
             fullEvalSeconds += seconds(since: fitStart)
             try keeper.saveBest(step: state.bestStep ?? state.step)
             // model/ holds the weights the final evaluation describes: without restore_best, the last ones.

@@ -79,18 +79,23 @@ final class DecisionTests: XCTestCase {
     }
 
     /// Best-F1 threshold as sklearn's precision_recall_curve gives it, and the target-precision
-    /// and target-recall thresholds, on scores with ties. Thresholds are scores themselves:
-    /// exact.
+    /// and target-recall thresholds, on scores with ties. sklearn's thresholds are scores; ours
+    /// lie halfway to the next lower score, so they must cut the scores at the same place:
+    /// `same` checks that no score lies between the two.
     func testThresholdSelectionMatchesScikitLearn() {
         let r = Self.reference.threshold
         let positives = r.truth.map { $0 == 1 }
+        func same(_ ours: Float, _ theirs: Float, _ what: String) {
+            XCTAssertLessThanOrEqual(ours, theirs, what)
+            XCTAssertFalse(r.scores.contains { $0 >= ours && $0 < theirs }, "\(what): \(ours) and \(theirs) cut differently")
+        }
         let best = ThresholdSelection.choose(.bestF1, scores: r.scores, positives: positives, fallback: 0.5)
-        XCTAssertEqual(best.threshold, r.best_f1_threshold)
+        same(best.threshold, r.best_f1_threshold, "best F1")
         XCTAssertEqual(best.f1, r.best_f1, accuracy: 1e-12)
         for (target, expected) in r.target_precision {
             let chosen = ThresholdSelection.choose(.targetPrecision(Double(target)!), scores: r.scores, positives: positives, fallback: 0.5)
             if let expected {
-                XCTAssertEqual(chosen.threshold, expected, "precision \(target)")
+                same(chosen.threshold, expected, "precision \(target)")
                 XCTAssertTrue(chosen.reached && chosen.precision >= Double(target)!)
             } else {
                 XCTAssertFalse(chosen.reached, "precision \(target) is out of reach")
@@ -98,7 +103,7 @@ final class DecisionTests: XCTestCase {
         }
         for (target, expected) in r.target_recall {
             let chosen = ThresholdSelection.choose(.targetRecall(Double(target)!), scores: r.scores, positives: positives, fallback: 0.5)
-            XCTAssertEqual(chosen.threshold, expected, "recall \(target)")
+            same(chosen.threshold, expected, "recall \(target)")
         }
         // Nothing to choose from: the fallback stays.
         XCTAssertEqual(ThresholdSelection.choose(.bestF1, scores: [0.2, 0.9], positives: [false, false], fallback: 0.5).threshold, 0.5)

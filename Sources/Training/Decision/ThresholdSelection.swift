@@ -2,7 +2,11 @@ import Common
 
 // Choosing a decision threshold for one yes/no output (a tag, or the positive class of two) from
 // its scores on validation. A text is a "yes" when its score is at least the threshold, and the
-// candidate thresholds are the distinct scores, as in scikit-learn's `precision_recall_curve`.
+// candidate cut points are the distinct scores, as in scikit-learn's `precision_recall_curve`.
+// The threshold returned for a cut at score s is the midpoint between s and the next lower
+// distinct score (s itself for the lowest), which decides every validation text the same way
+// and keeps a text whose score is s up to rounding (a duplicate, or computed another way) on
+// the same side.
 //   best F1:          the threshold of the largest F1 (ties: the lowest such threshold, the
 //                     first maximum of that curve, whose thresholds ascend)
 //   target precision: the lowest threshold whose precision is at least P (the most recall
@@ -77,7 +81,12 @@ public struct ThresholdSelection: Sendable, Equatable {
             for (s, p) in zip(scores, positives) where s >= fallback { if p { at.tp += 1 } else { at.fp += 1 } }
             return selection(at, reached: false)
         }
-        let measured = points.map { selection($0, reached: true) }
+        let measured = points.indices.map { k in
+            let lower = k + 1 < points.count ? points[k + 1].threshold : points[k].threshold
+            var point = points[k]
+            point.threshold = (point.threshold + lower) / 2
+            return selection(point, reached: true)
+        }
         switch choice {
         case .bestF1:
             // Lowest threshold among the maxima: the last of them from the top.
