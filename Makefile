@@ -1,7 +1,9 @@
 # textclf: every target that needs the system libraries runs `setup` first, so each of
 # `make test` and `make demo` is one command on a fresh Debian machine.
 SHELL := /bin/bash
-APT_PACKAGES := libarchive-dev libopenblas-dev
+APT_PACKAGES := libarchive-dev libopenblas-dev libdnnl-dev
+# Scale-out (README, Scale-out) and its cross-namespace test.
+APT_PACKAGES += libopenmpi-dev openmpi-bin iproute2
 CONFIG ?= release
 SWIFT_FLAGS := -c $(CONFIG)
 BIN := .build/$(CONFIG)/textclf

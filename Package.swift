@@ -25,6 +25,11 @@ let package = Package(
         // System libraries (Debian: libarchive-dev, libopenblas-dev; `make setup`).
         .systemLibrary(name: "CArchive", path: "Sources/CArchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+        // Open MPI (Debian: libopenmpi-dev, openmpi-bin), loaded with dlopen only under mpirun.
+        .target(name: "CMPI"),
+        // oneDNN's matmul behind a small C interface. Built against libdnnl-dev's headers but
+        // loaded with dlopen at run time: without libdnnl the binary still runs, on OpenBLAS.
+        .target(name: "CDNNL", path: "Sources/CDNNL"),
 
         // What every module needs, with no system library: the bad-input error protocol, seeded
         // randomness, atomic file writes, the one JSON reader, the name-or-path rule.
@@ -33,8 +38,11 @@ let package = Package(
         .target(name: "DataIO", dependencies: ["CArchive", "Common"]),
         // GPT-2 byte-level BPE and BERT WordPiece.
         .target(name: "Tokenizers", dependencies: ["Common"]),
+        // Element-wise kernels in C for the vector units: compiled for AVX-512F, AVX2 and baseline
+        // x86-64 (target attributes, no flags), the variant chosen at run time.
+        .target(name: "CKernels"),
         // Tensors, BLAS, fused kernels, autograd, tensor file formats.
-        .target(name: "TensorEngine", dependencies: ["COpenBLAS", "Common"]),
+        .target(name: "TensorEngine", dependencies: ["COpenBLAS", "CDNNL", "CKernels", "Common"]),
         // The Backbone protocol and its families (GPT-2, BERT).
         .target(name: "Backbones", dependencies: ["Common", "TensorEngine", "Tokenizers", "Store"]),
         // Pooling and N-class heads; the Classifier.
@@ -50,7 +58,7 @@ let package = Package(
         // directory (safetensors); a hand-written protobuf encoder, no generated code.
         .target(name: "Export", dependencies: ["Common", "Inference", "Backbones", "Heads", "TensorEngine", "Tokenizers", "Store"]),
         // Optimisers, training loop, metrics, checkpoints.
-        .target(name: "Training", dependencies: ["Common", "Heads", "Backbones", "TensorEngine", "Datasets", "Store", "Inference"], exclude: ["README.md"]),
+        .target(name: "Training", dependencies: ["Common", "CKernels", "Heads", "Backbones", "TensorEngine", "Datasets", "Store", "Inference"], exclude: ["README.md"]),
         // Tasks: a dataset + labels + backbone + head + training settings.
         .target(name: "Tasks", dependencies: ["Common", "Datasets", "Training", "Inference", "Heads", "Backbones", "Store", "Tokenizers"]),
         // `textclf serve`: an HTTP server over trained classifiers, with dynamic batching and
@@ -62,6 +70,8 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
+        // Scale-out: the ranks of an mpirun job and the collectives textclf uses, over CMPI.
+        .target(name: "ScaleOut", dependencies: ["CMPI", "Common"]),
         // The library users import.
         .target(name: "Textclf", dependencies: ["Common", "DataIO", "Tokenizers", "TensorEngine", "Backbones", "Heads",
                                                "Store", "Datasets", "Inference", "Training", "Tasks", "Export"]),
@@ -70,7 +80,7 @@ let package = Package(
         // stale interface in incremental builds.
         .executableTarget(name: "TextclfCLI", dependencies: [
             "Common", "DataIO", "Tokenizers", "TensorEngine", "Backbones", "Heads", "Store", "Datasets", "Inference", "Training", "Tasks",
-            "Export", "Serve", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Export", "Serve", "ScaleOut", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
@@ -79,7 +89,7 @@ let package = Package(
         .testTarget(name: "CommonTests", dependencies: ["Common"]),
         .testTarget(name: "DataIOTests", dependencies: ["TestRequirements", "Common", "DataIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["TestRequirements", "Tokenizers", "Common", "DataIO"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TensorEngineTests", dependencies: ["TestRequirements", "TensorEngine"]),
+        .testTarget(name: "TensorEngineTests", dependencies: ["TestRequirements", "TensorEngine", "CKernels"]),
         .testTarget(name: "SerializationTests", dependencies: ["TestRequirements", "TensorEngine", "Backbones"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["TestRequirements", "Store", "Common", "DataIO"]),
         .testTarget(name: "BackbonesTests", dependencies: ["TestRequirements", "Backbones", "Store", "Tokenizers", "Common"], resources: [.copy("Fixtures")]),

@@ -12,7 +12,9 @@ own, so both run under the same load.
 Inference: eval mode under torch.inference_mode(). Training: train mode (dropout on, as in fine-tuning),
 every parameter trainable, forward then backward from d(last_hidden_state) = 0.01 everywhere, gradients
 zeroed (kept allocated) after each batch. Attention is transformers' default (SDPA), mask from lengths.
+With "bf16": true in CASES.json, every pass runs under torch.autocast("cpu", dtype=torch.bfloat16).
 """
+import contextlib
 import json
 import sys
 import time
@@ -37,6 +39,12 @@ cases = [(case["training"], [tensors(b) for b in case["batches"]]) for case in s
 
 
 def one_pass(training, batches):
+    precision = torch.autocast("cpu", dtype=torch.bfloat16) if spec.get("bf16") else contextlib.nullcontext()
+    with precision:
+        run_batches(training, batches)
+
+
+def run_batches(training, batches):
     if training:
         model.train()
         for ids, mask in batches:

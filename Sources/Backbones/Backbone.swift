@@ -57,11 +57,18 @@ public struct BackboneUnit {
         case finalNorm
     }
     public let kind: Kind
+    /// Every parameter of the unit, adapters included.
     public let parameters: [Parameter]
+    /// The unit's dense layers and what each does (where LoRA adapters go).
+    public let linears: [(role: LinearRole, linear: Linear)]
+    /// The unit's LayerNorm gains and biases (LoRA may train them too).
+    public let norms: [Parameter]
 
-    public init(kind: Kind, parameters: [Parameter]) {
+    public init(kind: Kind, parameters: [Parameter], linears: [(role: LinearRole, linear: Linear)] = [], norms: [Parameter] = []) {
         self.kind = kind
         self.parameters = parameters
+        self.linears = linears
+        self.norms = norms
     }
 }
 
@@ -90,8 +97,14 @@ public protocol Backbone: AnyObject {
     /// The longest sequence the position embeddings allow (1024 for GPT-2, 512 for BERT).
     var maxSequenceLength: Int { get }
     /// Whether position t attends only to positions ≤ t. Then a text's hidden states do not
-    /// depend on what follows it, which `last` pooling relies on.
+    /// depend on what follows it.
     var isCausal: Bool { get }
+    /// Whether the architecture's causal mask was turned off (`setCausalMask(false)`), which a
+    /// saved classifier records.
+    var causalMaskIsOff: Bool { get }
+    /// Turns a causal backbone's mask off (false) or back on; a bidirectional backbone accepts
+    /// only false (it has no mask to turn on) and throws otherwise.
+    func setCausalMask(_ on: Bool) throws
     /// The pooling a classifier uses when the user names none.
     var defaultPooling: Pooling { get }
     var blockCount: Int { get }
@@ -127,6 +140,12 @@ public protocol Backbone: AnyObject {
 }
 
 extension Backbone {
+    public var causalMaskIsOff: Bool { false }
+
+    public func setCausalMask(_ on: Bool) throws {
+        if on { throw InvalidInput("\(name) attends in both directions: it has no causal mask to turn on") }
+    }
+
     /// The whole block, then the rows (correct for every backbone; overridden for speed).
     public func block(_ index: Int, _ hidden: Variable, batch: PaddedBatch, outputRows: [Int], tape: Tape?) throws -> Variable {
         try Ops.gatherRows(block(index, hidden, batch: batch, tape: tape), rows: outputRows, tape: tape)

@@ -48,6 +48,10 @@ public enum ONNXExport {
     /// The ONNX model of `model` (nothing written).
     static func build(_ model: TrainedModel, families: ExportFamilies = .builtIn) throws -> ONNXModel {
         let classifier = model.classifier
+        // The graph holds each dense layer as one weight; a LoRA model's adapters must be in it.
+        guard !classifier.hasAdapters else {
+            throw InvalidExport("the classifier has LoRA adapters (policy \(model.configuration.trainable)): merge them into the weights first (Classifier.mergeAdapters, `textclf export --merge-lora`)")
+        }
         let family = try families.family(for: classifier.backbone)
         let tokenizer = try ExportedTokenizer(classifier.backbone.tokenizer, of: model.source.name)
         var graph = ONNXGraphBuilder()

@@ -44,7 +44,7 @@ public enum StandaloneExport {
                 // The checkpoint's own all-or-nothing save replaces the (empty) staging directory,
                 // so it goes first and the backbone's files join it.
                 try ClassifierCheckpoint.save(classifier, source: BackboneSource(name: model.source.name, weights: .directory, path: "."),
-                                              policy: model.configuration.trainable, to: staging, content: .full,
+                                              policy: savedPolicy(model), to: staging, content: .full,
                                               step: model.configuration.step, version: textclfVersion)
                 try AtomicFile.write(config + Data("\n".utf8), to: staging.appendingPathComponent("config.json"))
                 for file in copied {  // written anew (not copied) so they do not keep a mirror's read-only mode
@@ -55,6 +55,14 @@ public enum StandaloneExport {
             }
         }
         return files
+    }
+
+    /// The policy the written directory records: the model's, except that a LoRA model whose
+    /// adapters were merged is a plain model whose every weight differs from the pretrained
+    /// one (`all`: loading it must not add fresh adapters).
+    static func savedPolicy(_ model: TrainedModel) -> TrainablePolicy {
+        if case .lora = model.configuration.trainable, !model.classifier.hasAdapters { return .all }
+        return model.configuration.trainable
     }
 
     /// The reloaded model must read and score the probe texts as the original does: the same

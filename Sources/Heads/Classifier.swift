@@ -15,6 +15,8 @@ public final class Classifier {
     public let maxLength: Int
     /// How logits become probabilities and labels (softmax and the argmax unless set).
     public var decision = DecisionRule()
+    /// How a text longer than `maxLength` is read (`useLongText` changes it).
+    public private(set) var longText: LongTextReader
 
     /// Checks that the head fits the backbone and the labels, and that parameter names are unique.
     public init(backbone: any Backbone, head: any ClassificationHead, labels: [String], pooling: Pooling? = nil,
@@ -37,6 +39,7 @@ public final class Classifier {
         self.labels = labels
         self.pooling = pooling ?? backbone.defaultPooling
         self.maxLength = limit
+        longText = try LongTextReader(.truncate, frame: backbone.tokenizer.specialTokenFrame, maxLength: limit)
         var seen = Set<String>()
         for (name, _) in namedParameters where !seen.insert(name).inserted {
             throw InvalidInput("parameter name \"\(name)\" occurs twice in the classifier (backbone and head must not share names)")
@@ -52,6 +55,11 @@ public final class Classifier {
 
     public var tokenizer: any Tokenizer { backbone.tokenizer }
 
+    /// Reads long texts with `policy` from now on; refuses one that cannot work at `maxLength`.
+    public func useLongText(_ policy: LongTextPolicy) throws {
+        longText = try LongTextReader(policy, frame: tokenizer.specialTokenFrame, maxLength: maxLength)
+    }
+
     /// Backbone parameters under their own names (HF names without a model prefix), then the
     /// head's (`head.*`).
     public var namedParameters: [(name: String, parameter: Parameter)] {
@@ -65,18 +73,50 @@ public final class Classifier {
     // MARK: Freezing
 
     /// Freezes everything the policy does not train, unfreezes the rest (the head always trains).
+    /// Under LoRA it first gives the targeted dense layers adapters (A drawn from `seed`; a layer
+    /// that has one of the same rank and alpha keeps it) and removes adapters from the others;
+    /// under any other policy it removes every adapter (merge them first to keep them:
+    /// `mergeAdapters`).
     @discardableResult
-    public func apply(_ policy: TrainablePolicy) -> TrainableSummary {
+    public func apply(_ policy: TrainablePolicy, seed: UInt64 = 0) -> TrainableSummary {
         let blockCount = backbone.blockCount
+        let lora = policy.loraSettings
+        var layerIndex: UInt64 = 0
+        for unit in backbone.units {
+            for slot in unit.linears {
+                defer { layerIndex += 1 }
+                if let lora, case .block(let block) = unit.kind, lora.targets.contains(slot.role),
+                   lora.adapts(block: block, blockCount: blockCount) {
+                    slot.linear.installLoRA(rank: lora.rank, alpha: lora.alpha, seed: SplitMix64.mix(seed &+ layerIndex))
+                } else {
+                    slot.linear.adapter = nil
+                }
+            }
+        }
         // Parameters outside every unit (if a backbone has any) train only under `all`.
         for (_, parameter) in backbone.namedParameters { parameter.setRequiresGrad(policy == .all) }
         for unit in backbone.units {
             let trains = policy.trains(unit.kind, blockCount: blockCount)
             for parameter in unit.parameters { parameter.setRequiresGrad(trains) }
+            guard let lora else { continue }
+            for slot in unit.linears { for parameter in slot.linear.adapter?.parameters ?? [] { parameter.setRequiresGrad(true) } }
+            if lora.trainNorms { for parameter in unit.norms { parameter.setRequiresGrad(true) } }
         }
         for parameter in head.parameters { parameter.setRequiresGrad(true) }
         return trainableSummary(policy: policy)
     }
+
+    /// Folds every adapter into its layer's weight (`Linear.mergeAdapter`): the same function,
+    /// with the backbone's own parameter names and shapes. Returns how many were merged.
+    @discardableResult
+    public func mergeAdapters() -> Int {
+        let adapted = backbone.units.flatMap(\.linears).map(\.linear).filter { $0.adapter != nil }
+        for linear in adapted { linear.mergeAdapter() }
+        return adapted.count
+    }
+
+    /// Whether any dense layer of the backbone has an adapter.
+    public var hasAdapters: Bool { backbone.units.contains { $0.linears.contains { $0.linear.adapter != nil } } }
 
     /// The counts for the current requiresGrad flags.
     public func trainableSummary(policy: TrainablePolicy) -> TrainableSummary {
@@ -139,16 +179,30 @@ public final class Classifier {
     // MARK: Tokens
 
     /// A text's ids as the classifier reads them: the tokenizer's model encoding cut to
-    /// `maxLength`. An empty encoding (an empty text, for GPT-2) becomes the pad token alone,
-    /// so every text has at least one position to pool.
+    /// `maxLength` (under `head+tail`, its first and last tokens; under `chunks`, its first
+    /// window: `encodeWindows` gives them all). An empty encoding (an empty text, for GPT-2)
+    /// becomes the pad token alone, so every text has at least one position to pool.
     public func encode(_ text: String) -> (ids: [Int32], truncated: Bool) {
-        let (ids, truncated) = tokenizer.encodeForModel(text, maxLength: maxLength)
-        return (Self.nonEmpty(ids, padID: tokenizer.padTokenID), truncated)
+        encode([text])[0]
     }
 
     /// `encode` for many texts, on all cores.
     public func encode(_ texts: [String]) -> [(ids: [Int32], truncated: Bool)] {
-        tokenizer.encodeBatchForModel(texts, maxLength: maxLength).map { (Self.nonEmpty($0.ids, padID: tokenizer.padTokenID), $0.truncated) }
+        if longText.policy == .truncate {
+            return tokenizer.encodeBatchForModel(texts, maxLength: maxLength).map { (Self.nonEmpty($0.ids, padID: tokenizer.padTokenID), $0.truncated) }
+        }
+        return encodeWindows(texts).map { ($0.windows[0], $0.truncated) }
+    }
+
+    /// Every model input of each text under the long-text policy: one, or under `chunks` one
+    /// per window (each non-empty, as `encode`).
+    public func encodeWindows(_ texts: [String]) -> [(windows: [[Int32]], truncated: Bool)] {
+        if longText.policy == .truncate { return encode(texts).map { ([$0.ids], $0.truncated) } }
+        let reader = longText, padID = tokenizer.padTokenID
+        return tokenizer.encodeBatch(texts).map { ids in
+            let (windows, truncated) = reader.inputs(ids)
+            return (windows.map { Self.nonEmpty($0, padID: padID) }, truncated)
+        }
     }
 
     static func nonEmpty(_ ids: [Int], padID: Int) -> [Int32] {

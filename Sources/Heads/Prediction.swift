@@ -16,8 +16,10 @@ public struct Prediction: Sendable, Equatable {
     public let labels: [String]
     /// Whether the text was longer than the classifier's max length and was cut.
     public let truncated: Bool
-    /// Tokens read (after truncation).
+    /// Tokens read (after truncation; under `--long-text chunks`, of every window).
     public let tokenCount: Int
+    /// Model inputs the text took: more than 1 when `--long-text chunks` cut it into windows.
+    public var windowCount: Int = 1
 }
 
 extension Classifier {
@@ -37,13 +39,26 @@ extension Classifier {
         return result
     }
 
+    /// Logits [texts, classes] for each text's windows (`encodeWindows`): every window is
+    /// run as `logits(tokens:batchSize:)` runs token lists, and a text's windows are
+    /// aggregated by the long-text policy.
+    public func logits(windows: [[[Int32]]], batchSize: Int = 16) throws -> [[Float]] {
+        let rows = try logits(tokens: windows.flatMap { $0 }, batchSize: batchSize)
+        guard rows.count > windows.count else { return rows }
+        let flat = try Tensor(shape: [rows.count, labels.count], values: rows.flatMap { $0 }, name: "window logits")
+        let texts = try longText.policy.aggregation.aggregate(Variable(flat), counts: windows.map(\.count), tape: nil).value.scalars
+        return windows.indices.map { Array(texts[$0 * labels.count..<($0 + 1) * labels.count]) }
+    }
+
     public func predict(_ texts: [String], batchSize: Int = 16) throws -> [Prediction] {
-        let encoded = encode(texts)
-        let logits = try logits(tokens: encoded.map(\.ids), batchSize: batchSize)
+        let encoded = encodeWindows(texts)
+        let logits = try logits(windows: encoded.map(\.windows), batchSize: batchSize)
         return zip(encoded, logits).map { encoded, row in
             let (probabilities, given, best) = decision.decide(row)
             return Prediction(label: labels[best], classIndex: best, probabilities: probabilities,
-                              labels: given.map { labels[$0] }, truncated: encoded.truncated, tokenCount: encoded.ids.count)
+                              labels: given.map { labels[$0] }, truncated: encoded.truncated,
+                              tokenCount: encoded.windows.reduce(0) { $0 + $1.count },
+                              windowCount: encoded.windows.count)
         }
     }
 

@@ -13,21 +13,27 @@ public enum TrainablePolicy: Hashable, Sendable, TextCodable {
     case lastBlocks(Int)
     /// Everything (the reference's random-weights experiment).
     case all
+    /// Low-rank adapters on the backbone's dense layers (frozen themselves), the head, and
+    /// optionally the LayerNorms (`LoRASettings`).
+    case lora(LoRASettings)
 
     public static let lastBlock = TrainablePolicy.lastBlocks(1)
 
-    /// "head", "last-block", "last-N-blocks" (e.g. "last-2-blocks", N ≥ 0), "all".
+    /// "head", "last-block", "last-N-blocks" (e.g. "last-2-blocks", N ≥ 0), "all",
+    /// "lora[:RANK[:ALPHA]]..." (`LoRASettings`).
     public init(parsing text: String) throws {
         switch text {
         case "head": self = .head
         case "last-block": self = .lastBlocks(1)
         case "all": self = .all
         default:
-            if text.hasPrefix("last-"), text.hasSuffix("-blocks"),
+            if text == "lora" || text.hasPrefix("lora:") {
+                self = .lora(try LoRASettings(parsingOptions: text.dropFirst("lora".count)))
+            } else if text.hasPrefix("last-"), text.hasSuffix("-blocks"),
                let n = Int(text.dropFirst("last-".count).dropLast("-blocks".count)), n >= 0 {
                 self = .lastBlocks(n)
             } else {
-                throw InvalidInput("trainable policy \"\(text)\" is not one of: head, last-block, last-N-blocks (e.g. last-2-blocks), all")
+                throw InvalidInput("trainable policy \"\(text)\" is not one of: head, last-block, last-N-blocks (e.g. last-2-blocks), all, \(LoRASettings.syntax)")
             }
         }
     }
@@ -38,21 +44,32 @@ public enum TrainablePolicy: Hashable, Sendable, TextCodable {
         case .lastBlocks(1): "last-block"
         case .lastBlocks(let n): "last-\(n)-blocks"
         case .all: "all"
+        case .lora(let settings): settings.description
         }
+    }
+
+    /// The LoRA settings of a `lora` policy, nil for the others.
+    public var loraSettings: LoRASettings? {
+        if case .lora(let settings) = self { return settings }
+        return nil
     }
 
     /// What is wrong with this policy for a backbone `model` of `blockCount` blocks, or nil if it fits:
     /// last-N-blocks with N above the block count would claim more than the model has.
     public func mismatch(blockCount: Int, model: String) -> String? {
+        if case .lora(let settings) = self, let n = settings.lastBlocks, n > blockCount {
+            return "puts adapters on the last \(n) blocks, but the model '\(model)' has \(blockCount)"
+        }
         guard case .lastBlocks(let n) = self, n > blockCount else { return nil }
         return "asks for the last \(n) blocks, but the model '\(model)' has \(blockCount) (use \(TrainablePolicy.lastBlocks(max(blockCount, 1))) or all)"
     }
 
-    /// Whether a unit of a backbone with `blockCount` blocks trains under this policy.
+    /// Whether a whole unit of a backbone with `blockCount` blocks trains under this policy
+    /// (under LoRA none does: only its adapters and norms, see `Classifier.apply`).
     public func trains(_ kind: BackboneUnit.Kind, blockCount: Int) -> Bool {
         switch (self, kind) {
         case (.all, _): true
-        case (.head, _): false
+        case (.head, _), (.lora, _): false
         case (.lastBlocks, .embeddings): false
         case (.lastBlocks, .finalNorm): true
         case (.lastBlocks(let n), .block(let index)): index >= blockCount - n

@@ -43,6 +43,9 @@ public struct CheckpointConfiguration: Codable, Hashable, Sendable {
     public var head: HeadSpec
     public var trainable: TrainablePolicy
     public var maxLength: Int
+    /// How texts longer than `maxLength` were read in training, and are by default in
+    /// `predict`, `evaluate` and `serve` (nil, in files written before it was recorded: truncate).
+    public var longText: LongTextPolicy?
     public var tokenizer: TokenizerInfo
     public var tensors: TensorsInfo
     /// Optimiser steps behind these weights.
@@ -51,9 +54,13 @@ public struct CheckpointConfiguration: Codable, Hashable, Sendable {
     /// How logits become probabilities and labels: sigmoid outputs and per-label thresholds
     /// for tags, a fitted temperature, a decision threshold (absent: softmax and the argmax).
     public var decision: DecisionRule?
+    /// false: the backbone ran without its causal mask (GPT-2 with `--causal-mask off`); absent
+    /// otherwise.
+    public var causalMask: Bool?
 
     enum CodingKeys: String, CodingKey {
         case format, backbone, labels, pooling, head, trainable, maxLength = "max_length", tokenizer, tensors, step
-        case textclfVersion = "textclf_version", decision
+        case textclfVersion = "textclf_version", decision, causalMask = "causal_mask"
+        case longText = "long_text"
     }
 }

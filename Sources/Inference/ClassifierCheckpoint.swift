@@ -45,10 +45,12 @@ public enum ClassifierCheckpoint {
             backbone: .init(source: source, frozenParametersSHA256: checksum, hiddenSize: classifier.backbone.hiddenSize,
                             blockCount: classifier.backbone.blockCount),
             labels: classifier.labels, pooling: classifier.pooling, head: classifier.head.spec, trainable: policy,
-            maxLength: classifier.maxLength,
+            maxLength: classifier.maxLength, longText: classifier.longText.policy,
             tokenizer: .init(vocabularySize: classifier.tokenizer.vocabularySize, padTokenID: classifier.tokenizer.padTokenID),
             tensors: .init(file: tensorFile, content: content, count: saved.count, parameters: elementCount),
-            step: step, textclfVersion: version, decision: classifier.decision.isPlainSoftmax ? nil : classifier.decision)
+            step: step, textclfVersion: version,
+            decision: classifier.decision.isPlainSoftmax ? nil : classifier.decision,
+            causalMask: classifier.backbone.causalMaskIsOff ? false : nil)
         try DirectoryCommit.write(to: directory) { staging in
             try writer.write(to: staging.appendingPathComponent(tensorFile))
             try AtomicFile.write(try JSONFiles.pretty(configuration), to: staging.appendingPathComponent(configFile))
@@ -111,6 +113,7 @@ public enum ClassifierCheckpoint {
             source = BackboneSource(name: source.name, weights: .random, seed: 0)
         }
         let backbone = try makeBackbone(source)
+        if let causalMask = configuration.causalMask { try backbone.setCausalMask(causalMask) }
         guard backbone.hiddenSize == configuration.backbone.hiddenSize, backbone.blockCount == configuration.backbone.blockCount else {
             throw InvalidInput("\(directory.path): the checkpoint was trained on a backbone with \(configuration.backbone.blockCount) blocks of width \(configuration.backbone.hiddenSize); \(configuration.backbone.source) has \(backbone.blockCount) of \(backbone.hiddenSize)")
         }
@@ -123,9 +126,12 @@ public enum ClassifierCheckpoint {
             }
             classifier.decision = decision
         }
+        do { try classifier.useLongText(configuration.longText ?? .truncate) } catch let error as InvalidInput {
+            throw InvalidInput("\(directory.appendingPathComponent(configFile).path): \(error.description)")
+        }
         let file = try SafeTensorsFile(url: directory.appendingPathComponent(configuration.tensors.file))
+        classifier.apply(configuration.trainable)  // first: LoRA adds the adapters the file fills
         let saved = try loadTensors(file, into: classifier)
-        classifier.apply(configuration.trainable)
         if configuration.tensors.content == .trainable {
             let expected = savedNames(classifier, content: .trainable)
             if let missing = expected.subtracting(saved).sorted().first {

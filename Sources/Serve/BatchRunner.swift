@@ -27,16 +27,17 @@ struct BatchRunner {
             owners += job.texts.indices.map { (j, $0) }
         }
         let classifier = model.classifier
-        let encoded = classifier.encode(texts)
+        let encoded = classifier.encodeWindows(texts)  // one input per text, or its windows (--long-text chunks)
+        let tokens = encoded.map { $0.windows.reduce(0) { $0 + $1.count } }
         var results = jobs.map { [Classification?](repeating: nil, count: $0.texts.count) }
         var remaining = jobs.map(\.texts.count)
         var failed = [Bool](repeating: false, count: jobs.count)
-        let batches = BatchPlan.batches(lengths: encoded.map(\.ids.count), maxBatchSize: maxBatchSize,
+        let batches = BatchPlan.batches(lengths: tokens, maxBatchSize: maxBatchSize,
                                         equalLengthsOnly: classifier.pooling.readsPadding)
         for batch in batches {
             let start = ContinuousClock.now
             do {
-                let logits = try ComputeGate.run { try classifier.logits(tokens: batch.map { encoded[$0].ids }, batchSize: batch.count) }
+                let logits = try ComputeGate.run { try classifier.logits(windows: batch.map { encoded[$0].windows }, batchSize: batch.count) }
                 // As `Classifier.predict`: the classifier's decision rule per row.
                 let decision = classifier.decision
                 for (row, index) in batch.enumerated() {
@@ -44,9 +45,9 @@ struct BatchRunner {
                     results[owners[index].job][owners[index].text] = Classification(
                         label: classifier.labels[best], probabilities: probabilities,
                         labels: decision.isMultiLabel ? given.map { classifier.labels[$0] } : nil,
-                        truncated: encoded[index].truncated, tokens: encoded[index].ids.count)
+                        truncated: encoded[index].truncated, tokens: tokens[index])
                 }
-                metrics.batch(model: name, size: batch.count, tokens: batch.reduce(0) { $0 + encoded[$1].ids.count },
+                metrics.batch(model: name, size: batch.count, tokens: batch.reduce(0) { $0 + tokens[$1] },
                               duration: start.duration(to: .now))
             } catch {
                 for index in batch where !failed[owners[index].job] {

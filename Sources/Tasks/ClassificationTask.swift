@@ -38,6 +38,12 @@ public struct ClassificationTask: Codable, Hashable, Sendable {
     public var head: HeadSpec
     /// Texts are cut to this many tokens (nil: the backbone's context).
     public var maxLength: Int?
+    /// How texts longer than `maxLength` are read (nil: truncate), in training and, recorded
+    /// in the checkpoint, in `predict`, `evaluate` and `serve`.
+    public var longText: LongTextPolicy?
+    /// false turns off GPT-2's causal mask (Raschka's "no causal mask" experiment: every position
+    /// attends to the whole text); nil keeps the backbone's attention.
+    public var causalMask: Bool?
     /// Dropout while training, every kind the backbone has (embeddings, sublayer outputs,
     /// attention probabilities): the recipe's 0; 0 also allows the cache.
     public var dropout: Float
@@ -85,7 +91,8 @@ public struct ClassificationTask: Codable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, summary, dataset, splitSeed = "split_seed", balanceClasses = "balance_classes", backbone, weights, fallbacks, labels, randomWeightsTrainable = "random_weights_trainable"
-        case pooling, head, maxLength = "max_length", dropout, training
+        case pooling, head, maxLength = "max_length", dropout, training, causalMask = "causal_mask"
+        case longText = "long_text"
     }
 
     /// Keys left out keep the defaults of `init`, so a task file names only what it needs; an
@@ -112,6 +119,8 @@ public struct ClassificationTask: Codable, Hashable, Sendable {
         pooling = try c.decodeIfPresent(Pooling.self, forKey: .pooling)
         head = try c.decodeIfPresent(HeadSpec.self, forKey: .head) ?? defaults.head
         maxLength = try c.decodeIfPresent(Int.self, forKey: .maxLength)
+        longText = try c.decodeIfPresent(LongTextPolicy.self, forKey: .longText)
+        causalMask = try c.decodeIfPresent(Bool.self, forKey: .causalMask)
         dropout = try c.decodeIfPresent(Float.self, forKey: .dropout) ?? defaults.dropout
         training = try c.decodeIfPresent(TrainingConfiguration.self, forKey: .training) ?? defaults.training
     }

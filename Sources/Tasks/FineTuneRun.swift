@@ -46,8 +46,8 @@ public final class FineTuneRun {
     public let classifier: Classifier
     public let trainer: Trainer
     private let resuming: Bool
-    /// Held for the life of the run: one writer per directory.
-    private let lock: RunDirectoryLock
+    /// Held for the life of the run: one writer per directory (nil: this process writes nothing).
+    private let lock: RunDirectoryLock?
 
     public var task: ClassificationTask { configuration.task }
     public var description: RunDescription {
@@ -57,7 +57,7 @@ public final class FineTuneRun {
     }
 
     private init(directory: URL, configuration: RunConfiguration, splits: DatasetSplits, classifier: Classifier, resuming: Bool,
-                 lock: RunDirectoryLock, version: String?) throws {
+                 lock: RunDirectoryLock?, version: String?) throws {
         self.directory = directory
         self.lock = lock
         self.configuration = configuration
@@ -77,7 +77,7 @@ public final class FineTuneRun {
     /// `keepDropout` (the user chose them).
     public static func start(_ task: ClassificationTask, output: URL? = nil, store: Store, registries: Registries = .builtIn,
                              keepTrainable: Bool = false, keepDropout: Bool = false, version: String? = nil,
-                             log: (String) -> Void = { _ in }) throws -> FineTuneRun {
+                             writes: Bool = true, log: (String) -> Void = { _ in }) throws -> FineTuneRun {
         var task = task
         try task.training.validate()
         let adapter = try registries.datasets.adapter(named: task.dataset)
@@ -108,19 +108,27 @@ public final class FineTuneRun {
         if let problem = task.training.trainable.mismatch(blockCount: choice.backbone.blockCount, model: choice.source.name) {
             throw InvalidInput("\(keepTrainable ? "--trainable" : "the task's trainable policy") \(task.training.trainable) \(problem)")
         }
+        if let causalMask = task.causalMask { try choice.backbone.setCausalMask(causalMask) }
+        if case .lora = task.training.trainable, task.training.unfreeze != .none {
+            throw InvalidInput("--unfreeze \(task.training.unfreeze) unfreezes blocks, which LoRA (\(task.training.trainable)) never does; use --unfreeze none")
+        }
         let classifier = try Classifier(backbone: choice.backbone, labels: splits.labels.names, head: task.head, pooling: task.pooling,
                                         maxLength: task.maxLength, seed: task.training.seed, heads: registries.heads)
+        try applyLongText(task, to: classifier)
 
         let directory = output ?? defaultDirectory(for: task)
-        let lock = try RunDirectoryLock(directory)
-        if FileManager.default.fileExists(atPath: directory.appendingPathComponent("config.json").path) {
-            throw InvalidInput("\(directory.path) already holds a run (config.json); choose another --output, or --resume it")
-        }
-        try DirectoryCommit.recoverInterruptedWrites(in: directory)
         let configuration = RunConfiguration(task: task, backbone: choice.source, modelNote: choice.note, warnings: warnings,
                                              textclfVersion: version, created: ISO8601DateFormatter().string(from: Date()))
-        try AtomicFile.write(try encode(configuration), to: directory.appendingPathComponent("config.json"))
-        try splits.record.write(to: directory.appendingPathComponent("split.json"))
+        var lock: RunDirectoryLock?
+        if writes {
+            lock = try RunDirectoryLock(directory)
+            if FileManager.default.fileExists(atPath: directory.appendingPathComponent("config.json").path) {
+                throw InvalidInput("\(directory.path) already holds a run (config.json); choose another --output, or --resume it")
+            }
+            try DirectoryCommit.recoverInterruptedWrites(in: directory)
+            try AtomicFile.write(try encode(configuration), to: directory.appendingPathComponent("config.json"))
+            try splits.record.write(to: directory.appendingPathComponent("split.json"))
+        }
         return try FineTuneRun(directory: directory, configuration: configuration, splits: splits, classifier: classifier,
                                resuming: false, lock: lock, version: version)
     }
@@ -128,17 +136,19 @@ public final class FineTuneRun {
     /// Re-opens the run in `directory` to continue it: the same task, the same backbone
     /// (rebuilt from its recorded source), the same split (from split.json).
     public static func resume(_ directory: URL, store: Store, registries: Registries = .builtIn, version: String? = nil,
-                              log: (String) -> Void = { _ in }) throws -> FineTuneRun {
+                              writes: Bool = true, log: (String) -> Void = { _ in }) throws -> FineTuneRun {
         let configuration = try readConfiguration(directory)
-        let lock = try RunDirectoryLock(directory)
-        try DirectoryCommit.recoverInterruptedWrites(in: directory)
+        let lock = writes ? try RunDirectoryLock(directory) : nil
+        if writes { try DirectoryCommit.recoverInterruptedWrites(in: directory) }
         let task = configuration.task
         let adapter = try registries.datasets.adapter(named: task.dataset)
         let splits = try loadDataset(adapter, for: task, store: store).split(reproducing: SplitRecord.read(from: directory.appendingPathComponent("split.json")))
         log("resuming \(directory.path): \(task.name) on \(splits.dataset), \(configuration.modelNote)")
         let backbone = try registries.families.rebuild(configuration.backbone, store: store, dropout: task.dropout)
+        if let causalMask = task.causalMask { try backbone.setCausalMask(causalMask) }
         let classifier = try Classifier(backbone: backbone, labels: splits.labels.names, head: task.head, pooling: task.pooling,
                                         maxLength: task.maxLength, seed: task.training.seed, heads: registries.heads)
+        try applyLongText(task, to: classifier)
         return try FineTuneRun(directory: directory, configuration: configuration, splits: splits, classifier: classifier,
                                resuming: true, lock: lock, version: version)
     }
@@ -146,8 +156,15 @@ public final class FineTuneRun {
     /// Trains (or continues), then writes report.json, report.md and curves.svg.
     public func run() throws -> TrainingResult {
         let result = try trainer.train(resume: resuming)
-        try TrainingReport.write(result, description, configuration: task.training, to: directory)
+        if lock != nil { try TrainingReport.write(result, description, configuration: task.training, to: directory) }
         return result
+    }
+
+    /// The task's long-text policy on `classifier`; an error names the option and the key.
+    static func applyLongText(_ task: ClassificationTask, to classifier: Classifier) throws {
+        do { try classifier.useLongText(task.longText ?? .truncate) } catch let error as InvalidInput {
+            throw InvalidInput("--long-text (task key long_text): \(error.description)")
+        }
     }
 
     /// The adapter's examples, with the task's declared label set (if any) as the class ids.

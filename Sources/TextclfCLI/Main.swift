@@ -49,6 +49,7 @@ struct TextclfCommand: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+            try ScaleOutJob.finish()
         } catch let error as InputError {
             CLIExit.fail(code: 2, "error: \(error.description)", verbose ? String(reflecting: error) : nil)
         } catch {

@@ -12,13 +12,18 @@ enum Log {
 /// One JSON object per line on stdout, keys sorted so the output is stable.
 enum JSONLines {
     static func emit(_ object: [String: Any]) {
+        if let line = line(object) { FileHandle.standardOutput.write(line) }
+    }
+
+    /// The line `emit` writes, newline included.
+    static func line(_ object: [String: Any]) -> Data? {
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else {
             Log.error("internal error: result is not JSON-serialisable: \(object)")
-            return
+            return nil
         }
         var line = data
         line.append(0x0A)
-        FileHandle.standardOutput.write(line)
+        return line
     }
 }
 

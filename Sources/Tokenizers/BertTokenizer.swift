@@ -91,6 +91,8 @@ public struct BertTokenizer: Tokenizer {
 
     /// `[CLS] ids [SEP]`, the ids cut so that the whole is at most `maxLength` long (Hugging
     /// Face's `truncation=True, max_length=maxLength`); [SEP] is kept when the text is cut.
+    public var specialTokenFrame: SpecialTokenFrame { SpecialTokenFrame(prefix: [clsTokenID], suffix: [sepTokenID]) }
+
     public func encodeForModel(_ text: String, maxLength: Int) -> (ids: [Int], truncated: Bool) {
         let ids = encode(text)
         let room = max(0, maxLength - 2)

@@ -108,6 +108,8 @@ public struct RoBERTaTokenizer: Tokenizer {
 
     /// `<s>` + the text's ids (cut to `maxLength - 2`) + `</s>`, as `tokenizer(text, truncation=True,
     /// max_length=maxLength)` gives them.
+    public var specialTokenFrame: SpecialTokenFrame { SpecialTokenFrame(prefix: [clsTokenID], suffix: [sepTokenID]) }
+
     public func encodeForModel(_ text: String, maxLength: Int) -> (ids: [Int], truncated: Bool) {
         let ids = encode(text)
         let room = max(0, maxLength - 2)

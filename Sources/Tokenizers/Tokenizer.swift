@@ -27,10 +27,29 @@ public protocol Tokenizer: Sendable {
     /// The longest input the model takes, where the tokenizer's files say (Hugging Face's
     /// `model_max_length`); nil by default.
     var modelMaxLength: Int? { get }
+    /// The special ids `encodeForModel` puts before and after a text's ids (BERT: `[CLS]` and
+    /// `[SEP]`; GPT-2: none), so that a window cut from the middle of a long text is framed as a
+    /// whole text is (`--long-text`). The default is no specials, as GPT-2's.
+    var specialTokenFrame: SpecialTokenFrame { get }
+}
+
+/// The special ids around a text's ids in a model input: `prefix + ids + suffix`.
+public struct SpecialTokenFrame: Sendable, Hashable {
+    public var prefix: [Int]
+    public var suffix: [Int]
+
+    public init(prefix: [Int] = [], suffix: [Int] = []) {
+        self.prefix = prefix
+        self.suffix = suffix
+    }
+
+    /// Ids the frame takes from a model input's length.
+    public var count: Int { prefix.count + suffix.count }
 }
 
 extension Tokenizer {
     public var modelMaxLength: Int? { nil }
+    public var specialTokenFrame: SpecialTokenFrame { SpecialTokenFrame() }
 
     public func encodeBatch(_ texts: [String]) -> [[Int]] {
         concurrentMap(texts) { encode($0) }

@@ -35,6 +35,18 @@ public final class Trainer {
     public var shouldStop: () -> Bool = { false }
     /// Recorded in checkpoint configs.
     public var version: String?
+    /// The ranks of a data-parallel job (nil: this process alone). Every rank runs the same
+    /// trainer; `configuration.batchSize` is the global batch, split across the ranks. Only
+    /// rank 0 writes the run directory and emits events to the run files; the others read
+    /// resume/ from it and write nothing.
+    public var group: (any DataParallelGroup)?
+
+    /// Seconds the last `train()` spent summing gradients across the ranks (0 alone).
+    public var reductionSeconds: Double { reductionClock.seconds }
+    private var reductionClock = ReductionClock()
+
+    /// Whether this process writes the run directory (rank 0, or a process alone).
+    public var writesRunFiles: Bool { (group?.rank ?? 0) == 0 }
 
     /// One cache for all splits (duplicates across splits computed once), and where each
     /// split's examples start in it.
@@ -80,12 +92,15 @@ public final class Trainer {
     // MARK: Forward
 
     /// Logits [indices.count, classes] for examples of `split`, through the cache when there is one.
+    /// A text read as windows (`--long-text chunks`) gets its windows' logits aggregated.
     func logits(_ split: SplitName, _ indices: [Int], tape: Tape?) throws -> Variable {
-        if let cache, let base = cacheBase[split] {
-            let (hidden, batch) = try cache.batch(indices.map { base + $0 })
-            return try classifier.logits(hidden: hidden, fromBlock: cache.blocks, batch: batch, tape: tape)
+        try classifier.exampleLogits(data[split], indices, rowsPerForward: configuration.evalBatchSize, tape: tape) { rows in
+            if let cache, let base = cacheBase[split] {
+                let (hidden, batch) = try cache.batch(rows.map { base + $0 })
+                return try classifier.logits(hidden: hidden, fromBlock: cache.blocks, batch: batch, tape: tape)
+            }
+            return try classifier.logits(classifier.input(rows.map { data[split].tokens[$0] }), tape: tape)
         }
-        return try classifier.logits(classifier.input(indices.map { data[split].tokens[$0] }), tape: tape)
     }
 
     // MARK: Evaluation
@@ -102,7 +117,7 @@ public final class Trainer {
                                        order: .byLength).batches()
         return try SplitEvaluation.accumulate(split: split.rawValue, labels: classifier.labels, exampleLabels: examples.labels,
                                               targets: examples.targets, decision: classifier.decision,
-                                              batches: batches) { try logits(split, $0, tape: nil).value.scalars }
+                                              batches: batches, group: group) { try logits(split, $0, tape: nil).value.scalars }
     }
 
     private func evaluateAll() throws -> [SplitEvaluation] {
@@ -137,6 +152,11 @@ public final class Trainer {
         guard deterministic else {
             return "not used: the backbone applies dropout while training, so frozen blocks are not deterministic"
         }
+        // In a data-parallel job every rank builds the whole cache. Caching only its own
+        // examples cannot work: the shuffled global batches give any rank any training example.
+        // Building it in shards and gathering it would trade (N-1)/N of the prefix pass for
+        // sending every rank the other shards' hidden states (4·hidden bytes a token); that pays
+        // on a fast network with a deep frozen prefix, but is not built (README, Scale-out).
         let start = DispatchTime.now()
         var tokens: [[Int32]] = []
         for split in SplitName.allCases {
@@ -155,12 +175,18 @@ public final class Trainer {
 
     /// Who hears each event, in order: the run files, `observers`, then `observer`.
     private var listeners: [any TrainingObserver] {
-        (runDirectory.map { [RunFilesObserver(directory: $0)] } ?? []) + observers + [ClosureObserver(observer)]
+        (writesRunFiles ? runDirectory.map { [RunFilesObserver(directory: $0)] } ?? [] : []) + observers + [ClosureObserver(observer)]
     }
 
     public func train(resume: Bool = false) throws -> TrainingResult {
+        // Every product of the run (training, evaluation, the frozen-prefix cache) at the run's precision.
+        try Matmul.withPrecision(configuration.precision) { try trainAtCurrentPrecision(resume: resume) }
+    }
+
+    private func trainAtCurrentPrecision(resume: Bool) throws -> TrainingResult {
         let sessionStart = DispatchTime.now()
         cacheSeconds = 0
+        reductionClock = ReductionClock()
         let optimizer = try configuration.optimizer.makeOptimizer()
         let classWeights = try configuration.classWeights.weights(labels: data.train.labels, classes: classifier.labels)
         let schedule = EvaluationSchedule(configuration)
@@ -172,6 +198,9 @@ public final class Trainer {
             dropLast: configuration.dropLast,
             sampleWeights: try configuration.sampler.sampleWeights(labels: data.train.labels, classes: classifier.labels))
         let batchesPerEpoch = sampler.batchCount
+        if let group, group.size > configuration.batchSize {
+            throw InvalidInput("--batch-size \(configuration.batchSize) is the global batch, split across the job's \(group.size) ranks: give at least one example a rank")
+        }
         guard batchesPerEpoch > 0 else {
             throw InvalidInput("the training split has \(data.train.count) examples, fewer than one batch of \(configuration.batchSize) (drop-last)")
         }
@@ -184,10 +213,10 @@ public final class Trainer {
         let unfreezing = UnfreezingPlan(configuration.unfreeze, limit: configuration.trainable,
                                         blockCount: classifier.backbone.blockCount, stepsPerEpoch: stepsPerEpoch)
         let widest = unfreezing.widestPolicy(totalSteps: totalSteps)
-        classifier.apply(widest)
+        classifier.apply(widest, seed: configuration.seed)
         let keeper = CheckpointKeeper(classifier: classifier, configuration: configuration, policy: widest, source: source,
                                       version: version, modelDirectory: modelDirectory, bestDirectory: bestDirectory,
-                                      resumeDirectory: resumeDirectory)
+                                      resumeDirectory: resumeDirectory, writes: writesRunFiles)
         var stage = 0, summary = classifier.apply(unfreezing.stages[0])
         var trainable: [Parameter] = []
         let positiveWeights = data.train.targets.flatMap { configuration.positiveWeights.weights(targets: $0, classes: classifier.labels.count) }
@@ -200,7 +229,8 @@ public final class Trainer {
                                 groups: LayerwiseLearningRates.groups(classifier, decay: configuration.layerLearningRateDecay,
                                                                       scope: configuration.weightDecayOn),
                                 optimizer: optimizer, gradientClipNorm: configuration.gradientClipNorm, classWeights: classWeights,
-                                targets: data.train.targets, positiveWeights: positiveWeights)
+                                targets: data.train.targets, positiveWeights: positiveWeights,
+                                group: group, reductionClock: reductionClock)
         }
 
         var state = TrainerState()
@@ -253,6 +283,7 @@ public final class Trainer {
             state.optimizerSteps = optimizer.state().steps
             state.dropoutCalls = classifier.backbone.dropoutGenerator.calls
             state.unfreezeStage = stage
+            state.ranks = group?.size
             try keeper.saveResumeState(state, bestStep: state.bestStep ?? state.step, trainable: trainable, optimizer: optimizer)
         }
 
@@ -320,7 +351,7 @@ public final class Trainer {
                     if state.stoppedEarly { break training }
                 }
                 if schedule.saves(after: state.step, endsEpoch: endsEpoch) { try saveResumeState() }
-                if !endsEpoch, shouldStop() {
+                if !endsEpoch, try stopRequested() {
                     try saveResumeState()
                     interrupted = true
                     try emit(.interrupted(step: state.step, resumeDirectory: keeper.resumeDirectory))
@@ -331,7 +362,7 @@ public final class Trainer {
             state.nextBatch = 0
             try record(kind: "epoch")
             try saveResumeState()
-            if state.epoch < configuration.epochs, !state.stoppedEarly, shouldStop() {
+            if state.epoch < configuration.epochs, !state.stoppedEarly, try stopRequested() {
                 interrupted = true
                 try emit(.interrupted(step: state.step, resumeDirectory: keeper.resumeDirectory))
                 break training
@@ -364,6 +395,12 @@ public final class Trainer {
             timing: .init(trainSeconds: state.trainSeconds, evalSeconds: state.evalSeconds, cacheSeconds: cacheSeconds,
                           fullEvalSeconds: fullEvalSeconds, totalSeconds: seconds(since: sessionStart)),
             tokensSeen: state.tokensSeen, decision: decisionFit)
+    }
+
+    /// `shouldStop`, agreed by every rank: all stop after the same step when any was asked to.
+    private func stopRequested() throws -> Bool {
+        guard let group else { return shouldStop() }
+        return try group.any(shouldStop())
     }
 
     /// The dropout stream of a run with `seed`: a stream of its own, not the batch order's.

@@ -1,6 +1,7 @@
 import Common
 import Foundation
 import Heads
+import TensorEngine
 
 /// Everything the training loop is told, as written in config.json (snake_case keys). The
 /// defaults are the reference recipe (Raschka, LLMs from scratch, ch. 6).
@@ -63,6 +64,9 @@ public struct TrainingConfiguration: Codable, Hashable, Sendable {
     public var threshold: ThresholdChoice = .none
     /// Temperature scaling fitted on validation after training.
     public var calibrate: Calibration = .none
+    /// The matrix products' precision while training and evaluating (`--precision`; "auto"
+    /// is resolved before the run starts, so the run records what it used).
+    public var precision: Precision = .fp32
 
     public enum CacheMode: String, Codable, Hashable, Sendable, CaseIterable { case auto, off }
 
@@ -110,7 +114,7 @@ public struct TrainingConfiguration: Codable, Hashable, Sendable {
         case accumulationSteps = "accumulation_steps", evalEvery = "eval_every", evalBatches = "eval_batches", monitor, patience
         case restoreBest = "restore_best", seed, lengthBuckets = "length_buckets", dropLast = "drop_last", cache
         case evalBatchSize = "eval_batch_size", saveEvery = "save_every", fullCheckpoint = "full_checkpoint"
-        case classWeights = "class_weights", sampler
+        case classWeights = "class_weights", sampler, precision
         case positiveWeights = "pos_weight", threshold, targetPrecision = "target_precision", targetRecall = "target_recall"
         case tuneThresholds = "tune_thresholds", calibrate
     }
@@ -161,6 +165,7 @@ public struct TrainingConfiguration: Codable, Hashable, Sendable {
                 "give one of threshold, target_precision, target_recall and tune_thresholds")
         }
         threshold = choices.first ?? d.threshold
+        precision = try c.decodeIfPresent(Precision.self, forKey: .precision) ?? d.precision
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -198,5 +203,6 @@ public struct TrainingConfiguration: Codable, Hashable, Sendable {
         case .targetPrecision(let p): try c.encode(p, forKey: .targetPrecision)
         case .targetRecall(let r): try c.encode(r, forKey: .targetRecall)
         }
+        try c.encode(precision, forKey: .precision)
     }
 }

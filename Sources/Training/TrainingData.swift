@@ -1,8 +1,8 @@
 import Datasets
 import Heads
 
-/// The three splits as token ids, encoded the way `classifier` reads texts (cut to its max
-/// length; an empty text becomes the pad token alone).
+/// The three splits as token ids, encoded the way `classifier` reads texts (its long-text
+/// policy at its max length; an empty text becomes the pad token alone).
 public struct TrainingData: Sendable {
     public let labels: [String]
     public let train: TokenizedExamples
@@ -24,11 +24,23 @@ public struct TrainingData: Sendable {
     }
 
     public static func encode(_ examples: [Example], _ classifier: Classifier) -> TokenizedExamples {
-        let encoded = classifier.encode(examples.map(\.text))
-        return TokenizedExamples(tokens: encoded.map(\.ids), labels: examples.map(\.label),
-                                 targets: examples.first?.classIDs == nil ? nil : examples.map(\.allLabels),
-                                 padTokenID: Int32(truncatingIfNeeded: classifier.tokenizer.padTokenID),
-                                 truncatedCount: encoded.reduce(0) { $0 + ($1.truncated ? 1 : 0) })
+        let padID = Int32(truncatingIfNeeded: classifier.tokenizer.padTokenID)
+        let labels = examples.map(\.label)
+        let targets = examples.first?.classIDs == nil ? nil : examples.map(\.allLabels)
+        guard classifier.longText.policy.isChunked else {
+            let encoded = classifier.encode(examples.map(\.text))
+            return TokenizedExamples(tokens: encoded.map(\.ids), labels: labels, targets: targets, padTokenID: padID,
+                                     truncatedCount: encoded.reduce(0) { $0 + ($1.truncated ? 1 : 0) })
+        }
+        let encoded = classifier.encodeWindows(examples.map(\.text))
+        var windows: [Range<Int>] = []
+        var start = 0
+        for text in encoded {
+            windows.append(start..<start + text.windows.count)
+            start += text.windows.count
+        }
+        return TokenizedExamples(tokens: encoded.flatMap(\.windows), labels: labels, targets: targets, padTokenID: padID,
+                                 windows: windows)
     }
 
     /// Whether the examples carry label sets (tags).

@@ -54,7 +54,7 @@ public struct UnfreezingPlan: Sendable, Equatable {
             stepsPerStage = Int.max
         case .gradual(let epochs):
             switch limit {
-            case .head: stages = [.head]
+            case .head, .lora: stages = [limit]
             case .lastBlocks(let n): stages = (0...min(n, blockCount)).map { .lastBlocks($0) }
             case .all: stages = (0...blockCount).map { .lastBlocks($0) } + [.all]
             }

@@ -78,3 +78,20 @@ struct IDOnlyTokenizer: Tokenizer {
     func encodeForModel(_ text: String, maxLength: Int) -> (ids: [Int], truncated: Bool) { ([], false) }
     func token(for id: Int) -> String? { nil }
 }
+
+/// L = Σ over real rows of last_hidden_state · R (the fixture's R), and every parameter's gradient.
+func bertLossAndGradients(_ model: BERTModel, _ reference: BERTReference) throws -> (Float, [String: [Float]]) {
+    for (_, parameter) in model.namedParameters { parameter.grad = nil }
+    let batch = reference.batch
+    var r = try reference.floats("R")
+    for b in 0..<batch.batchSize {
+        for t in batch.lengths[b]..<batch.time { for c in 0..<32 { r[(b * batch.time + t) * 32 + c] = 0 } }
+    }
+    let tape = Tape()
+    let hidden = try model.forward(reference.input, tape: tape)
+    let loss = zip(hidden.value.scalars, r).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+    tape.backward(from: hidden, gradient: try Tensor(shape: hidden.shape, values: r))
+    var grads: [String: [Float]] = [:]
+    for (name, parameter) in model.namedParameters { if let grad = parameter.grad { grads[name] = grad.scalars } }
+    return (loss, grads)
+}

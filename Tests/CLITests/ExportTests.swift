@@ -11,7 +11,7 @@ final class ExportTests: XCTestCase {
         .deletingLastPathComponent().appendingPathComponent("scripts/check_onnx_export.py")
 
     /// Runs the parity script on RUN=MODEL.onnx pairs; it prints one line per model.
-    private func checkInONNXRuntime(_ pairs: [String], environment: [String: String] = CLI.environment) throws {
+    static func checkInONNXRuntime(_ pairs: [String], environment: [String: String] = CLI.environment) throws {
         let probe = try Running(executable: URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import onnxruntime, onnx, numpy"]).finish()
         guard probe.status == 0 else {
             throw missingPrerequisite("python3 with onnxruntime, onnx and numpy (make test installs them with pip): \(probe.stderr.split(separator: "\n").last ?? "")")
@@ -19,13 +19,14 @@ final class ExportTests: XCTestCase {
         let checked = try Running(executable: URL(fileURLWithPath: "/usr/bin/env"),
                                   ["python3", Self.script.path, "--textclf", CLI.binary.path] + pairs, environment: environment)
             .finish(timeout: 300)
-        assertSucceeds(checked)
+        XCTAssertFalse(checked.timedOut, checked.summary)
+        XCTAssertEqual(checked.status, 0, checked.summary)
         let lines = checked.stdoutText.split(separator: "\n")
         XCTAssertEqual(lines.filter { $0.hasPrefix("ok ") }.count, pairs.count, checked.stdoutText)
         print(checked.stdoutText)
     }
 
-    private func export(_ run: URL, format: String, to output: URL, environment: [String: String] = CLI.environment) throws {
+    func export(_ run: URL, format: String, to output: URL, environment: [String: String] = CLI.environment) throws {
         let result = try CLI.run(["export", run.path, "--format", format, "--output", output.path, "--json"], timeout: 120,
                                  environment: environment)
         assertSucceeds(result)
@@ -49,7 +50,7 @@ final class ExportTests: XCTestCase {
                 pairs.append("\(run.path)=\(onnx.path)")
             }
         }
-        try checkInONNXRuntime(pairs)
+        try Self.checkInONNXRuntime(pairs)
     }
 
     /// The shared mirror's all-MiniLM-L6-v2 (real weights), trained for one short epoch on the
@@ -71,7 +72,7 @@ final class ExportTests: XCTestCase {
         assertSucceeds(trained)
         let onnx = directory.appendingPathComponent("minilm.onnx")
         try export(run, format: "onnx", to: onnx, environment: environment)
-        try checkInONNXRuntime(["\(run.path)=\(onnx.path)"], environment: environment)
+        try Self.checkInONNXRuntime(["\(run.path)=\(onnx.path)"], environment: environment)
 
         let standalone = directory.appendingPathComponent("standalone")
         try export(run, format: "safetensors", to: standalone, environment: environment)

@@ -77,3 +77,24 @@ extension Classifier {
         Dictionary(uniqueKeysWithValues: namedParameters.map { ($0.name, $0.parameter.value.scalars) })
     }
 }
+
+/// A run with the frozen-prefix cache against the same run without it (see
+/// `FrozenPrefixCacheTests.testTrainingWithAndWithoutCacheAgree` for the tolerances): the same
+/// evaluations within 1e-4 of the loss, and weight updates within 1e-3 of the largest.
+func assertCachedAndPlainRunsAgree(_ cached: (TrainingResult, before: [String: [Float]], after: [String: [Float]]),
+                                   _ plain: (TrainingResult, before: [String: [Float]], after: [String: [Float]]),
+                                   file: StaticString = #filePath, line: UInt = #line) {
+    for (a, b) in zip(cached.0.baseline + cached.0.final, plain.0.baseline + plain.0.final) {
+        XCTAssertEqual(a.loss, b.loss, accuracy: 1e-4 * b.loss, a.split, file: file, line: line)
+        XCTAssertEqual(a.confusion, b.confusion, a.split, file: file, line: line)
+    }
+    var trained = 0
+    for (name, after) in plain.after {
+        let update = zip(after, plain.before[name]!).map { $0 - $1 }
+        guard update.contains(where: { $0 != 0 }) else { continue }
+        trained += 1
+        let cachedUpdate = zip(cached.after[name]!, cached.before[name]!).map { $0 - $1 }
+        XCTAssertLessThan(relativeError(cachedUpdate, update), 1e-3, name, file: file, line: line)
+    }
+    XCTAssertGreaterThan(trained, 4, "the last block and the head should have trained", file: file, line: line)
+}

@@ -95,8 +95,14 @@ public final class BERTModel: Backbone {
     }
 
     public var units: [BackboneUnit] {
-        [BackboneUnit(kind: .embeddings, parameters: embeddings.parameters)]
-            + layers.enumerated().map { BackboneUnit(kind: .block($0.offset), parameters: $0.element.parameters) }
+        [BackboneUnit(kind: .embeddings, parameters: embeddings.parameters, norms: embeddings.layerNorm.parameters)]
+            + layers.enumerated().map { index, layer in
+                let attention = layer.attention
+                return BackboneUnit(kind: .block(index), parameters: layer.parameters,
+                                    linears: [(.attention, attention.query), (.attention, attention.key), (.attention, attention.value),
+                                              (.attention, attention.outputDense), (.mlp, layer.intermediate), (.mlp, layer.output)],
+                                    norms: attention.outputLayerNorm.parameters + layer.outputLayerNorm.parameters)
+            }
     }
 
     public func embed(_ input: BackboneInput, tape: Tape?) throws -> Variable {

@@ -23,10 +23,11 @@ public struct GPT2Attention {
 
     /// x: [B·T, C] (already layer-normed) → [B·T, C]; `dropout` on the attention probabilities
     /// while training (attn_pdrop).
-    public func callAsFunction(_ x: Variable, batch: PaddedBatch, dropout rate: Float = 0, generator: inout DropoutGenerator,
-                               tape: Tape?) -> Variable {
+    /// `causal` false lets every position attend to every real position (no causal mask).
+    public func callAsFunction(_ x: Variable, batch: PaddedBatch, dropout rate: Float = 0, causal: Bool = true,
+                               generator: inout DropoutGenerator, tape: Tape?) -> Variable {
         let qkv = cAttn(x, tape: tape)
-        let y = Ops.attention(qkv: qkv, batch: batch, heads: headCount, causal: true, dropout: rate, generator: &generator, tape: tape)
+        let y = Ops.attention(qkv: qkv, batch: batch, heads: headCount, causal: causal, dropout: rate, generator: &generator, tape: tape)
         return cProj(y, tape: tape)
     }
 

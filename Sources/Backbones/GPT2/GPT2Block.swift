@@ -27,16 +27,16 @@ public struct GPT2Block {
     /// classifier pooling one token per text asks this of its last block (about a quarter of
     /// the block's work for texts of ~30 tokens, forward and backward).
     public func callAsFunction(_ x: Variable, batch: PaddedBatch, outputRows: [Int]? = nil,
-                               dropout rates: (residual: Float, attention: Float),
+                               dropout rates: (residual: Float, attention: Float), causal: Bool = true,
                                generator: inout DropoutGenerator, tape: Tape?) throws -> Variable {
         // The selected-rows kernel has no attention dropout: while it is on, compute every row.
         guard let outputRows, rates.attention == 0 || tape == nil else {
-            let all = attn(ln1(x, tape: tape), batch: batch, dropout: rates.attention, generator: &generator, tape: tape)
+            let all = attn(ln1(x, tape: tape), batch: batch, dropout: rates.attention, causal: causal, generator: &generator, tape: tape)
             let out = residual(x, all, rate: rates.residual, generator: &generator, tape: tape)
             return try outputRows.map { try Ops.gatherRows(out, rows: $0, tape: tape) } ?? out
         }
         let qkv = attn.cAttn(ln1(x, tape: tape), tape: tape)
-        let y = try Ops.attention(qkv: qkv, queryRows: outputRows, batch: batch, heads: attn.headCount, causal: true, tape: tape)
+        let y = try Ops.attention(qkv: qkv, queryRows: outputRows, batch: batch, heads: attn.headCount, causal: causal, tape: tape)
         return residual(try Ops.gatherRows(x, rows: outputRows, tape: tape), attn.cProj(y, tape: tape), rate: rates.residual,
                         generator: &generator, tape: tape)
     }

@@ -77,7 +77,12 @@ public final class GPT2Model: Backbone {
     public var tokenizer: any Tokenizer { gpt2Tokenizer }
     public var hiddenSize: Int { config.embeddingSize }
     public var maxSequenceLength: Int { config.contextLength }
-    public var isCausal: Bool { true }
+    /// Causal unless `setCausalMask(false)`: then every position attends to the whole text,
+    /// including `last` pooling's token (Raschka's "no causal mask" experiment).
+    public var isCausal: Bool { !causalMaskIsOff }
+    public private(set) var causalMaskIsOff = false
+
+    public func setCausalMask(_ on: Bool) throws { causalMaskIsOff = !on }
     public var defaultPooling: Pooling { .last }
     public var blockCount: Int { config.layerCount }
 
@@ -87,8 +92,12 @@ public final class GPT2Model: Backbone {
 
     public var units: [BackboneUnit] {
         [BackboneUnit(kind: .embeddings, parameters: [wte.weight, wpe.weight])]
-            + h.enumerated().map { BackboneUnit(kind: .block($0.offset), parameters: $0.element.parameters) }
-            + [BackboneUnit(kind: .finalNorm, parameters: lnF.parameters)]
+            + h.enumerated().map { index, block in
+                BackboneUnit(kind: .block(index), parameters: block.parameters,
+                             linears: [(.attention, block.attn.cAttn), (.attention, block.attn.cProj), (.mlp, block.mlp.cFc), (.mlp, block.mlp.cProj)],
+                             norms: block.ln1.parameters + block.ln2.parameters)
+            }
+            + [BackboneUnit(kind: .finalNorm, parameters: lnF.parameters, norms: lnF.parameters)]
     }
 
     public func embed(_ input: BackboneInput, tape: Tape?) throws -> Variable {
@@ -111,7 +120,7 @@ public final class GPT2Model: Backbone {
         }
         try checkHidden(hidden, rows: batch.rowCount)
         return try h[index](hidden, batch: batch, outputRows: rows,
-                            dropout: (residual: config.residualDropout, attention: config.attentionDropout),
+                            dropout: (residual: config.residualDropout, attention: config.attentionDropout), causal: isCausal,
                             generator: &dropoutGenerator, tape: tape)
     }
 

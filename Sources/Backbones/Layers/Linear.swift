@@ -38,6 +38,9 @@ public final class Linear {
 public protocol LinearAdapter: AnyObject {
     func callAsFunction(_ x: Variable, tape: Tape?) -> Variable
     var parameters: [Parameter] { get }
+    /// Adds what the adapter adds to the output into `weight` (stored as `layout`), so that the
+    /// plain layer computes linear(x) + adapter(x).
+    func merge(into weight: Parameter, layout: WeightLayout)
 }
 
 /// LayerNorm over the channels, with a gain (`weight`; OpenAI's `g`, old BERT's `gamma`) and a

@@ -7,7 +7,11 @@ import Tokenizers
 ///     let sampler = try BatchSampler(lengths: tokenized.lengths, batchSize: 8, order: .bucketed(seed: 123))
 ///     for batch in tokenized.batches(sampler, epoch: 0) { ... }     // TokenBatch
 public struct TokenizedExamples: Sendable {
+    /// The model inputs: one per example, or with `windows`, each example's windows in turn.
     public let tokens: [[Int32]]
+    /// Where each example's inputs are in `tokens`, for texts read as several windows
+    /// (`--long-text chunks`); nil: example i is `tokens[i]`.
+    public let windows: [Range<Int>]?
     public let labels: [Int]
     /// Multi-label: each example's class ids (nil for single-label examples).
     public let targets: [[Int]]?
@@ -25,34 +29,58 @@ public struct TokenizedExamples: Sendable {
         targets = examples.first?.classIDs == nil ? nil : examples.map(\.allLabels)
         padTokenID = Int32(truncatingIfNeeded: tokenizer.padTokenID)
         truncatedCount = encoded.reduce(0) { $0 + ($1.truncated ? 1 : 0) }
+        windows = nil
     }
 
-    /// Ids made elsewhere (tests, caches).
-    public init(tokens: [[Int32]], labels: [Int], targets: [[Int]]? = nil, padTokenID: Int32, truncatedCount: Int = 0) {
-        precondition(tokens.count == labels.count, "one label per token list")
-        precondition(targets == nil || targets!.count == labels.count, "one label set per token list")
+    /// Ids made elsewhere (tests, caches). With `windows`, example i's inputs are
+    /// `tokens[windows[i]]` (consecutive, at least one, covering `tokens` in order).
+    public init(tokens: [[Int32]], labels: [Int], targets: [[Int]]? = nil, padTokenID: Int32, truncatedCount: Int = 0,
+                windows: [Range<Int>]? = nil) {
+        if let windows {
+            precondition(windows.count == labels.count, "one label per example")
+            precondition(windows.first.map { $0.lowerBound == 0 } ?? tokens.isEmpty
+                         && zip(windows, windows.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound }
+                         && windows.allSatisfy { !$0.isEmpty } && (windows.last?.upperBound ?? 0) == tokens.count,
+                         "windows are consecutive, non-empty and cover the token lists")
+        } else {
+            precondition(tokens.count == labels.count, "one label per token list")
+        }
+        precondition(targets == nil || targets!.count == labels.count, "one label set per example")
         self.tokens = tokens
         self.labels = labels
         self.targets = targets
         self.padTokenID = padTokenID
         self.truncatedCount = truncatedCount
+        self.windows = windows
     }
 
-    public var count: Int { tokens.count }
-    public var lengths: [Int] { tokens.map(\.count) }
+    public var count: Int { labels.count }
+    /// Tokens per example (over all its windows).
+    public var lengths: [Int] {
+        windows.map { $0.map { range in tokens[range].reduce(0) { $0 + $1.count } } } ?? tokens.map(\.count)
+    }
 
-    /// The examples at `indices`, padded to the longest of them.
+    /// The positions in `tokens` of the examples at `indices`, and how many each has.
+    public func inputs(_ indices: [Int]) -> (rows: [Int], counts: [Int]) {
+        guard let windows else { return (indices, [Int](repeating: 1, count: indices.count)) }
+        return (indices.flatMap { Array(windows[$0]) }, indices.map { windows[$0].count })
+    }
+
+    /// The examples at `indices`, padded to the longest of them: one row per model input
+    /// (so per window), each with its example's label and index.
     public func batch(_ indices: [Int]) -> TokenBatch {
-        let time = max(1, indices.map { tokens[$0].count }.max() ?? 0)
-        var ids = [Int32](repeating: padTokenID, count: indices.count * time)
+        let (rows, counts) = inputs(indices)
+        let owners = zip(indices, counts).flatMap { repeatElement($0, count: $1) }
+        let time = max(1, rows.map { tokens[$0].count }.max() ?? 0)
+        var ids = [Int32](repeating: padTokenID, count: rows.count * time)
         ids.withUnsafeMutableBufferPointer { out in
-            for (row, index) in indices.enumerated() {
+            for (row, index) in rows.enumerated() {
                 let source = tokens[index]
                 for t in source.indices { out[row * time + t] = source[t] }
             }
         }
-        return TokenBatch(ids: ids, time: time, lengths: indices.map { tokens[$0].count },
-                          labels: indices.map { labels[$0] }, indices: indices)
+        return TokenBatch(ids: ids, time: time, lengths: rows.map { tokens[$0].count },
+                          labels: owners.map { labels[$0] }, indices: owners)
     }
 
     /// Every batch of one epoch, in the sampler's order.

@@ -20,7 +20,7 @@ struct GPT2Export: ExportFamily {
             let qkv = try graph.linear(graph.layerNorm(x, block.ln1), block.attn.cAttn)
             let parts = graph.node("Split", [qkv], [.int("axis", -1)], outputs: 3, hint: "qkv")
             let attended = graph.attention(query: parts[0], key: parts[1], value: parts[2], heads: block.attn.headCount,
-                                           headSize: model.config.headSize, causal: true)
+                                           headSize: model.config.headSize, causal: model.isCausal)
             x = graph.op("Add", x, try graph.linear(attended, block.attn.cProj), hint: "residual")
             let inner = graph.gelu(try graph.linear(graph.layerNorm(x, block.ln2), block.mlp.cFc), .tanh)
             x = graph.op("Add", x, try graph.linear(inner, block.mlp.cProj), hint: "residual")

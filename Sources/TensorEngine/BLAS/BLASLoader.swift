@@ -169,7 +169,7 @@ public enum BLAS {
                 activeCore: functions.getCoreName().map { String(cString: $0) } ?? "unknown",
                 config: functions.getConfig().map { String(cString: $0) }?
                     .trimmingCharacters(in: .whitespaces) ?? "unknown",
-                libraryPath: mappedLibraryPath(fallback: path),
+                libraryPath: mappedLibraryPath(containing: "libopenblas", fallback: path),
                 threadTimeout: timeout.value, threadTimeoutIsUserSet: timeout.userSet)
             return .success((functions, info))
         } catch {
@@ -179,9 +179,9 @@ public enum BLAS {
 
     /// The file the dynamic loader actually mapped (symlinks resolved), for the doctor
     /// report; read from /proc/self/maps because dladdr needs _GNU_SOURCE.
-    private static func mappedLibraryPath(fallback: String) -> String {
+    static func mappedLibraryPath(containing name: String, fallback: String) -> String {
         if let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8),
-           let line = maps.split(separator: "\n").first(where: { $0.contains("libopenblas") }),
+           let line = maps.split(separator: "\n").first(where: { $0.contains(name) }),
            let slash = line.firstIndex(of: "/") {
             return String(line[slash...])
         }

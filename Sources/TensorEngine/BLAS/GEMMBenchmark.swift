@@ -22,20 +22,30 @@ public struct GEMMMeasurement: Sendable {
 }
 
 extension BLAS {
-    /// Times C[m, n] = A[m, k] · B[k, n] (`repeats` timed calls after `warmup` untimed ones).
+    /// Times C[m, n] = A[m, k] · B[k, n] on OpenBLAS (`repeats` timed calls after `warmup` untimed ones).
     public static func measureSgemm(m: Int, k: Int, n: Int, repeats: Int, warmup: Int = 2) throws -> GEMMMeasurement {
-        try ensureLoaded()
+        try Matmul.measure(backend: Matmul.openBLAS, kind: .f32, m: m, k: k, n: n, repeats: repeats, warmup: warmup)
+    }
+}
+
+extension Matmul {
+    /// Times C[m, n] = A[m, k] · B[k, n] of this kind on this backend. The first untimed call
+    /// also makes oneDNN's primitive, which later calls of the shape reuse.
+    public static func measure(backend: any MatmulBackend, kind: MatmulKind, m: Int, k: Int, n: Int,
+                               repeats: Int, warmup: Int = 2) throws -> GEMMMeasurement {
+        try BLAS.ensureLoaded()
+        if backend.name == oneDNN.name { try OneDNN.ensureLoaded() }
         let a = Tensor.random(shape: [m, k], seed: 1)
         let b = Tensor.random(shape: [k, n], seed: 2)
         let c = Tensor(zeros: [m, n])
         var seconds: [Double] = []
         withExtendedLifetime((a, b, c)) {
-            for i in 0..<(warmup + repeats) {
+            for i in 0..<(max(1, warmup) + repeats) {
                 let start = DispatchTime.now().uptimeNanoseconds
-                sgemm(transposeA: false, transposeB: false, m: m, n: n, k: k,
-                      a: a.pointer, lda: k, b: b.pointer, ldb: n, beta: 0, c: c.mutablePointer, ldc: n)
+                backend.gemm(kind: kind, transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 1,
+                             a: a.pointer, lda: k, b: b.pointer, ldb: n, beta: 0, c: c.mutablePointer, ldc: n)
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                if i >= warmup { seconds.append(elapsed) }
+                if i >= max(1, warmup) { seconds.append(elapsed) }
             }
         }
         return GEMMMeasurement(m: m, k: k, n: n, seconds: seconds)

@@ -21,6 +21,8 @@
 // [B·T, C] BERT projections, or a KV cache laid out [B, H, time, hd] — so no head
 // permutation is ever copied. See `AttentionKernel.Schedule` for how the work is threaded.
 
+import CKernels
+
 /// Where one attention operand lives: element (b, h, t, d) is at
 /// base + b·batchStride + h·headStride + t·rowStride + d.
 public struct HeadView {
@@ -127,6 +129,7 @@ public struct AttentionDropout {
     /// reach dS (dS = P ∘ (dP − Σ dP∘P)). So the result is the same as with the hash.
     @inline(__always) func maskGradient(_ row: UnsafeMutablePointer<Float>, dropped d: UnsafePointer<Float>, count: Int) {
         let keep = keepScale
+        guard VectorKernels.swiftReference else { return tc_dropout_mask_gradient(row, d, count, keep) }
         var j = 0
         while j + vecWidth <= count {
             let scaled = load(row, j) * keep
@@ -139,6 +142,7 @@ public struct AttentionDropout {
     /// out[j] = x[j] · mask(e + j) / (1 − rate) for one row starting at flat element e.
     @inline(__always) func apply(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int, element e: Int) {
         let keep = keepScale
+        guard VectorKernels.swiftReference else { return tc_dropout(out, x, count, e, key, rate, keep, 0) }
         for j in 0..<count { out[j] = x[j] * DropoutKernel.scale(key: key, index: e + j, rate: rate, keepScale: keep) }
     }
 }
@@ -328,6 +332,7 @@ public enum AttentionKernel {
     /// row[0..<count] = softmax(row[0..<count]) (max subtracted first).
     @inline(__always)
     static func softmaxRow(_ row: UnsafeMutablePointer<Float>, count: Int) {
+        guard VectorKernels.swiftReference else { return tc_softmax_row(row, count) }
         guard count > 0 else { return }
         var maxVec = Vec(repeating: -.infinity), j = 0
         while j + vecWidth <= count {
@@ -362,6 +367,7 @@ public enum AttentionKernel {
     @inline(__always)
     static func softmaxBackwardRow(_ dp: UnsafeMutablePointer<Float>, probabilities p: UnsafeMutablePointer<Float>,
                                    count: Int, scale: Float) {
+        guard VectorKernels.swiftReference else { return tc_softmax_backward_row(dp, p, count, scale) }
         var accVec = Vec(), j = 0
         while j + vecWidth <= count { accVec += load(dp, j) * load(p, j); j += vecWidth }
         var dot = horizontalSum(accVec)

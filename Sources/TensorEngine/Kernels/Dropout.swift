@@ -4,6 +4,8 @@
 // between threads, and backward regenerates it instead of storing it.
 // Without a tape (inference) or with rate 0 the op returns its input itself: an exact no-op.
 
+// CKernels runs the loop (the same hash, 16 elements at a time); the Swift one is the reference.
+import CKernels
 import Common
 
 /// Dropout's randomness: a seed and the number of dropout calls made so far.
@@ -36,7 +38,12 @@ public enum DropoutKernel {
     public static func apply(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, count: Int,
                              rate: Float, key: UInt64, accumulate: Bool) {
         let keepScale = 1 / (1 - rate)
+        let reference = VectorKernels.swiftReference
         Parallel.forRanges(count, grain: Kernels.elementwiseGrain / 4) { range in
+            let lo = range.lowerBound
+            guard reference else {
+                return tc_dropout(out + lo, x + lo, range.count, lo, key, rate, keepScale, accumulate ? 1 : 0)
+            }
             for i in range {
                 let v = x[i] * scale(key: key, index: i, rate: rate, keepScale: keepScale)
                 out[i] = accumulate ? out[i] + v : v

@@ -1,5 +1,7 @@
 // Element-wise kernels: add, accumulate, scale. The residual connection of every
 // transformer block is `Ops.add` (forward out = a + b; backward da += dout, db += dout).
+// CKernels runs the loops; the Swift ones are the reference.
+import CKernels
 
 /// Raw-pointer kernels shared by the ops (llm.c style: explicit buffers, no allocation).
 public enum Kernels {
@@ -8,7 +10,10 @@ public enum Kernels {
 
     /// out[i] = a[i] + b[i]
     public static func add(_ out: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) {
+        let reference = VectorKernels.swiftReference
         Parallel.forRanges(count, grain: elementwiseGrain) { range in
+            let lo = range.lowerBound
+            guard reference else { return tc_add(out + lo, a + lo, b + lo, range.count) }
             var i = range.lowerBound
             while i + vecWidth <= range.upperBound {
                 store(load(a, i) + load(b, i), out, i)
@@ -20,7 +25,9 @@ public enum Kernels {
 
     /// y[i] += x[i]
     public static func addInPlace(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
+        let reference = VectorKernels.swiftReference
         Parallel.forRanges(count, grain: elementwiseGrain) { range in
+            guard reference else { return tc_add_in_place(y + range.lowerBound, x + range.lowerBound, range.count) }
             var i = range.lowerBound
             while i + vecWidth <= range.upperBound {
                 store(load(y, i) + load(x, i), y, i)
@@ -32,7 +39,9 @@ public enum Kernels {
 
     /// y[i] += alpha · x[i]
     public static func axpy(_ y: UnsafeMutablePointer<Float>, alpha: Float, _ x: UnsafePointer<Float>, count: Int) {
+        let reference = VectorKernels.swiftReference
         Parallel.forRanges(count, grain: elementwiseGrain) { range in
+            guard reference else { return tc_axpy(y + range.lowerBound, alpha, x + range.lowerBound, range.count) }
             var i = range.lowerBound
             while i + vecWidth <= range.upperBound {
                 store(load(y, i) + alpha * load(x, i), y, i)
@@ -76,6 +85,20 @@ public enum Ops {
                 for input in [a, b] where input.requiresGrad {
                     Kernels.addInPlace(input.gradBuffer().mutablePointer, dout.pointer, count: dout.count)
                 }
+            }
+        }
+        return result
+    }
+
+    /// s · x (LoRA's alpha / r on its low-rank update).
+    public static func scale(_ x: Variable, by s: Float, tape: Tape?) -> Variable {
+        let out = Tensor(zeros: x.shape)
+        withExtendedLifetime(x) { Kernels.axpy(out.mutablePointer, alpha: s, x.value.pointer, count: out.count) }
+        let result = Variable(out, requiresGrad: recording(tape, x))
+        if result.requiresGrad, let tape {
+            tape.record("scale", output: result, saved: []) {
+                guard let dout = result.grad else { return }
+                Kernels.axpy(x.gradBuffer().mutablePointer, alpha: s, dout.pointer, count: dout.count)
             }
         }
         return result

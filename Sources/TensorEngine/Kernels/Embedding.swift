@@ -1,6 +1,8 @@
 // Embedding lookup as a sum of table rows: out[r] = Σ_k table_k[ids_k[r]].
 // GPT-2: token table `wte` + position table `wpe`; BERT adds a third lookup (token types)
 // with no new kernel. Backward scatter-adds dout rows into each table's gradient.
+// CKernels runs the row loops; the Swift ones are the reference.
+import CKernels
 import Common
 
 /// One table and the row to read from it for every output row.
@@ -18,7 +20,12 @@ public enum EmbeddingKernel {
     /// out[r] (+)= table[ids[r]] for r in 0..<rows; `accumulate` false overwrites.
     public static func forward(out: UnsafeMutablePointer<Float>, table: UnsafePointer<Float>, ids: UnsafePointer<Int32>,
                                rows: Int, dim: Int, accumulate: Bool) {
+        let reference = VectorKernels.swiftReference
         Parallel.forRanges(rows, grain: max(1, Kernels.elementwiseGrain / max(1, dim))) { range in
+            guard reference else {
+                return tc_embedding_gather(out + range.lowerBound * dim, table, ids + range.lowerBound, range.count, dim,
+                                           accumulate ? 1 : 0)
+            }
             for r in range {
                 let src = table + Int(ids[r]) * dim, dst = out + r * dim
                 if accumulate {
@@ -36,10 +43,12 @@ public enum EmbeddingKernel {
     public static func backward(dtable: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, ids: UnsafePointer<Int32>,
                                 rows: Int, dim: Int) {
         let blocks = (dim + vecWidth - 1) / vecWidth
+        let reference = VectorKernels.swiftReference
         Parallel.forRanges(blocks, grain: max(1, 2048 / max(1, rows))) { blockRange in
             let c0 = blockRange.lowerBound * vecWidth, c1 = min(dim, blockRange.upperBound * vecWidth)
             for r in 0..<rows {
                 let dst = dtable + Int(ids[r]) * dim, src = dout + r * dim
+                guard reference else { tc_add_in_place(dst + c0, src + c0, c1 - c0); continue }
                 var c = c0
                 while c + vecWidth <= c1 { store(load(dst, c) + load(src, c), dst, c); c += vecWidth }
                 while c < c1 { dst[c] += src[c]; c += 1 }

@@ -2,10 +2,15 @@
 //   tanh (GPT-2, "gelu_new"):  0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
 //   erf  (BERT, "gelu"):       0.5·x·(1 + erf(x/√2)) = x·Φ(x)
 // Backward recomputes from the saved input: dx += dout · gelu'(x).
+// The loops run in CKernels (vector units, the same bits); the Swift ones are the reference.
+import CKernels
 
 public enum GELUKind: Sendable {
     case tanh
     case erf
+
+    /// CKernels' code for the form.
+    var code: Int32 { self == .tanh ? 0 : 1 }
 }
 
 public enum GELUKernel {
@@ -43,7 +48,11 @@ public enum GELUKernel {
     }
 
     public static func forward(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, count: Int, kind: GELUKind) {
+        let reference = VectorKernels.swiftReference
         Parallel.forRanges(count, grain: Kernels.elementwiseGrain / 4) { range in
+            guard reference else {
+                return tc_gelu_forward(out + range.lowerBound, x + range.lowerBound, range.count, kind.code)
+            }
             var i = range.lowerBound
             while i + vecWidth <= range.upperBound { store(value(load(x, i), kind), out, i); i += vecWidth }
             while i < range.upperBound { out[i] = scalar(x[i]) { value($0, kind) }; i += 1 }
@@ -53,7 +62,10 @@ public enum GELUKernel {
     /// dx += dout · gelu'(x)
     public static func backward(dx: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, x: UnsafePointer<Float>,
                                 count: Int, kind: GELUKind) {
+        let reference = VectorKernels.swiftReference
         Parallel.forRanges(count, grain: Kernels.elementwiseGrain / 4) { range in
+            let lo = range.lowerBound
+            guard reference else { return tc_gelu_backward(dx + lo, dout + lo, x + lo, range.count, kind.code) }
             var i = range.lowerBound
             while i + vecWidth <= range.upperBound {
                 store(load(dx, i) + load(dout, i) * derivative(load(x, i), kind), dx, i)

@@ -5,6 +5,8 @@
 //   dx = rstd · (dnorm − mean(dnorm) − norm · mean(dnorm·norm))
 //   dweight += Σ_rows dout·norm,  dbias += Σ_rows dout
 // Rows run in parallel; the weight/bias gradients go to one partial sum per worker first.
+// CKernels runs the row loops (the same bits); the Swift ones are the reference.
+import CKernels
 
 public enum LayerNormKernel {
     static let rowGrain = 16
@@ -15,7 +17,13 @@ public enum LayerNormKernel {
         x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
         rows: Int, cols: Int, eps: Float
     ) {
+        let reference = VectorKernels.swiftReference
         Parallel.forRanges(rows, grain: rowGrain) { range in
+            let lo = range.lowerBound
+            guard reference else {
+                return tc_layernorm_forward(out + lo * cols, mean.map { $0 + lo }, rstd.map { $0 + lo }, x + lo * cols,
+                                            weight, bias, range.count, cols, eps)
+            }
             for row in range {
                 let xr = x + row * cols, yr = out + row * cols
                 var acc = Vec(), c = 0
@@ -53,8 +61,14 @@ public enum LayerNormKernel {
         // Per-chunk partial sums of dweight (first cols) and dbias (next cols).
         let partials = Tensor(zeros: wantParams ? [chunks, 2 * cols] : [0])
         let partialBase = partials.mutablePointer
+        let reference = VectorKernels.swiftReference
         Parallel.forChunks(rows, grain: rowGrain) { chunk, range in
             let pw = partialBase + chunk * 2 * cols, pb = pw + cols
+            let lo = range.lowerBound
+            guard reference else {
+                return tc_layernorm_backward(dx.map { $0 + lo * cols }, wantParams ? pw : nil, wantParams ? pb : nil,
+                                             dout + lo * cols, x + lo * cols, weight, mean + lo, rstd + lo, range.count, cols)
+            }
             for row in range {
                 let xr = x + row * cols, dr = dout + row * cols
                 let m = mean[row], s = rstd[row]

@@ -1,4 +1,4 @@
-// Linear layer on BLAS: out[rows, out] = x[rows, in] · W + bias.
+// Linear layer on the matmul seam (OpenBLAS or oneDNN, f32 or bf16): out[rows, out] = x[rows, in] · W + bias.
 // W may be stored [in, out] (Hugging Face GPT-2's Conv1D) or [out, in] (nn.Linear, BERT);
 // the layout only changes a transpose flag, the weights are never copied.
 // Backward (each part skipped when nobody needs it):
@@ -20,12 +20,12 @@ public enum LinearKernel {
         bias: UnsafePointer<Float>?, layout: WeightLayout, rows: Int, inFeatures: Int, outFeatures: Int
     ) {
         if let bias {
-            // Start from the bias in every row, then let BLAS add x·W (beta = 1).
+            // Start from the bias in every row, then let the product add x·W (beta = 1).
             Parallel.forRanges(rows, grain: max(1, Kernels.elementwiseGrain / max(1, outFeatures))) { range in
                 for row in range { (out + row * outFeatures).update(from: bias, count: outFeatures) }
             }
         }
-        BLAS.sgemm(transposeA: false, transposeB: layout == .outIn,
+        Matmul.gemm(transposeA: false, transposeB: layout == .outIn,
                    m: rows, n: outFeatures, k: inFeatures,
                    a: x, lda: inFeatures,
                    b: weight, ldb: layout == .inOut ? outFeatures : inFeatures,
@@ -37,7 +37,7 @@ public enum LinearKernel {
         dx: UnsafeMutablePointer<Float>, dxBeta: Float, dout: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         layout: WeightLayout, rows: Int, inFeatures: Int, outFeatures: Int
     ) {
-        BLAS.sgemm(transposeA: false, transposeB: layout == .inOut,
+        Matmul.gemm(transposeA: false, transposeB: layout == .inOut,
                    m: rows, n: inFeatures, k: outFeatures,
                    a: dout, lda: outFeatures,
                    b: weight, ldb: layout == .inOut ? outFeatures : inFeatures,
@@ -53,10 +53,10 @@ public enum LinearKernel {
         if let dweight {
             switch layout {
             case .inOut:  // [in, out] += xᵀ[in, rows] · dout[rows, out]
-                BLAS.sgemm(transposeA: true, transposeB: false, m: inFeatures, n: outFeatures, k: rows,
+                Matmul.gemm(transposeA: true, transposeB: false, m: inFeatures, n: outFeatures, k: rows,
                            a: x, lda: inFeatures, b: dout, ldb: outFeatures, beta: 1, c: dweight, ldc: outFeatures)
             case .outIn:  // [out, in] += doutᵀ[out, rows] · x[rows, in]
-                BLAS.sgemm(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: rows,
+                Matmul.gemm(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: rows,
                            a: dout, lda: outFeatures, b: x, ldb: inFeatures, beta: 1, c: dweight, ldc: inFeatures)
             }
         }
@@ -98,6 +98,11 @@ extension Ops {
         outShape[outShape.count - 1] = outFeatures
         let out = Tensor(uninitializedShape: outShape)
         withExtendedLifetime((x, weight, bias)) {
+            if tape == nil && Int8Inference.isEnabled {
+                Int8Inference.weight(for: weight, layout: layout)
+                    .forward(out: out.mutablePointer, x: x.value.pointer, bias: bias?.value.pointer, rows: rows)
+                return
+            }
             LinearKernel.forward(out: out.mutablePointer, x: x.value.pointer, weight: weight.value.pointer,
                                  bias: bias?.value.pointer, layout: layout,
                                  rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)

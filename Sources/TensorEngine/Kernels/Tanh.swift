@@ -1,9 +1,13 @@
 // tanh activation (BERT's pooler: dense + tanh on the [CLS] state).
-// Backward from the saved output: dx += dout · (1 − y²).
+// Backward from the saved output: dx += dout · (1 − y²). CKernels runs the loops; the Swift
+// ones are the reference.
+import CKernels
 
 public enum TanhKernel {
     public static func forward(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, count: Int) {
+        let reference = VectorKernels.swiftReference
         Parallel.forRanges(count, grain: Kernels.elementwiseGrain / 4) { range in
+            guard reference else { return tc_tanh_forward(out + range.lowerBound, x + range.lowerBound, range.count) }
             var i = range.lowerBound
             while i + vecWidth <= range.upperBound { store(tanh(load(x, i)), out, i); i += vecWidth }
             while i < range.upperBound {
@@ -17,7 +21,10 @@ public enum TanhKernel {
 
     /// dx += dout · (1 − y²), with y the forward output.
     public static func backward(dx: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, y: UnsafePointer<Float>, count: Int) {
+        let reference = VectorKernels.swiftReference
         Parallel.forRanges(count, grain: Kernels.elementwiseGrain) { range in
+            let lo = range.lowerBound
+            guard reference else { return tc_tanh_backward(dx + lo, dout + lo, y + lo, range.count) }
             var i = range.lowerBound
             while i + vecWidth <= range.upperBound {
                 let t = load(y, i)

@@ -21,12 +21,16 @@ struct BenchBERT: ParsableCommand {
         d(hidden) = 0.01 everywhere. Each case is timed as one pass over its batches, --repeats \
         times after a warm-up; tokens/s counts real (unpadded) tokens over the median pass.
 
+        With --precision bf16 our products take bf16 operands and the anchor runs under \
+        torch.autocast("cpu", dtype=torch.bfloat16); --torch-precision fp32 keeps the anchor in fp32.
+
         The anchor (scripts/torch_bert_bench.py, python3 with torch and transformers) runs the same \
         batches in the same invocation, one of its passes right after each of ours, so both see the \
         same load on a shared machine. ratio = the median over the pairs of torch seconds ÷ textclf \
         seconds (above 1: textclf is faster); ratio_best compares the best passes.
 
-        JSON keys (one line per case): bench ("bert"), case, mode ("inference"/"training"), \
+        JSON keys (one line per case): bench ("bert"), case, mode ("inference"/"training"), precision, \
+        torch_precision, \
         batches, batch_size, tokens, padded_tokens, repeats, median_s, best_s, tokens_per_s, and with \
         the anchor torch_median_s, torch_best_s, torch_tokens_per_s, ratio, ratio_best.
 
@@ -54,6 +58,11 @@ struct BenchBERT: ParsableCommand {
     @Flag(help: "Do not run the PyTorch anchor.")
     var noAnchor = false
 
+    @OptionGroup var precision: PrecisionOption
+
+    @Option(help: ArgumentHelp("The anchor's precision (default: the same as --precision).", valueName: "fp32|bf16"))
+    var torchPrecision: Precision?
+
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions
 
@@ -69,8 +78,12 @@ struct BenchBERT: ParsableCommand {
         var paddedTokens: Int { batches.reduce(0) { $0 + $1.batch.rowCount } }
     }
 
+    /// The anchor's precision: --torch-precision, else ours.
+    var anchorPrecision: Precision { torchPrecision ?? Matmul.precision }
+
     func run() throws {
         try BLAS.ensureLoaded()
+        try precision.apply()
         let store = try self.store.makeStore()
         let directory = try model.map { URL(fileURLWithPath: $0, isDirectory: true) }
             ?? store.resolveDirectory(.model("all-MiniLM-L6-v2"))
@@ -99,7 +112,7 @@ struct BenchBERT: ParsableCommand {
         // the per-pair ratios.
         var torch: AnchorProcess?
         if !noAnchor {
-            do { torch = try AnchorProcess(script: anchorScript, cases: cases, directory: directory, repeats: repeats) } catch {
+            do { torch = try AnchorProcess(script: anchorScript, cases: cases, directory: directory, bf16: anchorPrecision == .bf16) } catch {
                 Log.info("anchor not run: \(error)")
             }
         }
@@ -135,6 +148,7 @@ struct BenchBERT: ParsableCommand {
         let rate = Double(benchCase.tokens) / median
         var line: [String: Any] = [
             "bench": "bert", "case": benchCase.name, "mode": benchCase.training ? "training" : "inference",
+            "precision": Matmul.precision.rawValue, "torch_precision": anchorPrecision.rawValue,
             "batches": benchCase.batches.count, "batch_size": benchCase.batches[0].batch.batchSize,
             "tokens": benchCase.tokens, "padded_tokens": benchCase.paddedTokens, "repeats": repeats,
             "median_s": rounded(median, 4), "best_s": rounded(best, 4), "tokens_per_s": rounded(rate, 1),
@@ -185,10 +199,11 @@ private final class AnchorProcess {
     private var buffered = Data()
     private let file: URL
 
-    init(script: String, cases: [BenchBERT.Case], directory: URL, repeats: Int) throws {
+    init(script: String, cases: [BenchBERT.Case], directory: URL, bf16: Bool) throws {
         guard FileManager.default.fileExists(atPath: script) else { throw BenchFailure("\(script) not found; pass --anchor FILE") }
         let spec: [String: Any] = [
             "model": directory.path,
+            "bf16": bf16,
             "cases": cases.map { benchCase in
                 ["name": benchCase.name, "training": benchCase.training,
                  "batches": benchCase.batches.map { input -> [String: Any] in

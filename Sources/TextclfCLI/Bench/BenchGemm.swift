@@ -2,20 +2,25 @@ import ArgumentParser
 import Foundation
 import TensorEngine
 
-/// `textclf bench gemm`: sgemm GFLOP/s for the matrix shapes of a GPT-2 small training step
-/// (batch 8 × 120 tokens = 960 rows), on the OpenBLAS kernel the loader chose.
+/// `textclf bench gemm`: matrix-product GFLOP/s at the shapes of a MiniLM step (an SMS batch,
+/// 274 rows) and a GPT-2 small step (batch 8 × 120 tokens = 960 rows), for each backend and
+/// precision: OpenBLAS f32 (the kernel the loader chose), oneDNN f32 and oneDNN bf16.
 struct BenchGemm: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gemm",
-        abstract: "Measure sgemm GFLOP/s for GPT-2 layer shapes.",
+        abstract: "Measure matrix-product GFLOP/s (OpenBLAS, oneDNN f32 and bf16) at MiniLM and GPT-2 shapes.",
         discussion: """
-        Shapes M×K×N: 960×768×768 (attention proj), 960×768×2304 (qkv), 960×768×3072 (MLP up),
-        960×3072×768 (MLP down). Prints the median of --repeats timed calls per shape.
+        Shapes M×K×N: MiniLM 274×384×384 (attention proj), 274×384×1152 (fused qkv),
+        274×384×1536 (FFN up), 274×1536×384 (FFN down); GPT-2 960×768×768, 960×768×2304,
+        960×768×3072, 960×3072×768. Prints the median of --repeats timed calls per shape and
+        backend; `route` says which backend an f32 product of the shape takes in the layers.
+        oneDNN rows are left out where libdnnl is missing.
         --coretype NAME re-runs the benchmark in a child process with OPENBLAS_CORETYPE=NAME
         (e.g. Prescott, what Debian's OpenBLAS 0.3.21 picks by itself on AVX-512 Xeons).
 
-        JSON keys (one line per shape): bench, m, k, n, gflops (median), best_gflops,
-        median_seconds, repeats, threads, core, core_source ("auto" or "user").
+        JSON keys (one line per shape and backend): bench, m, k, n, backend ("openblas" or
+        "onednn"), precision ("fp32" or "bf16"), gflops (median), best_gflops, median_seconds,
+        repeats, threads, core, core_source ("auto" or "user"), onednn_isa, route.
 
         Examples:
           textclf bench gemm
@@ -33,7 +38,10 @@ struct BenchGemm: ParsableCommand {
     @Option(help: "Run with this OPENBLAS_CORETYPE (re-executes the command).")
     var coretype: String?
 
-    static let shapes: [(m: Int, k: Int, n: Int)] = [(960, 768, 768), (960, 768, 2304), (960, 768, 3072), (960, 3072, 768)]
+    static let shapes: [(m: Int, k: Int, n: Int)] = [
+        (274, 384, 384), (274, 384, 1152), (274, 384, 1536), (274, 1536, 384),
+        (960, 768, 768), (960, 768, 2304), (960, 768, 3072), (960, 3072, 768),
+    ]
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
@@ -47,24 +55,38 @@ struct BenchGemm: ParsableCommand {
         let info = try BLAS.ensureLoaded()
         BLAS.setThreadCount(threads)
         let source = info.coreIsUserSet ? "user" : "auto"
+        let dnnl = try? OneDNN.ensureLoaded()
+        var cases: [(backend: any MatmulBackend, kind: MatmulKind, precision: Precision)] = [(Matmul.openBLAS, .f32, .fp32)]
+        if dnnl != nil { cases += [(Matmul.oneDNN, .f32, .fp32), (Matmul.oneDNN, .bf16, .bf16)] }
         if !output.json {
-            Log.info("OpenBLAS core \(info.activeCore) (\(source)), \(BLAS.threadCount) threads, median of \(repeats)")
+            Log.info("OpenBLAS core \(info.activeCore) (\(source)), \(BLAS.threadCount) threads; "
+                     + (dnnl.map { "oneDNN \($0.version) \($0.isa), \($0.threads) threads" } ?? "no oneDNN")
+                     + "; median of \(repeats) GFLOP/s")
+            print("M×K×N          " + cases.map { "\($0.backend.name) \($0.precision)".padding(toLength: 14, withPad: " ", startingAt: 0) }
+                .joined() + "f32 route")
         }
         for shape in Self.shapes {
-            let result = try BLAS.measureSgemm(m: shape.m, k: shape.k, n: shape.n, repeats: repeats)
-            if output.json {
-                JSONLines.emit([
-                    "bench": "gemm", "m": shape.m, "k": shape.k, "n": shape.n,
-                    "gflops": (result.medianGFLOPS * 10).rounded() / 10,
-                    "best_gflops": (result.bestGFLOPS * 10).rounded() / 10,
-                    "median_seconds": result.medianSeconds, "repeats": repeats,
-                    "threads": BLAS.threadCount, "core": info.activeCore, "core_source": source,
-                ])
-            } else {
-                let label = "\(shape.m)×\(shape.k)×\(shape.n)"
-                print("\(label.padding(toLength: 14, withPad: " ", startingAt: 0)) "
-                      + String(format: "%7.1f GFLOP/s  %7.3f ms   (best %.1f)", result.medianGFLOPS, result.medianSeconds * 1e3,
-                                       result.bestGFLOPS))
+            let route = Matmul.f32Backend(m: shape.m, n: shape.n, k: shape.k).name
+            var cells: [String] = []
+            for item in cases {
+                let result = try OneDNN.withThreadCount(threads) {
+                    try Matmul.measure(backend: item.backend, kind: item.kind, m: shape.m, k: shape.k, n: shape.n, repeats: repeats)
+                }
+                if output.json {
+                    JSONLines.emit([
+                        "bench": "gemm", "m": shape.m, "k": shape.k, "n": shape.n,
+                        "backend": item.backend.name, "precision": item.precision.rawValue,
+                        "gflops": (result.medianGFLOPS * 10).rounded() / 10,
+                        "best_gflops": (result.bestGFLOPS * 10).rounded() / 10,
+                        "median_seconds": result.medianSeconds, "repeats": repeats,
+                        "threads": threads, "core": info.activeCore, "core_source": source,
+                        "onednn_isa": dnnl?.isa ?? "", "route": route,
+                    ])
+                }
+                cells.append(String(format: "%7.1f", result.medianGFLOPS).padding(toLength: 14, withPad: " ", startingAt: 0))
+            }
+            if !output.json {
+                print("\(shape.m)×\(shape.k)×\(shape.n)".padding(toLength: 15, withPad: " ", startingAt: 0) + cells.joined() + route)
             }
         }
     }

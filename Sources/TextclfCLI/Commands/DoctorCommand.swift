@@ -16,9 +16,13 @@ struct DoctorCommand: ParsableCommand {
 
         JSON keys (one line): cpu_model, cpu_flags, blas_library, blas_config, blas_core,
         blas_core_requested, blas_core_source ("auto"/"user"), blas_threads,
-        blas_thread_timeout, kernel_workers, sgemm_shape, sgemm_gflops,
+        blas_thread_timeout, kernel_workers, vector_kernels, sgemm_shape, sgemm_gflops,
         cache_dir {path, source, exists}, mirrors [{path, exists}]; blas_error instead of
-        the blas_* and sgemm_* keys when OpenBLAS cannot be loaded (exit status 1).
+        the blas_* and sgemm_* keys when OpenBLAS cannot be loaded (exit status 1);
+        onednn_version, onednn_library, onednn_isa, onednn_bf16 and onednn_int8 ("native" or
+        "emulated"), onednn_threads, onednn_wait_policy, precision_auto, or onednn_error where libdnnl is missing
+        (not a failure: products then stay on OpenBLAS, and --precision auto means fp32);
+        mpi_library, mpi_ranks, mpi_hosts and mpi_transport (under mpirun; mpi_error if it fails).
 
         Examples:
           textclf doctor
@@ -40,12 +44,16 @@ struct DoctorCommand: ParsableCommand {
         if case .success = blas {
             gflops = try BLAS.measureSgemm(m: shape.m, k: shape.k, n: shape.n, repeats: 7).medianGFLOPS
         }
+        let dnnl: Result<OneDNNInfo, Error> = Result { try OneDNN.ensureLoaded() }
 
+        let mpi = ScaleOutJob.doctorReport()
+        // Under mpirun every rank checks itself; rank 0 alone reports.
+        if let job = try? ScaleOutJob.join(), job.rank != 0 { return }
         if output.json {
             var line: [String: Any] = [
                 "cpu_model": cpu.modelName,
                 "cpu_flags": flags,
-                "kernel_workers": Parallel.workerCount,
+                "kernel_workers": Parallel.workerCount, "vector_kernels": VectorKernels.activeName,
                 "cache_dir": ["path": cache.path, "source": cache.source, "exists": Self.isDirectory(cache.path)],
                 "mirrors": mirrors.map { ["path": $0, "exists": Self.isDirectory($0)] as [String: Any] },
             ]
@@ -63,6 +71,20 @@ struct DoctorCommand: ParsableCommand {
             case .failure(let error):
                 line["blas_error"] = "\(error)"
             }
+            line.merge(mpi.json) { $1 }
+            switch dnnl {
+            case .success(let info):
+                line["onednn_version"] = info.version
+                line["onednn_library"] = info.libraryPath
+                line["onednn_isa"] = info.isa
+                line["onednn_bf16"] = info.nativeBF16 ? "native" : "emulated"
+                line["onednn_int8"] = info.nativeInt8 ? "native" : "emulated"
+                line["onednn_threads"] = info.threads
+                line["onednn_wait_policy"] = info.waitPolicy
+            case .failure(let error):
+                line["onednn_error"] = "\(error)"
+            }
+            line["precision_auto"] = Precision.automatic.rawValue
             JSONLines.emit(line)
         } else {
             print("CPU        \(cpu.modelName)")
@@ -84,12 +106,24 @@ struct DoctorCommand: ParsableCommand {
             case .failure(let error):
                 print("BLAS       missing: \(error)")
             }
-            print("Kernels    \(Parallel.workerCount) workers")
+            switch dnnl {
+            case .success(let info):
+                print("oneDNN     \(info.version) \(info.libraryPath)")
+                print("  isa      \(info.isa), \(info.threads) threads (idle threads: \(info.waitPolicy)"
+                      + "\(info.waitPolicyIsUserSet ? ", set by the environment" : "")) ")
+                print("  bf16     \(info.nativeBF16 ? "native (AVX512_BF16 or AMX)" : "emulated (slower than fp32)")")
+                print("  int8     \(info.nativeInt8 ? "native (VNNI)" : "emulated")")
+            case .failure(let error):
+                print("oneDNN     missing (products stay on OpenBLAS): \(error)")
+            }
+            print("Precision  auto = \(Precision.automatic.rawValue)")
+            print("Kernels    \(Parallel.workerCount) workers, element-wise \(VectorKernels.activeName) (best \(VectorISA.best))")
             print("Cache      \(cache.path) [\(cache.source)] \(Self.isDirectory(cache.path) ? "exists" : "missing")")
             if mirrors.isEmpty { print("Mirrors    none ($TEXTCLF_MIRROR unset)") }
             for mirror in mirrors {
                 print("Mirror     \(mirror) \(Self.isDirectory(mirror) ? "exists" : "missing")")
             }
+            for line in mpi.lines { print(line) }
         }
         if case .failure(let error) = blas { throw error }
     }

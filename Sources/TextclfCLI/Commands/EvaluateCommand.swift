@@ -6,6 +6,7 @@ import Heads
 import Inference
 import Store
 import Tasks
+import TensorEngine
 import Training
 
 /// `textclf evaluate`: a trained classifier's metrics on a dataset split.
@@ -20,13 +21,14 @@ struct EvaluateCommand: ParsableCommand {
 
         With --json, one line per split with keys: model, dataset, split, examples, loss, \
         accuracy, macro_f1, per_class ([{label, precision, recall, f1, support}]), confusion \
-        ({labels, counts: rows = true class}), ece; for a model of tags: multi_label, micro_f1, \
-        subset_accuracy, hamming_loss, cardinality, per_label. The model's fitted temperature \
-        and thresholds apply.
+        ({labels, counts: rows = true class}), ece, precision (fp32, bf16 or int8: how the products \
+        ran); for a model of tags: multi_label, micro_f1, subset_accuracy, hamming_loss, cardinality, \
+        per_label. The model's fitted temperature and thresholds apply.
 
         Examples:
           textclf evaluate --model runs/spam-20250101-120000
           textclf evaluate --model runs/spam-20250101-120000 --dataset sms-spam --split all --json
+          mpirun -np 4 textclf evaluate --model runs/spam-20250101-120000 --split all   (ranks share the batches)
         """
     )
 
@@ -51,6 +53,7 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
+        let job = try ScaleOutJob.join()
         let store = try self.store.makeStore()
         let loaded = try modelOptions.load(store: store)
         let classifier = loaded.classifier
@@ -76,14 +79,19 @@ struct EvaluateCommand: ParsableCommand {
         let names = split == "all" ? SplitName.allCases : [SplitName(rawValue: split)!]
         for splitName in names where !splits[splitName].isEmpty {
             let examples = TrainingData.encode(splits[splitName], classifier)
-            let evaluation = try SplitEvaluation.evaluate(classifier, examples, split: splitName.rawValue, batchSize: batchSize)
+            let evaluation = try SplitEvaluation.evaluate(classifier, examples, split: splitName.rawValue, batchSize: batchSize,
+                                                          group: job.flatMap { $0.size > 1 ? $0 : nil })
+            // Under mpirun the ranks share the batches; rank 0 alone reports.
+            if let job, job.rank != 0 { continue }
             if output.json {
                 var object = evaluation.jsonObject
                 object["model"] = loaded.directory.path
                 object["dataset"] = adapter.name
+                object["precision"] = Int8Inference.isEnabled ? "int8" : Matmul.precision.rawValue
                 JSONLines.emit(object)
             } else {
-                print("\(adapter.name) \(splitName) (\(examples.truncatedCount) of \(examples.count) texts truncated to \(classifier.maxLength) tokens)")
+                let precision = Int8Inference.isEnabled ? "int8" : Matmul.precision.rawValue
+                print("\(adapter.name) \(splitName), \(precision) (\(examples.truncatedCount) of \(examples.count) texts truncated to \(classifier.maxLength) tokens)")
                 print(evaluation.summary)
                 print("")
             }

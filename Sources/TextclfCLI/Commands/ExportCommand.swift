@@ -18,6 +18,10 @@ struct ExportCommand: ParsableCommand {
         the backbone's config.json and its tokenizer files, which `--model DIR` loads anywhere, without the \
         original backbone or the cache. It is checked by loading it back before it is put in place.
 
+        A LoRA classifier (--trainable lora) keeps its adapters beside the pretrained weights; \
+        --merge-lora folds them into the weights (W + alpha/r · B·A), so the exported model is a \
+        plain one of the backbone's shape, as fast as the backbone alone. ONNX export always merges.
+
         Output: with --json, one line with keys format, output, bytes, nodes, initializers (onnx) or \
         files (safetensors), seconds.
 
@@ -40,6 +44,9 @@ struct ExportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The .onnx file, or the directory for safetensors (replaced whole; new, empty, or an earlier export).", valueName: "path"))
     var output: String
 
+    @Flag(help: "Fold LoRA adapters into the weights before writing (always done for onnx).")
+    var mergeLora = false
+
     @OptionGroup var store: StoreOptions
     @OptionGroup var outputOptions: OutputOptions
 
@@ -49,6 +56,7 @@ struct ExportCommand: ParsableCommand {
         let model = try TrainedModel.load(URL(fileURLWithPath: source), store: store)
         let url = URL(fileURLWithPath: output)
         var result: [String: Any] = ["format": format.rawValue, "output": url.path]
+        if mergeLora || format == .onnx { result["merged_adapters"] = model.classifier.mergeAdapters() }
         switch format {
         case .onnx:
             let summary = try ONNXExport.write(model, to: url)

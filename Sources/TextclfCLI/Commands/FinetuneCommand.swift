@@ -28,6 +28,10 @@ struct FinetuneCommand: ParsableCommand {
         --monitor, unless --no-restore-best), resume/ (state for --resume). Ctrl-C stops after the \
         current step and saves the state; --resume DIR continues exactly where it stopped.
 
+        Under mpirun (mpirun -np N textclf finetune ...) the ranks train one model together: \
+        --batch-size is the global batch, split across the ranks; rank 0 alone writes the run \
+        directory and prints; a job of any size resumes a run (README, Scale-out).
+
         With --json, JSON lines on stdout, each with an "event" key: prepared (epochs, \
         steps_per_epoch, total_steps, start_step, trainable, trainable_parameters, \
         total_parameters, examples, truncated, cache), cache (blocks, texts, tokens, bytes, \
@@ -83,13 +87,15 @@ struct FinetuneCommand: ParsableCommand {
 
     func run() throws {
         try checkSources()
+        let job = try ScaleOutJob.join()
+        let writes = (job?.rank ?? 0) == 0
         let store = try self.store.makeStore()
         let progress = TrainingProgress(json: outputOptions.json)
-        let log: (String) -> Void = { line in if !outputOptions.json { Log.info(line) } }
+        let log: (String) -> Void = { line in if writes && !outputOptions.json { Log.info(line) } }
         let wallStart = DispatchTime.now()
         let run: FineTuneRun
         if let resume {
-            run = try FineTuneRun.resume(URL(fileURLWithPath: resume), store: store, version: textclfVersion, log: log)
+            run = try FineTuneRun.resume(URL(fileURLWithPath: resume), store: store, version: textclfVersion, writes: writes, log: log)
             guard try training.apply(to: run.task) == run.task else {
                 throw ValidationError("--resume continues the run as it was configured (its config.json); drop the training options")
             }
@@ -121,18 +127,28 @@ struct FinetuneCommand: ParsableCommand {
             }
             base = try training.apply(to: base)
             run = try FineTuneRun.start(base, output: output.map { URL(fileURLWithPath: $0) }, store: store,
-                                        keepTrainable: training.trainable != nil, keepDropout: training.dropout != nil, version: textclfVersion, log: log)
+                                        keepTrainable: training.trainable != nil, keepDropout: training.dropout != nil, version: textclfVersion,
+                                        writes: writes, log: log)
         }
-        for warning in run.configuration.warnings { Self.warn(warning, json: outputOptions.json) }
+        if writes { for warning in run.configuration.warnings { Self.warn(warning, json: outputOptions.json) } }
         log("model: \(run.configuration.modelNote)")
         log("run directory: \(run.directory.path)")
+        if let job, job.size > 1 {
+            run.trainer.group = job
+            log("data-parallel over \(job.size) ranks: global batch \(run.task.training.batchSize), split across them")
+        }
 
         let stop = StopFlag()
         stop.installInterruptHandler { Log.error("\ninterrupt: stopping after this step (Ctrl-C again to quit at once)") }
         run.trainer.shouldStop = { stop.isRaised }
-        run.trainer.observer = progress.handle
+        if writes { run.trainer.observer = progress.handle }
         let result = try run.run()
         let wall = seconds(since: wallStart)
+        guard writes else { return }
+        if let job, job.size > 1 {
+            log(String(format: "data-parallel: gradient allreduce %.1f s of %.1f s training (%.1f%%) on rank 0", run.trainer.reductionSeconds,
+                       result.timing.trainSeconds, 100 * run.trainer.reductionSeconds / max(result.timing.trainSeconds, 1e-9)))
+        }
 
         if outputOptions.json {
             var object = TrainingReport.json(result, run.description, configuration: run.task.training)

@@ -3,6 +3,7 @@ import Common
 import Foundation
 import Logging
 import Serve
+import TensorEngine
 
 /// `textclf serve`: trained classifiers over HTTP (module Serve).
 struct ServeCommand: AsyncParsableCommand {
@@ -50,6 +51,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Skip checking each rebuilt backbone's frozen weights against the recorded SHA-256.")
     var noVerify = false
 
+    @Flag(help: "int8 Linear layers for every model (as predict --int8).")
+    var int8 = false
+
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
@@ -79,6 +83,8 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "textclf.serve")
+        // Process-wide, before any model loads: every worker's Linear layers then run in int8.
+        if int8 { try Int8Inference.enable() }
         if !["127.0.0.1", "localhost", "::1"].contains(host) {
             logger.notice("listening on \(host): reachable from other machines where the network allows")
         }

@@ -28,12 +28,15 @@ final class CheckpointKeeper {
     /// what is on disk.
     private(set) var bestValues: [String: Tensor]?
     private var bestUnsaved = false
+    /// False on the ranks of a job other than 0: they read resume/ but write nothing.
+    private let writes: Bool
     /// Of the tensors a checkpoint leaves out, computed once (they do not change).
     private var frozenChecksum: String?
 
     /// `classifier`'s flags must be those of `policy` (they are read here once).
     init(classifier: Classifier, configuration: TrainingConfiguration, policy: TrainablePolicy, source: BackboneSource, version: String?,
-         modelDirectory: URL?, bestDirectory: URL?, resumeDirectory: URL?) {
+         modelDirectory: URL?, bestDirectory: URL?, resumeDirectory: URL?, writes: Bool = true) {
+        self.writes = writes
         self.classifier = classifier
         self.configuration = configuration
         self.policy = policy
@@ -79,7 +82,7 @@ final class CheckpointKeeper {
 
     /// Writes the best weights if they changed since the last write.
     func saveBest(step: Int) throws {
-        guard bestUnsaved, let bestValues, let target = bestTarget else { return }
+        guard writes, bestUnsaved, let bestValues, let target = bestTarget else { return }
         try withSavedFlags {
             try ClassifierCheckpoint.save(classifier, source: source, policy: policy, to: target, content: content,
                                           step: step, values: bestValues, checksum: checksum(), version: version)
@@ -89,7 +92,7 @@ final class CheckpointKeeper {
 
     /// model/ with the weights as they are now (when model/ holds the final weights).
     func saveFinal(step: Int) throws {
-        guard let modelDirectory else { return }
+        guard writes, let modelDirectory else { return }
         try withSavedFlags {
             try ClassifierCheckpoint.save(classifier, source: source, policy: policy, to: modelDirectory,
                                           content: content, step: step, checksum: checksum(), version: version)
@@ -98,7 +101,7 @@ final class CheckpointKeeper {
 
     /// The best weights, then resume/ (so a resumed run finds the best it had).
     func saveResumeState(_ state: TrainerState, bestStep: Int, trainable: [Parameter], optimizer: any Optimizer) throws {
-        guard let resumeDirectory else { return }
+        guard writes, let resumeDirectory else { return }
         try saveBest(step: bestStep)
         try ResumeFiles.write(state, parameters: trainable, optimizer: optimizer.state(), to: resumeDirectory)
     }

@@ -42,6 +42,9 @@ struct TrainerState: Codable {
     /// The gradual-unfreezing stage in force when saved: which parameters trainable.safetensors
     /// and the optimiser buffers hold (absent: 0, the only stage without gradual unfreezing).
     var unfreezeStage: Int?
+    /// The ranks of the job that saved the state (absent: 1). The global batch is the run's
+    /// batch size whatever the rank count, so a job of another size resumes the same batches.
+    var ranks: Int?
     var history: [EvaluationRecord] = []
     var baseline: [SplitEvaluation] = []
 
@@ -50,7 +53,7 @@ struct TrainerState: Codable {
         case evaluationsWithoutImprovement = "evaluations_without_improvement", examplesSeen = "examples_seen"
         case tokensSeen = "tokens_seen", trainSeconds = "train_seconds", evalSeconds = "eval_seconds"
         case windowLossSum = "window_loss_sum", windowLossCount = "window_loss_count", stoppedEarly = "stopped_early"
-        case optimizerSteps = "optimizer_steps", dropoutCalls = "dropout_calls", unfreezeStage = "unfreeze_stage", history, baseline
+        case optimizerSteps = "optimizer_steps", dropoutCalls = "dropout_calls", unfreezeStage = "unfreeze_stage", ranks, history, baseline
     }
 }
 

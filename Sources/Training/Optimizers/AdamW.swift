@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import TensorEngine
 
@@ -11,6 +12,7 @@ import TensorEngine
 ///
 /// Sixteen elements at a time (the same IEEE operations per element as one at a time, so the
 /// result does not depend on the vector width or on how the elements are split between cores).
+/// CKernels' tc_adamw runs the loop (the same operations); the Swift one is the reference.
 public final class AdamW: OptimizerBase, Optimizer {
     public let beta1: Double, beta2: Double, eps: Double, weightDecay: Double
 
@@ -35,8 +37,14 @@ public final class AdamW: OptimizerBase, Optimizer {
             correction2Sqrt: Float((1 - pow(beta2, t)).squareRoot()), oneMinusBeta1: Float(1 - beta1),
             beta2: Float(beta2), oneMinusBeta2: Float(1 - beta2), eps: Float(eps))
         let p = parameter.value.mutablePointer, g = grad.pointer, mp = m.mutablePointer, vp = v.mutablePointer
-        withExtendedLifetime((parameter, grad, m, v)) {
+        let reference = VectorKernels.swiftReference
+        let cConstants = tc_adamw_constants(
+            decay: constants.decay, step_size: constants.stepSize, correction2_sqrt: constants.correction2Sqrt,
+            one_minus_beta1: constants.oneMinusBeta1, beta2: constants.beta2, one_minus_beta2: constants.oneMinusBeta2, eps: constants.eps)
+        withExtendedLifetime((parameter, grad, m, v)) { withUnsafePointer(to: cConstants) { cp in
             elementwise(parameter.value.count) { range in
+                let lo = range.lowerBound
+                guard reference else { return tc_adamw(p + lo, g + lo, mp + lo, vp + lo, range.count, cp) }
                 var i = range.lowerBound
                 while i + 16 <= range.upperBound {
                     Self.update(p + i, g + i, mp + i, vp + i, SIMD16<Float>.self, constants)
@@ -56,7 +64,7 @@ public final class AdamW: OptimizerBase, Optimizer {
                     i += 1
                 }
             }
-        }
+        } }
     }
 
     struct Constants {

@@ -62,6 +62,7 @@ public enum TrainingReport {
             "steps": result.steps,
             "total_steps": result.plan.totalSteps,
             "epochs": configuration.epochs,
+            "precision": configuration.precision.rawValue,
             "stopped_early": result.stoppedEarly,
             "interrupted": result.interrupted,
             "best": ["step": result.bestStep.map { $0 as Any } ?? NSNull(), "monitor": result.monitor.rawValue,
@@ -90,7 +91,7 @@ public enum TrainingReport {
         if let decay = configuration.layerLearningRateDecay {
             lines.append("- Layer-wise learning-rate decay: \(decay) per block from the top (the head at the full rate)")
         }
-        lines.append("- Training: \(configuration.epochs) epochs × \(result.plan.stepsPerEpoch) steps, batch \(configuration.batchSize), \(configuration.optimizer), schedule \(configuration.schedule), seed \(configuration.seed)")
+        lines.append("- Training: \(configuration.epochs) epochs × \(result.plan.stepsPerEpoch) steps, batch \(configuration.batchSize), \(configuration.optimizer), schedule \(configuration.schedule), seed \(configuration.seed), precision \(configuration.precision)")
         lines.append("- Frozen-prefix cache: \(result.plan.cacheNote)")
         if let best = result.bestStep {
             lines.append("- Best \(result.monitor.rawValue): \(String(format: "%.4f", result.bestValue ?? .nan)) at step \(best)\(result.restoredBest ? " (restored for the final evaluation and saved as the model)" : "")")

@@ -1,0 +1,64 @@
+// Quantisation around the u8×s8 products (see include/textclf_dnnl.h): plain loops the compiler
+// vectorises; they cost O(rows·cols) against the product's O(rows·cols·n).
+#include "textclf_dnnl.h"
+#include <math.h>
+
+void textclf_quantize_rows_u8(const float *x, int64_t rows, int64_t cols, int64_t ld,
+                              uint8_t *q, float *scale, int32_t *zero) {
+    for (int64_t r = 0; r < rows; r++) {
+        const float *row = x + r * ld;
+        float lo = 0, hi = 0;  // the range includes 0, so 0 is exact
+        for (int64_t c = 0; c < cols; c++) {
+            lo = row[c] < lo ? row[c] : lo;
+            hi = row[c] > hi ? row[c] : hi;
+        }
+        float s = (hi - lo) / 255.0f;
+        if (!(s > 0)) s = 1;  // an all-zero row (or NaN): any scale gives zeros
+        int32_t z = (int32_t)lrintf(-lo / s);
+        z = z < 0 ? 0 : (z > 255 ? 255 : z);
+        float inverse = 1.0f / s;
+        uint8_t *out = q + r * cols;
+        for (int64_t c = 0; c < cols; c++) {
+            float v = nearbyintf(row[c] * inverse) + (float)z;
+            out[c] = (uint8_t)(v < 0 ? 0 : (v > 255 ? 255 : v));
+        }
+        scale[r] = s;
+        zero[r] = z;
+    }
+}
+
+void textclf_quantize_columns_s8(const float *w, int64_t k, int64_t n, int transposed,
+                                 int8_t *q, float *scale, int32_t *columnSums) {
+    for (int64_t j = 0; j < n; j++) {
+        float hi = 0;
+        for (int64_t p = 0; p < k; p++) {
+            float v = fabsf(transposed ? w[j * k + p] : w[p * n + j]);
+            hi = v > hi ? v : hi;
+        }
+        float s = hi > 0 ? hi / 127.0f : 1;
+        float inverse = 1.0f / s;
+        int32_t sum = 0;
+        for (int64_t p = 0; p < k; p++) {
+            float v = nearbyintf((transposed ? w[j * k + p] : w[p * n + j]) * inverse);
+            int8_t value = (int8_t)(v < -127 ? -127 : (v > 127 ? 127 : v));
+            q[p * n + j] = value;
+            sum += value;
+        }
+        scale[j] = s;
+        columnSums[j] = sum;
+    }
+}
+
+void textclf_dequantize(const int32_t *acc, int64_t rows, int64_t n, const float *rowScale, const int32_t *rowZero,
+                        const float *columnScale, const int32_t *columnSums, const float *bias, float *out, int64_t ldo) {
+    for (int64_t r = 0; r < rows; r++) {
+        const int32_t *a = acc + r * n;
+        float *o = out + r * ldo;
+        float rs = rowScale[r];
+        int32_t z = rowZero[r];
+        for (int64_t j = 0; j < n; j++) {
+            float v = (float)(a[j] - z * columnSums[j]) * rs * columnScale[j];
+            o[j] = bias ? v + bias[j] : v;
+        }
+    }
+}

@@ -1,0 +1,157 @@
+// oneDNN's matmul, loaded with dlopen by the CDNNL shim (see its header): where libdnnl is
+// missing, `OneDNN.info` says why and every product stays on OpenBLAS. Primitives are made
+// once per shape and kept: creating one costs far more than a small product, and the length
+// buckets make the same shapes come back every batch.
+import CDNNL
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// What oneDNN offers here, for `textclf doctor` and benchmark reports.
+public struct OneDNNInfo: Sendable, Equatable {
+    public var version: String
+    public var libraryPath: String
+    /// The instruction set oneDNN dispatches to, e.g. "avx512_core_bf16".
+    public var isa: String
+    /// Native bf16 dot products (AVX512_BF16 or AMX); without them oneDNN emulates bf16, slowly.
+    public var nativeBF16: Bool
+    /// int8 dot products (VNNI or AMX).
+    public var nativeInt8: Bool
+    /// OpenMP threads a product uses.
+    public var threads: Int
+    /// OMP_WAIT_POLICY in effect, and whether the user set it (or GOMP_SPINCOUNT).
+    public var waitPolicy: String
+    public var waitPolicyIsUserSet: Bool
+}
+
+public struct OneDNNError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// The element types of one product.
+public enum MatmulKind: Int32, Sendable, Hashable {
+    case f32 = 0
+    /// f32 operands rounded to bf16 for the product, f32 accumulation and result.
+    case bf16 = 1
+    /// u8 A, s8 B, s32 C.
+    case u8s8 = 2
+}
+
+public enum OneDNN {
+    private static let loaded: Result<OneDNNInfo, OneDNNError> = load()
+
+    /// Loads libdnnl on first use; throws the reason it is unusable.
+    @discardableResult
+    public static func ensureLoaded() throws -> OneDNNInfo { try loaded.get() }
+
+    public static var isAvailable: Bool { (try? loaded.get()) != nil }
+
+    /// How idle OpenMP threads wait after a product, unless the user chose (OMP_WAIT_POLICY or
+    /// GOMP_SPINCOUNT): passive, so they sleep at once instead of spinning on a core that our own
+    /// kernels, which run between products, need; as OPENBLAS_THREAD_TIMEOUT for OpenBLAS. On a
+    /// loaded 2-core machine spinning made 274×384×384 products run at 3–4 instead of ~200
+    /// GFLOP/s (`textclf bench gemm` with OMP_WAIT_POLICY=active vs passive).
+    static let defaultWaitPolicy = "passive"
+
+    private static func load() -> Result<OneDNNInfo, OneDNNError> {
+        // libgomp reads these once, when oneDNN's first product starts its threads.
+        let environment = ProcessInfo.processInfo.environment
+        let policy = BLAS.choose("OMP_WAIT_POLICY", default: defaultWaitPolicy, environment: environment)
+        let userSpin = !(environment["GOMP_SPINCOUNT"] ?? "").isEmpty
+        if !policy.userSet && !userSpin { setenv("OMP_WAIT_POLICY", policy.value, 1) }
+        var message = [CChar](repeating: 0, count: 512)
+        if textclf_dnnl_load(&message, Int32(message.count)) != 0 {
+            return .failure(OneDNNError(description: String(cString: message)))
+        }
+        var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0
+        textclf_dnnl_version(&major, &minor, &patch)
+        let isa = textclf_dnnl_isa()
+        let name = String(cString: textclf_dnnl_isa_name(isa))
+        let bf16 = name.hasPrefix("avx512_core_bf16") || name.hasPrefix("avx512_core_amx")
+        let int8 = bf16 || name.contains("vnni")
+        let libraryPath = BLAS.mappedLibraryPath(containing: "libdnnl", fallback: String(cString: textclf_dnnl_path()))
+        return .success(OneDNNInfo(version: "\(major).\(minor).\(patch)", libraryPath: libraryPath, isa: name,
+                                   nativeBF16: bf16, nativeInt8: int8, threads: Int(textclf_dnnl_threads()),
+                                   waitPolicy: userSpin && !policy.userSet ? "GOMP_SPINCOUNT=\(environment["GOMP_SPINCOUNT"]!)" : policy.value,
+                                   waitPolicyIsUserSet: policy.userSet || userSpin))
+    }
+
+    struct Key: Hashable {
+        var kind: MatmulKind
+        var m: Int, n: Int, k: Int
+        var transposeA: Bool, transposeB: Bool
+        var lda: Int, ldb: Int, ldc: Int
+        var alpha: Float, beta: Float
+    }
+
+    /// Primitives by shape, shared by every thread: executing one primitive from several
+    /// threads at once is safe (each thread has its own stream, scratchpad and bf16 copies).
+    final class Cache: @unchecked Sendable {
+        // @unchecked: `entries` is only touched under `lock`; the pointers are never freed.
+        private let lock = NSLock()
+        private var entries: [Key: OpaquePointer] = [:]
+
+        func primitive(_ key: Key) throws -> OpaquePointer {
+            lock.lock()
+            defer { lock.unlock() }
+            if let found = entries[key] { return found }
+            var message = [CChar](repeating: 0, count: 512)
+            guard let made = textclf_matmul_create(
+                key.kind.rawValue, Int64(key.m), Int64(key.n), Int64(key.k),
+                key.transposeA ? 1 : 0, key.transposeB ? 1 : 0, Int64(key.lda), Int64(key.ldb), Int64(key.ldc),
+                key.alpha, key.beta, &message, Int32(message.count))
+            else { throw OneDNNError(description: String(cString: message)) }
+            entries[key] = made
+            return made
+        }
+
+        var count: Int {
+            lock.lock()
+            defer { lock.unlock() }
+            return entries.count
+        }
+    }
+
+    static let cache = Cache()
+
+    /// Primitives made so far (one per distinct shape and kind).
+    public static var cachedPrimitives: Int { cache.count }
+
+    /// C[m, n] = alpha · op(A) · op(B) + beta · C, row-major, as `BLAS.sgemm` (f32 and bf16
+    /// kinds). Crashes with oneDNN's reason if it cannot run: callers check `isAvailable`.
+    public static func gemm(
+        kind: MatmulKind, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+        a: UnsafeRawPointer, lda: Int, b: UnsafeRawPointer, ldb: Int,
+        beta: Float, c: UnsafeMutableRawPointer, ldc: Int
+    ) {
+        let key = Key(kind: kind, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB,
+                      lda: lda, ldb: ldb, ldc: ldc, alpha: alpha, beta: beta)
+        let primitive: OpaquePointer
+        do { primitive = try cache.primitive(key) } catch { fatalError("\(error)") }
+        guard textclf_matmul_execute(primitive, a, b, c) == 0 else {
+            fatalError("oneDNN matmul \(m)×\(k)×\(n) (\(kind)) failed to execute")
+        }
+    }
+
+    /// The kernel oneDNN picked for a product of this shape, e.g. "brg:avx512_core_bf16".
+    public static func implementation(kind: MatmulKind, m: Int, n: Int, k: Int) throws -> String {
+        try ensureLoaded()
+        let key = Key(kind: kind, m: m, n: n, k: k, transposeA: false, transposeB: false,
+                      lda: k, ldb: n, ldc: n, alpha: 1, beta: 0)
+        return String(cString: textclf_matmul_implementation(try cache.primitive(key)))
+    }
+
+    /// Runs `body` with oneDNN limited to `count` OpenMP threads on this thread.
+    public static func withThreadCount<R>(_ count: Int, _ body: () throws -> R) rethrows -> R {
+        let previous = textclf_dnnl_threads()
+        textclf_dnnl_set_threads(Int32(count))
+        defer { textclf_dnnl_set_threads(previous) }
+        return try body()
+    }
+}
+
+/// bf16 rounding as oneDNN's bf16 products apply it to their inputs (nearest even).
+public enum BF16 {
+    public static func round(_ x: Float) -> Float { textclf_f32_from_bf16(textclf_bf16_from_f32(x)) }
+}

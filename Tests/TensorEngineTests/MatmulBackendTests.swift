@@ -1,0 +1,149 @@
+import Dispatch
+import TensorEngine
+import TestRequirements
+import XCTest
+
+func requireOneDNN() throws {
+    try requireBLAS()
+    do { try OneDNN.ensureLoaded() } catch { throw missingPrerequisite("oneDNN not available: \(error)") }
+}
+
+/// The matmul seam: oneDNN's f32 and bf16 products against exact (float64) references, on every
+/// transpose combination with padded leading dimensions, alpha and beta. These hold on any CPU:
+/// where bf16 is not native, oneDNN emulates it with the same rounding.
+final class MatmulBackendTests: XCTestCase {
+    /// op(X)[i, p] for a row-major block with leading dimension ld.
+    private func element(_ x: Tensor, transposed: Bool, _ i: Int, _ p: Int, ld: Int) -> Float {
+        transposed ? x[flat: p * ld + i] : x[flat: i * ld + p]
+    }
+
+    /// Runs C = alpha·op(A)·op(B) + beta·C on `backend` and checks every entry against the
+    /// float64 product of `round(A)`, `round(B)` (the inputs as the kind sees them).
+    /// Error bound: with inputs exact in the kind (bf16 products of 8-bit mantissas are exact in
+    /// f32), only the f32 accumulation rounds: |error| ≤ γ_k·Σ|a·b| with γ_k = k·u/(1 − k·u),
+    /// u = 2⁻²⁴, plus the rounding of alpha·sum + beta·c (2u relative). The factor 2 covers the
+    /// blocked kernels' partial sums, which do not raise the bound's order.
+    private func check(_ backend: any MatmulBackend, kind: MatmulKind, m: Int, n: Int, k: Int,
+                       round: (Float) -> Float, file: StaticString = #filePath, line: UInt = #line) {
+        let u = 0x1p-24
+        for transposeA in [false, true] {
+            for transposeB in [false, true] {
+                let lda = (transposeA ? m : k) + 2, ldb = (transposeB ? k : n) + 1, ldc = n + 3
+                let a = Tensor.random(shape: [(transposeA ? k : m) * lda], seed: 1)
+                let b = Tensor.random(shape: [(transposeB ? n : k) * ldb], seed: 2)
+                let c = Tensor.random(shape: [m * ldc], seed: 3)
+                let c0 = c.scalars
+                let (alpha, beta): (Float, Float) = (0.75, 1)
+                backend.gemm(kind: kind, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                             a: a.pointer, lda: lda, b: b.pointer, ldb: ldb, beta: beta, c: c.mutablePointer, ldc: ldc)
+                var worst = 0.0
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var sum = 0.0, magnitude = 0.0
+                        for p in 0..<k {
+                            let x = Double(round(element(a, transposed: transposeA, i, p, ld: lda)))
+                            let y = Double(round(element(b, transposed: transposeB, p, j, ld: ldb)))
+                            sum += x * y
+                            magnitude += abs(x * y)
+                        }
+                        let expected = Double(alpha) * sum + Double(beta) * Double(c0[i * ldc + j])
+                        let bound = 2 * (Double(k) * u / (1 - Double(k) * u)) * Double(alpha) * magnitude + 2 * u * abs(expected) + 1e-30
+                        worst = max(worst, abs(Double(c[flat: i * ldc + j]) - expected) / bound)
+                    }
+                }
+                XCTAssertLessThanOrEqual(worst, 1, "\(backend.name) \(kind) \(m)×\(k)×\(n) transpose \(transposeA) \(transposeB): error / bound",
+                                         file: file, line: line)
+                // Entries past n in each row of C (the padding) are untouched.
+                for i in 0..<m { for j in n..<ldc { XCTAssertEqual(c[flat: i * ldc + j], c0[i * ldc + j], file: file, line: line) } }
+            }
+        }
+    }
+
+    func testOneDNNF32MatchesTheExactProduct() throws {
+        try requireOneDNN()
+        for (m, n, k) in [(5, 7, 3), (37, 29, 53), (64, 96, 200)] {
+            check(Matmul.oneDNN, kind: .f32, m: m, n: n, k: k, round: { $0 })
+        }
+    }
+
+    func testOpenBLASMatchesTheExactProduct() throws {
+        try requireBLAS()
+        for (m, n, k) in [(5, 7, 3), (37, 29, 53)] { check(Matmul.openBLAS, kind: .f32, m: m, n: n, k: k, round: { $0 }) }
+    }
+
+    /// bf16 products round both inputs to bf16 (nearest even) and accumulate in f32: they equal
+    /// the exact product of the rounded inputs within the f32 accumulation bound.
+    func testOneDNNBF16IsTheProductOfRoundedInputs() throws {
+        try requireOneDNN()
+        for (m, n, k) in [(5, 7, 3), (37, 29, 53), (64, 96, 200)] {
+            check(Matmul.oneDNN, kind: .bf16, m: m, n: n, k: k, round: BF16.round)
+        }
+    }
+
+    /// The bf16 path really rounds: 1 + 2⁻¹⁰ is not a bf16 number (8 significant bits), so
+    /// (1 + 2⁻¹⁰)·1 gives 1 in bf16 and 1 + 2⁻¹⁰ in f32.
+    func testBF16RoundsTheOperands() throws {
+        try requireOneDNN()
+        XCTAssertEqual(BF16.round(1 + 0x1p-10), 1)
+        XCTAssertEqual(BF16.round(1 + 0x1p-7), 1 + 0x1p-7, "8 significant bits are kept")
+        XCTAssertEqual(BF16.round(1 + 0x1p-8 + 0x1p-12), 1 + 0x1p-7, "above the halfway point rounds up")
+        XCTAssertEqual(BF16.round(1 + 0x1p-8), 1, "a tie rounds to even")
+        XCTAssertTrue(BF16.round(.nan).isNaN)
+        let a = try Tensor(shape: [2, 2], values: [1 + 0x1p-10, 0, 0, 1])
+        let b = try Tensor(shape: [2, 2], values: [1, 0, 0, 1])
+        for (precision, expected) in [(Precision.bf16, Float(1)), (.fp32, 1 + 0x1p-10)] {
+            let out = Matmul.withPrecision(precision) {
+                Ops.linear(Variable(a), weight: Parameter(name: "w", value: b), bias: nil, layout: .inOut, tape: nil)
+            }
+            XCTAssertEqual(out.value[flat: 0], expected, "\(precision)")
+        }
+    }
+
+    /// Primitives are made once per shape and shared by threads: eight threads running the same
+    /// two shapes give the single-threaded results bit for bit, and add only two primitives.
+    func testPrimitiveCacheIsSharedAndThreadSafe() throws {
+        try requireOneDNN()
+        let shapes = [(m: 19, n: 23, k: 31), (m: 41, n: 17, k: 13)]
+        // Read-only from every thread; Tensor is not Sendable, hence nonisolated(unsafe).
+        nonisolated(unsafe) let inputs = shapes.map { (Tensor.random(shape: [$0.m, $0.k], seed: 4), Tensor.random(shape: [$0.k, $0.n], seed: 5)) }
+        let product: @Sendable (Int, MatmulKind) -> [Float] = { s, kind in
+            let (a, b) = inputs[s], shape = shapes[s]
+            let c = Tensor(zeros: [shape.m, shape.n])
+            Matmul.oneDNN.gemm(kind: kind, transposeA: false, transposeB: false, m: shape.m, n: shape.n, k: shape.k, alpha: 1,
+                               a: a.pointer, lda: shape.k, b: b.pointer, ldb: shape.n, beta: 0, c: c.mutablePointer, ldc: shape.n)
+            return c.scalars
+        }
+        let before = OneDNN.cachedPrimitives
+        let expected = (0..<2).map { product($0, .bf16) }
+        XCTAssertEqual(OneDNN.cachedPrimitives, before + 2)
+        let results = UnsafeMutableBufferPointer<[Float]>.allocate(capacity: 64)
+        results.initialize(repeating: [])
+        defer { _ = results.deinitialize(); results.deallocate() }
+        nonisolated(unsafe) let shared = results
+        DispatchQueue.concurrentPerform(iterations: 64) { i in
+            shared[i] = OneDNN.withThreadCount(1) { product(i % 2, .bf16) }
+        }
+        for i in 0..<64 { XCTAssertEqual(results[i], expected[i % 2], "call \(i)") }
+        XCTAssertEqual(OneDNN.cachedPrimitives, before + 2, "no primitive made twice")
+    }
+
+    func testPrecisionNames() throws {
+        XCTAssertEqual(try Precision.resolve("fp32"), .fp32)
+        XCTAssertThrowsError(try Precision.resolve("fp16")) { XCTAssertTrue("\($0)".contains("--precision must be")) }
+        let auto = try Precision.resolve("auto")
+        let native = (try? OneDNN.ensureLoaded().nativeBF16) == true
+        XCTAssertEqual(auto, native ? .bf16 : .fp32)
+        if native { XCTAssertEqual(try Precision.resolve("bf16"), .bf16) } else {
+            XCTAssertThrowsError(try Precision.resolve("bf16")) { XCTAssertTrue("\($0)".contains("bf16"), "\($0)") }
+        }
+    }
+
+    /// Small and one-row f32 products stay on OpenBLAS; large ones go to oneDNN where present.
+    func testF32Routing() throws {
+        try requireOneDNN()
+        guard Matmul.routing == .auto else { throw XCTSkip("TEXTCLF_MATMUL forces a backend") }
+        XCTAssertEqual(Matmul.f32Backend(m: 1, n: 4096, k: 4096).name, "openblas")
+        XCTAssertEqual(Matmul.f32Backend(m: 8, n: 8, k: 8).name, "openblas")
+        XCTAssertEqual(Matmul.f32Backend(m: 274, n: 1536, k: 384).name, "onednn")
+    }
+}
