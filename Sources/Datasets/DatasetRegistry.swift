@@ -16,9 +16,10 @@ public struct DatasetRegistry: Sendable {
         self.adapters = adapters
     }
 
-    /// sms-spam, sst2, imdb, ag-news, bbc-news, banking77.
+    /// sms-spam, sst2, imdb, ag-news, bbc-news, banking77, reuters-21578.
     public static var builtIn: DatasetRegistry {
-        DatasetRegistry([SMSSpamDataset(), SST2Dataset(), IMDBDataset(), AGNewsDataset(), BBCNewsDataset(), Banking77Dataset()])
+        DatasetRegistry([SMSSpamDataset(), SST2Dataset(), IMDBDataset(), AGNewsDataset(), BBCNewsDataset(), Banking77Dataset(),
+                         Reuters21578Dataset()])
     }
 
     /// Adds an adapter. A name already registered is an error unless `replacing` is true.

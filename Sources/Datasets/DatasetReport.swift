@@ -72,7 +72,7 @@ public struct DatasetReport: Sendable {
         skipped = raw.skipped
         func counts(_ examples: [Example]) -> [Int] {
             var counts = [Int](repeating: 0, count: raw.labels.count)
-            for example in examples { counts[example.label] += 1 }
+            for example in examples { for c in example.allLabels { counts[c] += 1 } }
             return counts
         }
         sources = raw.sources.map { Count(name: $0.name, examples: $0.examples.count, labelCounts: counts($0.examples)) }

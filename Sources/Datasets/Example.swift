@@ -1,4 +1,7 @@
 /// One labelled text. `label` is the class id: an index into the dataset's `LabelSet`.
+/// A multi-label example (tags) carries every class id it has in `classIDs`, ascending and
+/// distinct (possibly none, from 0/1 label columns); its `label` is then the first of them (0
+/// when there is none), which is only what stratified splitting groups by.
 ///
 /// `row` says where the example came from inside its source split: the 1-based data row of the
 /// source file (the header is not counted, as in DataIO's error messages), or for examples not
@@ -10,6 +13,8 @@ public struct Example: Sendable, Hashable {
     /// The source's own identifier, when it has one (IMDB's review id, BBC's file name).
     public var id: String?
     public var row: Int
+    /// Every class id of a multi-label example; nil for a single-label one.
+    public var classIDs: [Int]?
 
     public init(text: String, label: Int, id: String? = nil, row: Int) {
         self.text = text
@@ -17,4 +22,14 @@ public struct Example: Sendable, Hashable {
         self.id = id
         self.row = row
     }
+
+    /// A multi-label example: `classIDs` is sorted and deduplicated.
+    public init(text: String, classIDs: [Int], id: String? = nil, row: Int) {
+        let sorted = Array(Set(classIDs)).sorted()
+        self.init(text: text, label: sorted.first ?? 0, id: id, row: row)
+        self.classIDs = sorted
+    }
+
+    /// The class ids the example has: `classIDs`, or the one `label`.
+    public var allLabels: [Int] { classIDs ?? [label] }
 }

@@ -26,20 +26,27 @@ public struct RawDataset: Sendable {
     public let labels: LabelSet
     public let sources: [SourceSplit]
     public let skipped: SkipReport
+    /// Whether the examples carry label sets (`Example.classIDs`): tags rather than one class.
+    /// A dataset is one or the other throughout.
+    public let isMultiLabel: Bool
 
     /// Checks that source names are distinct, every label is a class of `labels`, and rows are
     /// distinct within each source split (split records refer to examples by row).
     public init(name: String, labels: LabelSet, sources: [SourceSplit], skipped: SkipReport = SkipReport()) throws {
         guard !sources.isEmpty else { throw DatasetError("dataset \(name): has no source splits") }
         var seenNames = Set<String>()
+        let isMultiLabel = sources.contains { $0.examples.first?.classIDs != nil }
         for source in sources {
             guard !source.name.isEmpty, seenNames.insert(source.name).inserted else {
                 throw DatasetError("dataset \(name): source split names must be distinct and non-empty, got \(sources.map { "\"\($0.name)\"" }.joined(separator: ", "))")
             }
             var rows = Set<Int>()
             for example in source.examples {
-                guard (0..<labels.count).contains(example.label) else {
-                    throw DatasetError("dataset \(name): \(source.location), row \(example.row): label \(example.label) is not a class id (there are \(labels.count) classes: \(labels))")
+                if let bad = example.allLabels.first(where: { !(0..<labels.count).contains($0) }) {
+                    throw DatasetError("dataset \(name): \(source.location), row \(example.row): label \(bad) is not a class id (there are \(labels.count) classes: \(labels))")
+                }
+                guard (example.classIDs != nil) == isMultiLabel else {
+                    throw DatasetError("dataset \(name): \(source.location), row \(example.row): single-label and multi-label examples are mixed")
                 }
                 guard rows.insert(example.row).inserted else {
                     throw DatasetError("dataset \(name): \(source.location): two examples claim row \(example.row); rows must be distinct within a source split")
@@ -50,6 +57,7 @@ public struct RawDataset: Sendable {
         self.labels = labels
         self.sources = sources
         self.skipped = skipped
+        self.isMultiLabel = isMultiLabel
     }
 
     public func source(named name: String) -> SourceSplit? { sources.first { $0.name == name } }
@@ -57,7 +65,7 @@ public struct RawDataset: Sendable {
     /// Examples per class across all source splits, in class-id order.
     public var labelCounts: [Int] {
         var counts = [Int](repeating: 0, count: labels.count)
-        for source in sources { for example in source.examples { counts[example.label] += 1 } }
+        for source in sources { for example in source.examples { for c in example.allLabels { counts[c] += 1 } } }
         return counts
     }
 }
@@ -146,7 +154,7 @@ extension RawDataset {
         guard declared != labels else { return self }
         let counts = labelCounts
         for (id, name) in labels.names.enumerated() where declared.index(of: name) == nil && counts[id] > 0 {
-            let (source, example) = sources.lazy.flatMap { source in source.examples.lazy.map { (source, $0) } }.first { $0.1.label == id }!
+            let (source, example) = sources.lazy.flatMap { source in source.examples.lazy.map { (source, $0) } }.first { $0.1.allLabels.contains(id) }!
             throw DatasetError("dataset \(self.name): \(source.location), row \(example.row): label \"\(name)\" is not one of the declared labels \(declared)")
         }
         if let absent = declared.names.first(where: { labels.index(of: $0) == nil }) {
@@ -155,7 +163,12 @@ extension RawDataset {
         let mapping = labels.names.map { declared.index(of: $0) ?? -1 }
         let relabeled = sources.map { source in
             SourceSplit(name: source.name, location: source.location,
-                        examples: source.examples.map { Example(text: $0.text, label: mapping[$0.label], id: $0.id, row: $0.row) })
+                        examples: source.examples.map { example in
+                            if let ids = example.classIDs {
+                                return Example(text: example.text, classIDs: ids.map { mapping[$0] }, id: example.id, row: example.row)
+                            }
+                            return Example(text: example.text, label: mapping[example.label], id: example.id, row: example.row)
+                        })
         }
         return try RawDataset(name: self.name, labels: declared, sources: relabeled, skipped: skipped)
     }

@@ -56,6 +56,11 @@ public struct TableLayout: Sendable {
     public var labelColumn: CSVColumn
     public var idColumn: CSVColumn?
     public var labels: LabelRule
+    /// Multi-label: the label column holds several labels joined by this separator.
+    public var labelSeparator: String?
+    /// Multi-label: these 0/1 columns, one per class of a `.fixed` label set in its order,
+    /// replace `labelColumn`. A row with no 1 is an example without labels.
+    public var labelColumns: [CSVColumn]?
     /// Turns the text columns' values (in `textColumns` order) into the example's text.
     public var makeText: @Sendable ([String]) -> String
     public var badRows: BadRowPolicy
@@ -72,9 +77,17 @@ public struct TableLayout: Sendable {
         self.makeText = makeText
     }
 
+    /// Whether rows carry label sets (a separator or 0/1 columns).
+    public var isMultiLabel: Bool { labelSeparator != nil || labelColumns != nil }
+
     /// Reads every file as one source split (in the given order) into a `RawDataset`.
     public func read(_ files: [TableFile], dataset: String) throws -> RawDataset {
         guard !textColumns.isEmpty else { throw DatasetError("dataset \(dataset): no text column given") }
+        if let labelColumns {
+            guard case .fixed(let set, _) = labels, set.count == labelColumns.count else {
+                throw DatasetError("dataset \(dataset): \(labelColumns.count) label columns need as many label names, in column order")
+            }
+        }
         // Files are read in parallel (IMDB's two members on two cores), results kept in order;
         // when several fail, the first file's error is the one reported.
         let results = ResultSlots<(location: String, rows: [PendingRow], skipped: SkipReport)>(count: files.count)
@@ -97,14 +110,16 @@ public struct TableLayout: Sendable {
         case .fixed(let set, _):
             labelSet = set
         case .inferred(let map):
-            let names = map.isEmpty ? pending.flatMap { $0.rows.compactMap(\.labelName) } : Array(map.values)
+            let names = map.isEmpty ? pending.flatMap { $0.rows.flatMap(\.labelNames) } : Array(map.values)
             do { labelSet = try LabelSet(LabelSet.sortedNames(names)) } catch let error as DatasetError {
                 throw DatasetError("dataset \(dataset): cannot infer the labels from column \(labelColumn) of \(files.map { describe($0) }.joined(separator: ", ")): \(error.description)")
             }
         }
         let sources = pending.map { file, location, rows in
             SourceSplit(name: file.split, location: location, examples: rows.compactMap { row in
-                row.labelName.flatMap { labelSet.index(of: $0) }.map { Example(text: row.text, label: $0, id: row.id, row: row.row) }
+                let ids = row.labelNames.compactMap { labelSet.index(of: $0) }
+                if isMultiLabel { return Example(text: row.text, classIDs: ids, id: row.id, row: row.row) }
+                return ids.first.map { Example(text: row.text, label: $0, id: row.id, row: row.row) }
             })
         }
         return try RawDataset(name: dataset, labels: labelSet, sources: sources, skipped: skipped)
@@ -115,8 +130,8 @@ public struct TableLayout: Sendable {
     /// A row read, its label not yet a class id (inferred labels need every row first).
     private struct PendingRow: Sendable {
         var text: String
-        /// The class name after mapping (nil never survives: such rows fail or are skipped).
-        var labelName: String?
+        /// The class names after mapping (one for a single-label row).
+        var labelNames: [String]
         var id: String?
         var row: Int
     }
@@ -128,7 +143,8 @@ public struct TableLayout: Sendable {
     private func readRows(_ file: TableFile, skipped: inout SkipReport) throws -> (String, [PendingRow]) {
         var format = self.format
         format.wrongFieldCount = badRows == .skip ? .skip : .fail
-        let columns = textColumns + [labelColumn] + (idColumn.map { [$0] } ?? [])
+        let labelFields = labelColumns ?? [labelColumn]
+        let columns = textColumns + labelFields + (idColumn.map { [$0] } ?? [])
         let reader: CSVReader
         do {
             reader = try CSVReader(path: file.path.path, member: file.member, format: format, columns: columns)
@@ -162,12 +178,37 @@ public struct TableLayout: Sendable {
             if text.allSatisfy(\.isWhitespace) {
                 try bad(SkipReport.Reason.emptyText, "empty text in \(textColumns.count == 1 ? "column" : "columns") \(textColumns.map(\.description).joined(separator: " + "))"); continue
             }
+            let id = idColumn == nil ? nil : fields[labelPosition + labelFields.count]
+            if let labelColumns {
+                guard case .fixed(let set, _) = labels else { continue }
+                var names: [String] = [], valid = true
+                for (k, column) in labelColumns.enumerated() where valid {
+                    switch fields[labelPosition + k].trimmingCharacters(in: .whitespaces) {
+                    case "1": names.append(set[k])
+                    case "0": break
+                    case let value:
+                        try bad(SkipReport.Reason.unknownLabel, "value \"\(value)\" in label column \(column) is not 0 or 1")
+                        valid = false
+                    }
+                }
+                if valid { rows.append(PendingRow(text: text, labelNames: names, id: id, row: reader.row)) }
+                continue
+            }
             let rawLabel = fields[labelPosition].trimmingCharacters(in: .whitespaces)
-            if rawLabel.isEmpty {
+            let pieces = labelSeparator.map { separator in
+                rawLabel.components(separatedBy: separator).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            } ?? (rawLabel.isEmpty ? [] : [rawLabel])
+            if pieces.isEmpty {
                 try bad(SkipReport.Reason.emptyLabel, "empty label in column \(labelColumn)"); continue
             }
-            guard let name = try className(rawLabel, bad: bad) else { continue }
-            rows.append(PendingRow(text: text, labelName: name, id: idColumn == nil ? nil : fields[labelPosition + 1], row: reader.row))
+            var names: [String] = []
+            for piece in pieces {
+                guard let name = try className(piece, bad: bad) else { names = []; break }
+                if !names.contains(name) { names.append(name) }
+            }
+            // A piece that is not a label skipped the row (or threw).
+            if names.isEmpty { continue }
+            rows.append(PendingRow(text: text, labelNames: names, id: id, row: reader.row))
         }
         // The reader keeps its own list of rows with the wrong field count; list all in file order.
         for row in reader.skipped { skip(SkipReport.Reason.wrongFieldCount, row.reason, line: row.line, row: row.row) }

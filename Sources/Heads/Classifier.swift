@@ -13,6 +13,8 @@ public final class Classifier {
     public let labels: [String]
     /// Texts are cut to this many tokens (at most the backbone's context).
     public let maxLength: Int
+    /// How logits become probabilities and labels (softmax and the argmax unless set).
+    public var decision = DecisionRule()
     /// How a text longer than `maxLength` is read (`useLongText` changes it).
     public private(set) var longText: LongTextReader
 

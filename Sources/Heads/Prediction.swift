@@ -5,10 +5,15 @@ import Foundation
 import TensorEngine
 
 public struct Prediction: Sendable, Equatable {
+    /// The most probable class.
     public let label: String
     public let classIndex: Int
-    /// Softmax probabilities, in label order.
+    /// Probabilities in label order (the classifier's `decision`: softmax, or a sigmoid per
+    /// class for tags).
     public let probabilities: [Float]
+    /// The labels given, in label order: `label` alone, unless a threshold decides (two
+    /// classes), or for tags every label at or above its threshold (possibly none).
+    public let labels: [String]
     /// Whether the text was longer than the classifier's max length and was cut.
     public let truncated: Bool
     /// Tokens read (after truncation; under `--long-text chunks`, of every window).
@@ -49,10 +54,10 @@ extension Classifier {
         let encoded = encodeWindows(texts)
         let logits = try logits(windows: encoded.map(\.windows), batchSize: batchSize)
         return zip(encoded, logits).map { encoded, row in
-            let probabilities = softmax(row)
-            let best = argmax(row)
+            let (probabilities, given, best) = decision.decide(row)
             return Prediction(label: labels[best], classIndex: best, probabilities: probabilities,
-                              truncated: encoded.truncated, tokenCount: encoded.windows.reduce(0) { $0 + $1.count },
+                              labels: given.map { labels[$0] }, truncated: encoded.truncated,
+                              tokenCount: encoded.windows.reduce(0) { $0 + $1.count },
                               windowCount: encoded.windows.count)
         }
     }

@@ -51,13 +51,16 @@ public struct CheckpointConfiguration: Codable, Hashable, Sendable {
     /// Optimiser steps behind these weights.
     public var step: Int
     public var textclfVersion: String?
+    /// How logits become probabilities and labels: sigmoid outputs and per-label thresholds
+    /// for tags, a fitted temperature, a decision threshold (absent: softmax and the argmax).
+    public var decision: DecisionRule?
     /// false: the backbone ran without its causal mask (GPT-2 with `--causal-mask off`); absent
     /// otherwise.
     public var causalMask: Bool?
 
     enum CodingKeys: String, CodingKey {
         case format, backbone, labels, pooling, head, trainable, maxLength = "max_length", tokenizer, tensors, step
-        case textclfVersion = "textclf_version", causalMask = "causal_mask"
+        case textclfVersion = "textclf_version", decision, causalMask = "causal_mask"
         case longText = "long_text"
     }
 }

@@ -1,7 +1,8 @@
 // A fine-tuned classifier on disk: a directory with
 //
 //   classifier.json     what the model is (format "textclf-classifier/1"): backbone source and
-//                       checksum, labels, pooling, head, trainable policy, tokenizer, max length
+//                       checksum, labels, pooling, head, trainable policy, tokenizer, max length,
+//                       and the decision rule (sigmoid outputs, temperature, thresholds) if any
 //   model.safetensors   the trained tensors (trainable ones by default; every one with `full`)
 //
 // Loading rebuilds the backbone from its source (pretrained weights by name, a directory, or a
@@ -47,7 +48,9 @@ public enum ClassifierCheckpoint {
             maxLength: classifier.maxLength, longText: classifier.longText.policy,
             tokenizer: .init(vocabularySize: classifier.tokenizer.vocabularySize, padTokenID: classifier.tokenizer.padTokenID),
             tensors: .init(file: tensorFile, content: content, count: saved.count, parameters: elementCount),
-            step: step, textclfVersion: version, causalMask: classifier.backbone.causalMaskIsOff ? false : nil)
+            step: step, textclfVersion: version,
+            decision: classifier.decision.isPlainSoftmax ? nil : classifier.decision,
+            causalMask: classifier.backbone.causalMaskIsOff ? false : nil)
         try DirectoryCommit.write(to: directory) { staging in
             try writer.write(to: staging.appendingPathComponent(tensorFile))
             try AtomicFile.write(try JSONFiles.pretty(configuration), to: staging.appendingPathComponent(configFile))
@@ -117,6 +120,12 @@ public enum ClassifierCheckpoint {
         let head = try heads.makeHead(configuration.head, inputSize: backbone.hiddenSize, classCount: configuration.labels.count, seed: 0)
         let classifier = try Classifier(backbone: backbone, head: head, labels: configuration.labels, pooling: configuration.pooling,
                                         maxLength: configuration.maxLength)
+        if let decision = configuration.decision {
+            guard decision.fits(classes: configuration.labels.count) else {
+                throw InvalidInput("\(directory.appendingPathComponent(configFile).path): member decision: temperature \(decision.temperature) and \(decision.thresholds?.count ?? 0) thresholds do not fit \(decision.output) outputs for \(configuration.labels.count) labels")
+            }
+            classifier.decision = decision
+        }
         do { try classifier.useLongText(configuration.longText ?? .truncate) } catch let error as InvalidInput {
             throw InvalidInput("\(directory.appendingPathComponent(configFile).path): \(error.description)")
         }

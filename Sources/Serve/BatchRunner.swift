@@ -38,11 +38,13 @@ struct BatchRunner {
             let start = ContinuousClock.now
             do {
                 let logits = try ComputeGate.run { try classifier.logits(windows: batch.map { encoded[$0].windows }, batchSize: batch.count) }
-                // As `Classifier.predict`: softmax and the first largest logit, per row.
+                // As `Classifier.predict`: the classifier's decision rule per row.
+                let decision = classifier.decision
                 for (row, index) in batch.enumerated() {
-                    let best = argmax(logits[row])
+                    let (probabilities, given, best) = decision.decide(logits[row])
                     results[owners[index].job][owners[index].text] = Classification(
-                        label: classifier.labels[best], probabilities: softmax(logits[row]),
+                        label: classifier.labels[best], probabilities: probabilities,
+                        labels: decision.isMultiLabel ? given.map { classifier.labels[$0] } : nil,
                         truncated: encoded[index].truncated, tokens: tokens[index])
                 }
                 metrics.batch(model: name, size: batch.count, tokens: batch.reduce(0) { $0 + tokens[$1] },

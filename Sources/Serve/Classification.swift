@@ -4,18 +4,22 @@ import Foundation
 /// One text's answer: the keys of `predict --json`.
 public struct Classification: Sendable, Equatable {
     public let label: String
-    /// Softmax probabilities in label order.
+    /// Probabilities in label order (softmax, or a sigmoid per label for tags).
     public let probabilities: [Float]
+    /// Tags: every label at or above its threshold (nil for one label per text).
+    public var labels: [String]? = nil
     /// The text was longer than the model's max length and was cut.
     public let truncated: Bool
     /// Tokens read (after truncation).
     public let tokens: Int
 
-    /// `{"label", "probabilities": {label: p}, "truncated", "tokens"}`, probabilities as
-    /// `predict --json` writes them (the Float widened to Double).
-    func jsonObject(labels: [String]) -> [String: Any] {
-        ["label": label, "probabilities": Dictionary(uniqueKeysWithValues: zip(labels, probabilities.map(Double.init))),
-         "truncated": truncated, "tokens": tokens]
+    /// `{"label", "probabilities": {label: p}, "truncated", "tokens"}` (and for tags "labels"),
+    /// as `predict --json` writes them (the Float widened to Double).
+    func jsonObject(labels names: [String]) -> [String: Any] {
+        var object: [String: Any] = ["label": label, "probabilities": Dictionary(uniqueKeysWithValues: zip(names, probabilities.map(Double.init))),
+                                     "truncated": truncated, "tokens": tokens]
+        if let labels { object["labels"] = labels }
+        return object
     }
 }
 

@@ -161,8 +161,9 @@ enum OpenAPIDocument {
             "required": ["label", "probabilities", "truncated", "tokens"],
             "additionalProperties": false,
             "properties": {
-              "label": {"type": "string", "description": "The most probable label."},
-              "probabilities": {"type": "object", "description": "Softmax probability by label name.",
+              "label": {"type": "string", "description": "The label given (for a model of tags, the most probable)."},
+              "labels": {"type": "array", "items": {"type": "string"}, "description": "Models of tags only: every label at or above its threshold."},
+              "probabilities": {"type": "object", "description": "Probability by label name (softmax, or a sigmoid per label for tags).",
                                 "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1}},
               "truncated": {"type": "boolean", "description": "The text was longer than the model's max length and was cut."},
               "tokens": {"type": "integer", "minimum": 1, "description": "Tokens read, after truncation."}

@@ -111,6 +111,22 @@ public enum BuiltinManifest {
           "note": "Packaged for textclf from PolyAI's task-specific-datasets at commit 0ca487c; no public URL serves these bytes, so it comes from a mirror (TEXTCLF_MIRROR) or the cache."
         }
       ]
+    },
+    {
+      "kind": "dataset",
+      "name": "reuters-21578",
+      "description": "Reuters-21578 ModApte, multi-label news topics: train.csv (7,775) and test.csv (3,019), header id,text,labels (labels joined by ;), labels.csv.",
+      "homepage": "https://archive.ics.uci.edu/dataset/137/reuters+21578+text+categorization+collection",
+      "license": "free for research use (Reuters Ltd. and Carnegie Group; see reuters21578_README.txt)",
+      "files": [
+        {
+          "name": "reuters21578-modapte.zip",
+          "urls": [],
+          "size": 3231663,
+          "sha256": "5a634a495049b2a2f6a161ec6d6f56a77befe18ba5ede105f4dba1021d225a91",
+          "note": "Built for textclf from Distribution 1.0's SGML files (ModApte split, documents without TOPICS dropped); no public URL serves these bytes, so it comes from a mirror (TEXTCLF_MIRROR) or the cache."
+        }
+      ]
     }
   ]
 }

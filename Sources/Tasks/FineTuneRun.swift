@@ -64,6 +64,8 @@ public final class FineTuneRun {
         self.splits = splits
         self.classifier = classifier
         self.resuming = resuming
+        // Tags: a sigmoid per label (thresholds are fitted after training).
+        if splits.isMultiLabel { classifier.decision = DecisionRule(output: .sigmoid) }
         trainer = try Trainer(classifier: classifier, data: TrainingData(splits, for: classifier),
                               configuration: configuration.task.training, source: configuration.backbone, runDirectory: directory)
         trainer.version = version

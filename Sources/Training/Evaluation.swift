@@ -6,12 +6,13 @@ import TensorEngine
 extension SplitEvaluation {
     /// `classifier` on every example of `examples`, longest texts first in batches of
     /// `batchSize` (each padded to its own longest text; a text read as windows runs them
-    /// `batchSize` at a time). With `group`, the ranks share the batches (`accumulate(..., group:)`).
+    /// `batchSize` at a time), decided by `classifier.decision`. With `group`, the ranks share
+    /// the batches (`accumulate(..., group:)`).
     public static func evaluate(_ classifier: Classifier, _ examples: TokenizedExamples, split: String,
                                 batchSize: Int = 32, group: (any DataParallelGroup)? = nil) throws -> SplitEvaluation {
         let batches = try BatchSampler(lengths: examples.lengths, batchSize: batchSize, order: .byLength).batches()
-        return try accumulate(split: split, labels: classifier.labels, exampleLabels: examples.labels, batches: batches,
-                              group: group) { indices in
+        return try accumulate(split: split, labels: classifier.labels, exampleLabels: examples.labels, targets: examples.targets,
+                              decision: classifier.decision, batches: batches, group: group) { indices in
             try classifier.exampleLogits(examples, indices, rowsPerForward: batchSize, tape: nil) { rows in
                 try classifier.logits(classifier.input(rows.map { examples.tokens[$0] }), tape: nil)
             }.value.scalars
@@ -23,10 +24,12 @@ extension SplitEvaluation {
     /// into one table (each row is one rank's; the others add exact zeros), and every rank
     /// accumulates the metrics from the same logits in the same order as one process would:
     /// loss, counts and ranking equal to one process's, not merely close.
-    static func accumulate(split: String, labels: [String], exampleLabels: [Int], batches: [[Int]], group: (any DataParallelGroup)?,
+    static func accumulate(split: String, labels: [String], exampleLabels: [Int], targets: [[Int]]? = nil,
+                           decision: DecisionRule = DecisionRule(), batches: [[Int]], group: (any DataParallelGroup)?,
                            logits: ([Int]) throws -> [Float]) throws -> SplitEvaluation {
         guard let group, group.size > 1 else {
-            return try accumulate(split: split, labels: labels, exampleLabels: exampleLabels, batches: batches, logits: logits)
+            return try accumulate(split: split, labels: labels, exampleLabels: exampleLabels, targets: targets,
+                                  decision: decision, batches: batches, logits: logits)
         }
         let classes = labels.count
         let rows = (batches.lazy.compactMap { $0.max() }.max() ?? -1) + 1
@@ -38,36 +41,61 @@ extension SplitEvaluation {
             }
         }
         try table.withUnsafeMutableBufferPointer { try group.sum($0) }
-        return try accumulate(split: split, labels: labels, exampleLabels: exampleLabels, batches: batches) { indices in
+        return try accumulate(split: split, labels: labels, exampleLabels: exampleLabels, targets: targets,
+                              decision: decision, batches: batches) { indices in
             indices.flatMap { table[$0 * classes..<($0 + 1) * classes] }
         }
     }
 
-    /// Mean cross-entropy (in Double) and the confusion matrix over `batches`, given each
-    /// batch's logits (row-major [batch, classes]).
-    static func accumulate(split: String, labels: [String], exampleLabels: [Int], batches: [[Int]],
+    /// Mean loss (in Double), the confusion matrix or the multi-label counts, and the
+    /// calibration bins over `batches`, given each batch's logits (row-major [batch, classes]).
+    /// The loss is the cross-entropy of the decision's probabilities (softmax, or for tags the
+    /// binary cross-entropy of every label), at its temperature.
+    static func accumulate(split: String, labels: [String], exampleLabels: [Int], targets: [[Int]]? = nil,
+                           decision: DecisionRule = DecisionRule(), batches: [[Int]],
                            logits: ([Int]) throws -> [Float]) throws -> SplitEvaluation {
         var confusion = ConfusionMatrix(labels: labels)
-        var lossSum: Double = 0
+        var multiLabel = targets == nil ? nil : MultiLabelMetrics(labels: labels)
+        var calibration = CalibrationMetrics()
+        var lossSum: Double = 0, lossTerms = 0
         let classes = labels.count
+        let temperature = Double(decision.temperature)
         var positiveScores: [Double] = [], positives: [Bool] = []
         for indices in batches {
             let values = try logits(indices)
             for (row, index) in indices.enumerated() {
                 let rowLogits = Array(values[row * classes..<(row + 1) * classes])
-                let top = Double(rowLogits.max() ?? 0)
-                let logSumExp = top + Foundation.log(rowLogits.reduce(0) { $0 + Foundation.exp(Double($1) - top) })
+                let probabilities = decision.probabilities(rowLogits)
+                if let truth = targets?[index] {
+                    let truthSet = Set(truth)
+                    for (c, logit) in rowLogits.enumerated() {
+                        let x = Double(logit) / temperature
+                        lossSum += BinaryCrossEntropyKernel.softplus(truthSet.contains(c) ? -x : x)
+                    }
+                    lossTerms += classes
+                    multiLabel?.add(truth: truth, predicted: decision.chosen(probabilities))
+                    calibration.add(probabilities: probabilities, truth: truth)
+                    continue
+                }
+                let scaled = rowLogits.map { Double($0) / temperature }
+                let top = scaled.max() ?? 0
+                let logSumExp = top + Foundation.log(scaled.reduce(0) { $0 + Foundation.exp($1 - top) })
                 let label = exampleLabels[index]
-                lossSum += logSumExp - Double(rowLogits[label])
-                confusion.add(truth: label, predicted: argmax(rowLogits))
+                lossSum += logSumExp - scaled[label]
+                lossTerms += 1
+                confusion.add(truth: label, predicted: decision.chosen(probabilities)[0])
+                calibration.add(probabilities: probabilities, truth: label)
                 if classes == 2 {
-                    positiveScores.append(Foundation.exp(Double(rowLogits[1]) - logSumExp))
+                    positiveScores.append(Foundation.exp(scaled[1] - logSumExp))
                     positives.append(label == 1)
                 }
             }
         }
-        return SplitEvaluation(split: split, loss: confusion.total == 0 ? 0 : lossSum / Double(confusion.total), confusion: confusion,
-                               ranking: RankingMetrics(scores: positiveScores, positives: positives))
+        var evaluation = SplitEvaluation(split: split, loss: lossTerms == 0 ? 0 : lossSum / Double(lossTerms), confusion: confusion,
+                                         ranking: RankingMetrics(scores: positiveScores, positives: positives),
+                                         multiLabel: multiLabel, calibration: calibration)
+        if classes == 2, targets == nil { evaluation.scores = BinaryScores(scores: positiveScores, positives: positives) }
+        return evaluation
     }
 }
 

@@ -62,6 +62,19 @@ public final class Trainer {
         guard data.labels == classifier.labels else {
             throw InvalidInput("the data's labels \(data.labels) differ from the classifier's \(classifier.labels)")
         }
+        guard data.isMultiLabel == classifier.decision.isMultiLabel else {
+            throw InvalidInput(data.isMultiLabel ? "the data has label sets (tags), but the classifier's outputs are softmax: give it DecisionRule(output: .sigmoid)"
+                                                 : "the classifier's outputs are sigmoids (tags), but the data has one label per text")
+        }
+        if data.isMultiLabel, configuration.classWeights != .none || configuration.sampler != .shuffle {
+            throw InvalidInput("--class-weights and --sampler balanced are for one label per text; for tags use --pos-weight")
+        }
+        if !data.isMultiLabel, configuration.positiveWeights != .none {
+            throw InvalidInput("--pos-weight is for tags (multi-label data); for one label per text use --class-weights")
+        }
+        if !data.isMultiLabel, configuration.threshold != .none, classifier.labels.count != 2 {
+            throw InvalidInput("a decision threshold needs two classes or tags; this classifier has \(classifier.labels.count) classes (--calibrate temperature still applies)")
+        }
         guard data.train.count > 0, data.validation.count > 0 else {
             throw InvalidInput("training needs examples in the training and validation splits (got \(data.train.count) and \(data.validation.count))")
         }
@@ -103,6 +116,7 @@ public final class Trainer {
         let batches = try BatchSampler(lengths: Array(examples.lengths.prefix(count)), batchSize: configuration.evalBatchSize,
                                        order: .byLength).batches()
         return try SplitEvaluation.accumulate(split: split.rawValue, labels: classifier.labels, exampleLabels: examples.labels,
+                                              targets: examples.targets, decision: classifier.decision,
                                               batches: batches, group: group) { try logits(split, $0, tape: nil).value.scalars }
     }
 
@@ -205,6 +219,7 @@ public final class Trainer {
                                       resumeDirectory: resumeDirectory, writes: writesRunFiles)
         var stage = 0, summary = classifier.apply(unfreezing.stages[0])
         var trainable: [Parameter] = []
+        let positiveWeights = data.train.targets.flatMap { configuration.positiveWeights.weights(targets: $0, classes: classifier.labels.count) }
         var step = TrainingStep(trainable: [], groups: [], optimizer: optimizer, gradientClipNorm: nil, classWeights: classWeights)
         func enter(_ next: Int) {
             stage = next
@@ -214,6 +229,7 @@ public final class Trainer {
                                 groups: LayerwiseLearningRates.groups(classifier, decay: configuration.layerLearningRateDecay,
                                                                       scope: configuration.weightDecayOn),
                                 optimizer: optimizer, gradientClipNorm: configuration.gradientClipNorm, classWeights: classWeights,
+                                targets: data.train.targets, positiveWeights: positiveWeights,
                                 group: group, reductionClock: reductionClock)
         }
 
@@ -356,8 +372,14 @@ public final class Trainer {
 
         var final: [SplitEvaluation] = []
         var restored = false
+        var decisionFit: DecisionFit?
         if !interrupted {
             if configuration.restoreBest, state.bestStep != state.step { restored = keeper.restoreBest() }
+            // The temperature and thresholds belong to the weights saved: fitted on them, saved with them.
+            let fitStart = DispatchTime.now()
+            decisionFit = try fitDecision()
+            if decisionFit != nil { keeper.decisionChanged() }
+            fullEvalSeconds += seconds(since: fitStart)
             try keeper.saveBest(step: state.bestStep ?? state.step)
             // model/ holds the weights the final evaluation describes: without restore_best, the last ones.
             if !configuration.restoreBest { try keeper.saveFinal(step: state.step) }
@@ -372,7 +394,7 @@ public final class Trainer {
             stoppedEarly: state.stoppedEarly, interrupted: interrupted, cache: cacheSummary,
             timing: .init(trainSeconds: state.trainSeconds, evalSeconds: state.evalSeconds, cacheSeconds: cacheSeconds,
                           fullEvalSeconds: fullEvalSeconds, totalSeconds: seconds(since: sessionStart)),
-            tokensSeen: state.tokensSeen)
+            tokensSeen: state.tokensSeen, decision: decisionFit)
     }
 
     /// `shouldStop`, agreed by every rank: all stop after the same step when any was asked to.

@@ -57,6 +57,13 @@ public struct TrainingConfiguration: Codable, Hashable, Sendable {
     public var classWeights: ClassWeights = .none
     /// How training batches are drawn: every example once, or each class equally often.
     public var sampler: ClassSampler = .shuffle
+    /// Tags: the positive weight of each label's binary cross-entropy.
+    public var positiveWeights: PositiveWeights = .none
+    /// How decision thresholds are chosen on validation after training (tags: one per label;
+    /// two classes: one on the second class's probability).
+    public var threshold: ThresholdChoice = .none
+    /// Temperature scaling fitted on validation after training.
+    public var calibrate: Calibration = .none
     /// The matrix products' precision while training and evaluating (`--precision`; "auto"
     /// is resolved before the run starts, so the run records what it used).
     public var precision: Precision = .fp32
@@ -95,6 +102,11 @@ public struct TrainingConfiguration: Codable, Hashable, Sendable {
         }
         guard evalBatchSize >= 1 else { throw InvalidInput("eval batch size must be at least 1") }
         _ = try optimizer.makeOptimizer()
+        switch threshold {
+        case .targetPrecision(let x), .targetRecall(let x):
+            guard x > 0, x <= 1 else { throw InvalidInput("a target precision or recall must be in (0, 1], got \(x)") }
+        default: break
+        }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -103,6 +115,8 @@ public struct TrainingConfiguration: Codable, Hashable, Sendable {
         case restoreBest = "restore_best", seed, lengthBuckets = "length_buckets", dropLast = "drop_last", cache
         case evalBatchSize = "eval_batch_size", saveEvery = "save_every", fullCheckpoint = "full_checkpoint"
         case classWeights = "class_weights", sampler, precision
+        case positiveWeights = "pos_weight", threshold, targetPrecision = "target_precision", targetRecall = "target_recall"
+        case tuneThresholds = "tune_thresholds", calibrate
     }
 
     /// Missing keys keep their defaults, so a config file names only what it changes.
@@ -133,6 +147,24 @@ public struct TrainingConfiguration: Codable, Hashable, Sendable {
         fullCheckpoint = try c.decodeIfPresent(Bool.self, forKey: .fullCheckpoint) ?? d.fullCheckpoint
         classWeights = try c.decodeIfPresent(ClassWeights.self, forKey: .classWeights) ?? d.classWeights
         sampler = try c.decodeIfPresent(ClassSampler.self, forKey: .sampler) ?? d.sampler
+        positiveWeights = try c.decodeIfPresent(PositiveWeights.self, forKey: .positiveWeights) ?? d.positiveWeights
+        calibrate = try c.decodeIfPresent(Calibration.self, forKey: .calibrate) ?? d.calibrate
+        // "threshold": "auto" or a number; or "target_precision" / "target_recall"; or, for
+        // tags, "tune_thresholds": true (the same as "auto"). At most one of them.
+        var choices: [ThresholdChoice] = []
+        if let number = try? c.decodeIfPresent(Float.self, forKey: .threshold) {
+            choices.append(try ThresholdChoice(parsing: String(number)))
+        } else if let text = try c.decodeIfPresent(String.self, forKey: .threshold) {
+            choices.append(try ThresholdChoice(parsing: text))
+        }
+        if let p = try c.decodeIfPresent(Double.self, forKey: .targetPrecision) { choices.append(.targetPrecision(p)) }
+        if let r = try c.decodeIfPresent(Double.self, forKey: .targetRecall) { choices.append(.targetRecall(r)) }
+        if try c.decodeIfPresent(Bool.self, forKey: .tuneThresholds) == true { choices.append(.bestF1) }
+        guard choices.count <= 1 else {
+            throw DecodingError.dataCorruptedError(forKey: .threshold, in: c, debugDescription:
+                "give one of threshold, target_precision, target_recall and tune_thresholds")
+        }
+        threshold = choices.first ?? d.threshold
         precision = try c.decodeIfPresent(Precision.self, forKey: .precision) ?? d.precision
     }
 
@@ -162,6 +194,15 @@ public struct TrainingConfiguration: Codable, Hashable, Sendable {
         try c.encode(fullCheckpoint, forKey: .fullCheckpoint)
         try c.encode(classWeights, forKey: .classWeights)
         try c.encode(sampler, forKey: .sampler)
+        try c.encode(positiveWeights, forKey: .positiveWeights)
+        try c.encode(calibrate, forKey: .calibrate)
+        switch threshold {
+        case .none: break
+        case .fixed(let value): try c.encode(value, forKey: .threshold)
+        case .bestF1: try c.encode("auto", forKey: .threshold)
+        case .targetPrecision(let p): try c.encode(p, forKey: .targetPrecision)
+        case .targetRecall(let r): try c.encode(r, forKey: .targetRecall)
+        }
         try c.encode(precision, forKey: .precision)
     }
 }

@@ -26,9 +26,10 @@ public struct TrainingData: Sendable {
     public static func encode(_ examples: [Example], _ classifier: Classifier) -> TokenizedExamples {
         let padID = Int32(truncatingIfNeeded: classifier.tokenizer.padTokenID)
         let labels = examples.map(\.label)
+        let targets = examples.first?.classIDs == nil ? nil : examples.map(\.allLabels)
         guard classifier.longText.policy.isChunked else {
             let encoded = classifier.encode(examples.map(\.text))
-            return TokenizedExamples(tokens: encoded.map(\.ids), labels: labels, padTokenID: padID,
+            return TokenizedExamples(tokens: encoded.map(\.ids), labels: labels, targets: targets, padTokenID: padID,
                                      truncatedCount: encoded.reduce(0) { $0 + ($1.truncated ? 1 : 0) })
         }
         let encoded = classifier.encodeWindows(examples.map(\.text))
@@ -38,8 +39,12 @@ public struct TrainingData: Sendable {
             windows.append(start..<start + text.windows.count)
             start += text.windows.count
         }
-        return TokenizedExamples(tokens: encoded.flatMap(\.windows), labels: labels, padTokenID: padID, windows: windows)
+        return TokenizedExamples(tokens: encoded.flatMap(\.windows), labels: labels, targets: targets, padTokenID: padID,
+                                 windows: windows)
     }
+
+    /// Whether the examples carry label sets (tags).
+    public var isMultiLabel: Bool { train.targets != nil }
 
     public subscript(split: SplitName) -> TokenizedExamples {
         switch split {

@@ -106,6 +106,8 @@ public struct TrainingResult: Sendable {
     public let cache: CacheSummary?
     public let timing: Timing
     public let tokensSeen: Int
+    /// The temperature and thresholds fitted on validation after training (nil: none).
+    public var decision: DecisionFit? = nil
 
     public struct Timing: Sendable, Codable {
         /// Optimiser steps (forward, backward, update), over all sessions of a resumed run.

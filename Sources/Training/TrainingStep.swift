@@ -22,6 +22,10 @@ struct TrainingStep {
     let gradientClipNorm: Double?
     /// Per-class loss weights (nil: the plain mean).
     let classWeights: [Float]?
+    /// Tags: each training example's class ids (the loss is then the binary cross-entropy of
+    /// every label, each positive term weighted by `positiveWeights`).
+    var targets: [[Int]]? = nil
+    var positiveWeights: [Float]? = nil
     /// The job's ranks (nil: this process alone).
     var group: (any DataParallelGroup)? = nil
     /// Adds up the seconds the gradient reduction takes (its share of a step, reported).
@@ -42,8 +46,20 @@ struct TrainingStep {
             let weight = { (members: [Int]) in members.reduce(Float(0)) { $0 + (classWeights?[labels[$1]] ?? 1) } }
             let share = group == nil ? 1 : weight(indices) / weight(batch)
             let tape = Tape()
-            let loss = try Ops.crossEntropy(logits: logits(indices, tape), labels: indices.map { Int32(labels[$0]) },
-                                          classWeights: classWeights, tape: tape)
+            // One row per example (a text read as windows has its windows' logits aggregated),
+            // so the tags' binary cross-entropy is the example's, as the softmax loss is.
+            let output = try logits(indices, tape)
+            let loss: Variable
+            if let targets {
+                // Tags have no class weights (Trainer refuses them), so `share` is this rank's
+                // fraction of the batch's rows: the mean over rows × labels splits the same way.
+                let classes = output.shape[output.shape.count - 1]
+                var multiHot = [Float](repeating: 0, count: indices.count * classes)
+                for (row, index) in indices.enumerated() { for c in targets[index] { multiHot[row * classes + c] = 1 } }
+                loss = try Ops.binaryCrossEntropy(logits: output, targets: multiHot, positiveWeights: positiveWeights, tape: tape)
+            } else {
+                loss = try Ops.crossEntropy(logits: output, labels: indices.map { Int32(labels[$0]) }, classWeights: classWeights, tape: tape)
+            }
             tape.backward(from: loss, gradient: Tensor(shape: [], repeating: share / Float(batches.count)))
             lossSum += Double(loss.value[flat: 0] * share)
         }

@@ -146,7 +146,7 @@ final class SpecDatasetTests: DatasetTestCase {
         try write(csvRows(["a", "b"], perClass: 3), to: "x.csv")
         let spec = try write(#"{"name": "xs", "source": {"path": "x.csv"}, "text": "body", "label": "category", "splits": {"ratios": {"train": 0.5, "test": 0.5}}}"#, to: "xs.json")
         var registry = DatasetRegistry.builtIn
-        XCTAssertEqual(registry.adapters.map(\.name), ["sms-spam", "sst2", "imdb", "ag-news", "bbc-news", "banking77"])
+        XCTAssertEqual(registry.adapters.map(\.name), ["sms-spam", "sst2", "imdb", "ag-news", "bbc-news", "banking77", "reuters-21578"])
         XCTAssertEqual(try registry.adapter(named: spec.path).name, "xs", "a path is read as a spec")
         assertThrows(DatasetError.self, mentions: ["\"xs\"", "sms-spam"]) { try registry.adapter(named: "xs") }
         try registry.registerSpec(at: spec.path)

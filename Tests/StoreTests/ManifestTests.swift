@@ -19,7 +19,7 @@ final class ManifestTests: XCTestCase {
     func testBuiltinManifestHoldsTheKnownEntries() throws {
         let manifest = try Manifest.builtin()
         let datasets = manifest.entries.filter { $0.kind == .dataset }.map(\.name)
-        XCTAssertEqual(Set(datasets), ["sms-spam", "sst2", "imdb", "ag-news", "bbc-news", "banking77"])
+        XCTAssertEqual(Set(datasets), ["sms-spam", "sst2", "imdb", "ag-news", "bbc-news", "banking77", "reuters-21578"])
 
         let (_, sms) = try manifest.require(.dataset("sms-spam"), file: "sms+spam+collection.zip")
         XCTAssertEqual(sms.urls.first?.absoluteString, "https://archive.ics.uci.edu/static/public/228/sms+spam+collection.zip")

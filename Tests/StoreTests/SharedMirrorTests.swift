@@ -22,7 +22,7 @@ final class SharedMirrorTests: XCTestCase {
 
     func testEveryMirrorDatasetVerifies() throws {
         let (store, _, _) = try store()
-        for name in ["sst2", "imdb", "ag-news", "bbc-news", "banking77"] {
+        for name in ["sst2", "imdb", "ag-news", "bbc-news", "banking77", "reuters-21578"] {
             let entry = try XCTUnwrap(store.manifest.entry(.dataset(name)))
             for file in entry.files {
                 XCTAssertEqual(try store.locate(entry.ref, file: file.name).status, .verified, "\(name) \(file.name)")

@@ -89,6 +89,39 @@ final class LongTextTrainingTests: XCTestCase {
         XCTAssertGreaterThan(abs(loss - perWindow), 1e-3, "the fixture must tell the two weightings apart")
     }
 
+    /// Tags read as windows: a training step's loss is the binary cross-entropy (with
+    /// pos_weight) of each text's aggregated logits, one term per text and label, as the softmax
+    /// loss is. Reference: each window classified alone, windows averaged, BCE in Double.
+    func testTagsLossIsTheBinaryCrossEntropyOfTheAggregatedLogits() throws {
+        let classifier = try chunkedClassifier()
+        classifier.apply(.all)
+        let a: [Int32] = [11, 12, 13], b: [Int32] = [200, 17, 5, 9], c: [Int32] = [40, 41]
+        let targets = [[0, 2], [1]], positiveWeights: [Float] = [2, 0.5, 1]
+        let examples = TokenizedExamples(tokens: [a, b, c], labels: [0, 1], targets: targets, padTokenID: 0, windows: [0..<1, 1..<3])
+        let alone = try classifier.logits(tokens: [a, b, c], batchSize: 1).map { $0.map(Double.init) }
+        let rows = [alone[0], zip(alone[1], alone[2]).map { ($0 + $1) / 2 }]
+        var expected = 0.0
+        for (row, labels) in zip(rows, targets) {
+            for (j, z) in row.enumerated() {
+                let y = labels.contains(j) ? 1.0 : 0.0, p = Double(positiveWeights[j])
+                let softplus = { (x: Double) in max(x, 0) + log1p(exp(-abs(x))) }
+                expected += p * y * softplus(-z) + (1 - y) * softplus(z)
+            }
+        }
+        expected /= 6
+        let step = TrainingStep(trainable: classifier.trainableParameters, groups: [ParameterGroup(name: "all", parameters: classifier.trainableParameters)],
+                                optimizer: SGD(learningRate: 0), gradientClipNorm: nil, classWeights: nil,
+                                targets: targets, positiveWeights: positiveWeights)
+        let outcome = try step([[0, 1]], labels: examples.labels, lengths: examples.lengths) { indices, tape in
+            try classifier.exampleLogits(examples, indices, rowsPerForward: 32, tape: tape) { rows in
+                try classifier.logits(classifier.input(rows.map { examples.tokens[$0] }), tape: tape)
+            }
+        }
+        // float32 logits of magnitude ≲ 1 averaged and passed through a softplus: a few ulps, so 1e-5.
+        XCTAssertEqual(outcome.loss, expected, accuracy: 1e-5 * max(1, expected))
+        XCTAssertEqual(outcome.examples, 2, "texts, not windows")
+    }
+
     /// Chunked data through the trainer: windows are cached by the frozen-prefix cache and
     /// bucketed by their text's total length; the run agrees with the one without the cache as
     /// closely as `FrozenPrefixCacheTests.testTrainingWithAndWithoutCacheAgree` argues (1e-3 of

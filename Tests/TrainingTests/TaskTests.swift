@@ -58,7 +58,7 @@ final class TaskTests: XCTestCase {
     }
 
     func testBuiltInTasks() throws {
-        XCTAssertEqual(BuiltInTasks.all.map(\.name), ["spam", "sentiment", "topic", "intent"])
+        XCTAssertEqual(BuiltInTasks.all.map(\.name), ["spam", "sentiment", "topic", "intent", "tags"])
         XCTAssertEqual(BuiltInTasks.named("sentiment")?.dataset, "sst2")
         XCTAssertEqual(BuiltInTasks.named("topic")?.dataset, "ag-news")
         XCTAssertEqual(BuiltInTasks.named("intent")?.dataset, "banking77")

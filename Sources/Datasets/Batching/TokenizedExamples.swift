@@ -13,6 +13,8 @@ public struct TokenizedExamples: Sendable {
     /// (`--long-text chunks`); nil: example i is `tokens[i]`.
     public let windows: [Range<Int>]?
     public let labels: [Int]
+    /// Multi-label: each example's class ids (nil for single-label examples).
+    public let targets: [[Int]]?
     /// Fills the positions past a text's end in a batch (the tokenizer's pad id).
     public let padTokenID: Int32
     /// How many texts `maxLength` cut short.
@@ -24,6 +26,7 @@ public struct TokenizedExamples: Sendable {
         let encoded = tokenizer.encodeBatchForModel(examples.map(\.text), maxLength: maxLength)
         tokens = encoded.map { $0.ids.map { Int32(truncatingIfNeeded: $0) } }
         labels = examples.map(\.label)
+        targets = examples.first?.classIDs == nil ? nil : examples.map(\.allLabels)
         padTokenID = Int32(truncatingIfNeeded: tokenizer.padTokenID)
         truncatedCount = encoded.reduce(0) { $0 + ($1.truncated ? 1 : 0) }
         windows = nil
@@ -31,7 +34,8 @@ public struct TokenizedExamples: Sendable {
 
     /// Ids made elsewhere (tests, caches). With `windows`, example i's inputs are
     /// `tokens[windows[i]]` (consecutive, at least one, covering `tokens` in order).
-    public init(tokens: [[Int32]], labels: [Int], padTokenID: Int32, truncatedCount: Int = 0, windows: [Range<Int>]? = nil) {
+    public init(tokens: [[Int32]], labels: [Int], targets: [[Int]]? = nil, padTokenID: Int32, truncatedCount: Int = 0,
+                windows: [Range<Int>]? = nil) {
         if let windows {
             precondition(windows.count == labels.count, "one label per example")
             precondition(windows.first.map { $0.lowerBound == 0 } ?? tokens.isEmpty
@@ -41,8 +45,10 @@ public struct TokenizedExamples: Sendable {
         } else {
             precondition(tokens.count == labels.count, "one label per token list")
         }
+        precondition(targets == nil || targets!.count == labels.count, "one label set per example")
         self.tokens = tokens
         self.labels = labels
+        self.targets = targets
         self.padTokenID = padTokenID
         self.truncatedCount = truncatedCount
         self.windows = windows

@@ -59,6 +59,7 @@ public struct SpecDataset: DatasetAdapter {
         let spec = try SpecObject.parse(data, file: file)
         try spec.checkKeys(["version", "name", "description", "source", "format", "delimiter", "quoting", "header",
                             "encoding_errors", "text", "joiner", "replace", "label", "id", "labels", "label_map",
+                            "label_separator", "label_columns",
                             "splits", "bad_rows"])
         if let version = try spec.integer("version", in: 0 ... 1_000_000), version != 1 {
             throw spec.error("version", "this textclf reads version 1 dataset specs, not \(version)")
@@ -171,12 +172,21 @@ public struct SpecDataset: DatasetAdapter {
         if try spec.choice("encoding_errors", ["fail", "replace"]) == "replace" { format.invalidUTF8 = .replace }
 
         guard let textColumns = try spec.columns("text") else { throw spec.error("text", "is required: the text column (a header name or 0-based index) or columns") }
-        guard let labelColumn = try spec.columns("label") else { throw spec.error("label", "is required: the label column") }
+        // Multi-label: one column of labels joined by a separator, or one 0/1 column per label.
+        let labelSeparator = try spec.string("label_separator")
+        if labelSeparator == "" { throw spec.error("label_separator", "must not be empty") }
+        let labelColumns = try spec.columns("label_columns")
+        if labelColumns != nil, spec.has("label") { throw spec.error("label_columns", "replaces \"label\": give one or the other") }
+        if labelColumns != nil, labelSeparator != nil { throw spec.error("label_separator", "goes with \"label\", not with \"label_columns\"") }
+        if labelColumns != nil, spec.has("label_map") { throw spec.error("label_map", "does not apply to 0/1 \"label_columns\"") }
+        guard let labelColumn = try labelColumns.map({ [$0[0]] }) ?? spec.columns("label") else {
+            throw spec.error("label", "is required: the label column (or \"label_columns\", one 0/1 column per label)")
+        }
         guard labelColumn.count == 1 else { throw spec.error("label", "names one column, not \(labelColumn.count)") }
         let idColumn = try spec.columns("id")
         if let idColumn, idColumn.count != 1 { throw spec.error("id", "names one column, not \(idColumn.count)") }
         if !format.hasHeader {
-            for (key, columns) in [("text", textColumns), ("label", labelColumn), ("id", idColumn ?? [])] {
+            for (key, columns) in [("text", textColumns), ("label", labelColumn), ("id", idColumn ?? []), ("label_columns", labelColumns ?? [])] {
                 if case .name(let name)? = columns.first(where: { if case .name = $0 { true } else { false } }) {
                     throw spec.error(key, "names column \"\(name)\", but \"header\" is false: use 0-based indices")
                 }
@@ -194,7 +204,20 @@ public struct SpecDataset: DatasetAdapter {
             }
         }
 
-        let labelNames = try spec.stringArray("labels")
+        var labelNames = try spec.stringArray("labels")
+        if let labelColumns {
+            if let labelNames, labelNames.count != labelColumns.count {
+                throw spec.error("labels", "names \(labelNames.count) labels for \(labelColumns.count) label_columns; they pair up in order")
+            }
+            if labelNames == nil {
+                labelNames = try labelColumns.map { column in
+                    guard case .name(let name) = column else {
+                        throw spec.error("labels", "is required when label_columns are given by index: the label of each column, in order")
+                    }
+                    return name
+                }
+            }
+        }
         let labelMap = try spec.stringMap("label_map") ?? [:]
         let labels: LabelRule
         if let labelNames {
@@ -210,12 +233,15 @@ public struct SpecDataset: DatasetAdapter {
         let badRows: BadRowPolicy = try spec.choice("bad_rows", ["fail", "skip"]) == "skip" ? .skip : .fail
 
         let replacementsCopy = replacements
-        layout = TableLayout(format: format, textColumns: textColumns, labelColumn: labelColumn[0], idColumn: idColumn?.first,
-                             labels: labels, badRows: badRows, makeText: { fields in
-                                 var text = fields.joined(separator: joiner)
-                                 for (from, to) in replacementsCopy { text = text.replacingOccurrences(of: from, with: to) }
-                                 return text
-                             })
+        var layout = TableLayout(format: format, textColumns: textColumns, labelColumn: labelColumn[0], idColumn: idColumn?.first,
+                                 labels: labels, badRows: badRows, makeText: { fields in
+                                     var text = fields.joined(separator: joiner)
+                                     for (from, to) in replacementsCopy { text = text.replacingOccurrences(of: from, with: to) }
+                                     return text
+                                 })
+        layout.labelSeparator = labelSeparator
+        layout.labelColumns = labelColumns
+        self.layout = layout
     }
 
     public func load(using store: Store) throws -> RawDataset {

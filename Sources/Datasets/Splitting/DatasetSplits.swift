@@ -10,6 +10,8 @@ import Foundation
 public struct DatasetSplits: Sendable {
     public let dataset: String
     public let labels: LabelSet
+    /// Examples carry label sets (`Example.classIDs`).
+    public let isMultiLabel: Bool
     public let train: [Example]
     public let validation: [Example]
     public let test: [Example]
@@ -24,10 +26,11 @@ public struct DatasetSplits: Sendable {
         }
     }
 
-    /// Examples per class of `split`, in class-id order.
+    /// Examples per class of `split`, in class-id order (of a multi-label split: examples
+    /// having the class).
     public func labelCounts(_ split: SplitName) -> [Int] {
         var counts = [Int](repeating: 0, count: labels.count)
-        for example in self[split] { counts[example.label] += 1 }
+        for example in self[split] { for c in example.allLabels { counts[c] += 1 } }
         return counts
     }
 
@@ -37,6 +40,7 @@ public struct DatasetSplits: Sendable {
         }
         dataset = raw.name
         labels = raw.labels
+        isMultiLabel = raw.isMultiLabel
         train = examples(.train)
         validation = examples(.validation)
         test = examples(.test)
@@ -45,7 +49,7 @@ public struct DatasetSplits: Sendable {
             let refs = parts[split]
             let chosen = refs.map { raw.sources[$0.source].examples[$0.index] }
             var counts = [Int](repeating: 0, count: raw.labels.count)
-            for example in chosen { counts[example.label] += 1 }
+            for example in chosen { for c in example.allLabels { counts[c] += 1 } }
             splits[split.rawValue] = SplitRecord.Part(
                 count: chosen.count, labelCounts: counts, digest: SplitRecord.digest(chosen),
                 rows: zip(refs, chosen).map { [$0.source, $1.row] })

@@ -19,7 +19,8 @@ import Foundation
 /// `rows` lists the split's examples in order as `[source index, row]`: the index into
 /// `sources`, and the example's 1-based data row in that source file (header not counted;
 /// pandas: `df.iloc[row - 1]`). `digest` is FNV-1a 64 (hex) over every example in order:
-/// its text's UTF-8 bytes, 0xFF, its class id in decimal, 0xFF. Reproducing a split checks it,
+/// its text's UTF-8 bytes, 0xFF, its class id in decimal (a multi-label example's ids joined
+/// by ";"), 0xFF. Reproducing a split checks it,
 /// so a changed source or cleaning is an error rather than a silently different split.
 public struct SplitRecord: Sendable, Codable, Equatable {
     public static let formatTag = "textclf-split/1"
@@ -113,7 +114,7 @@ public struct SplitRecord: Sendable, Codable, Equatable {
     static func digest(_ examples: [Example]) -> String {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         for example in examples {
-            h = fnv1a64(Array(example.text.utf8) + [0xFF] + Array(String(example.label).utf8) + [0xFF], state: h)
+            h = fnv1a64(Array(example.text.utf8) + [0xFF] + Array(example.allLabels.map(String.init).joined(separator: ";").utf8) + [0xFF], state: h)
         }
         let hex = String(h, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex

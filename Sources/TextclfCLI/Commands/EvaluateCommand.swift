@@ -21,7 +21,9 @@ struct EvaluateCommand: ParsableCommand {
 
         With --json, one line per split with keys: model, dataset, split, examples, loss, \
         accuracy, macro_f1, per_class ([{label, precision, recall, f1, support}]), confusion \
-        ({labels, counts: rows = true class}), precision (fp32, bf16 or int8: how the products ran).
+        ({labels, counts: rows = true class}), ece, precision (fp32, bf16 or int8: how the products \
+        ran); for a model of tags: multi_label, micro_f1, subset_accuracy, hamming_loss, cardinality, \
+        per_label. The model's fitted temperature and thresholds apply.
 
         Examples:
           textclf evaluate --model runs/spam-20250101-120000
@@ -70,6 +72,9 @@ struct EvaluateCommand: ParsableCommand {
         }
         guard splits.labels.names == classifier.labels else {
             throw InvalidInput("dataset \(adapter.name) has labels \(splits.labels), the classifier \(classifier.labels)")
+        }
+        guard splits.isMultiLabel == classifier.decision.isMultiLabel else {
+            throw InvalidInput("dataset \(adapter.name) has \(splits.isMultiLabel ? "label sets (tags)" : "one label per text"), but the classifier was trained for \(classifier.decision.isMultiLabel ? "tags" : "one label per text")")
         }
         let names = split == "all" ? SplitName.allCases : [SplitName(rawValue: split)!]
         for splitName in names where !splits[splitName].isEmpty {

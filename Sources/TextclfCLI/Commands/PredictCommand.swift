@@ -19,7 +19,10 @@ struct PredictCommand: ParsableCommand {
 
         Output: with --json (or JSON lines in), one JSON line per text with keys label, \
         probabilities ({label: p}), truncated, tokens, plus the input's other keys; otherwise \
-        label<TAB>probability<TAB>text, with "(truncated)" after cut texts.
+        label<TAB>probability<TAB>text, with "(truncated)" after cut texts. A model for tags \
+        (multi-label) gives every label at or above its threshold: the key labels (a list, \
+        possibly empty; label is the most probable one), or label1,label2<TAB>p1,p2<TAB>text. \
+        A model's fitted temperature and thresholds (classifier.json, "decision") always apply.
 
         Examples:
           textclf predict --model runs/spam-20250101-120000 "WINNER! Claim your prize now" "See you at 6?"
@@ -89,18 +92,25 @@ struct PredictCommand: ParsableCommand {
         }
         let predictions = try loaded.predict(inputs.map { $0["text"] as! String }, batchSize: batchSize)
         let labels = loaded.labels
+        let multiLabel = loaded.classifier.decision.isMultiLabel
         var results = Data()
         for (input, prediction) in zip(inputs, predictions) {
             if output.json || jsonInput {
                 var object = input
                 if !jsonInput { object.removeValue(forKey: "text") }
                 object["label"] = prediction.label
+                if multiLabel { object["labels"] = prediction.labels }
                 object["probabilities"] = Dictionary(uniqueKeysWithValues: zip(labels, prediction.probabilities.map(Double.init)))
                 object["truncated"] = prediction.truncated
                 object["tokens"] = prediction.tokenCount
                 results.append(JSONLines.line(object) ?? Data())
             } else {
                 let text = (input["text"] as! String).replacingOccurrences(of: "\n", with: " ")
+                if multiLabel {
+                    let given = prediction.labels.compactMap { labels.firstIndex(of: $0) }
+                    results.append(contentsOf: "\(prediction.labels.joined(separator: ","))\t\(given.map { String(format: "%.4f", prediction.probabilities[$0]) }.joined(separator: ","))\t\(text)\(prediction.truncated ? "  (truncated)" : "")\n".utf8)
+                    continue
+                }
                 results.append(contentsOf: "\(prediction.label)\t\(String(format: "%.4f", prediction.probabilities[prediction.classIndex]))\t\(text)\(prediction.truncated ? "  (truncated)" : "")\n".utf8)
             }
         }

@@ -87,6 +87,7 @@ struct TrainingOptions: ParsableArguments {
     @Flag(help: "Run the whole backbone every step (no frozen-prefix cache).") var noCache = false
     @Flag(help: "Keep the final weights instead of going back to the best ones.") var noRestoreBest = false
     @Flag(help: "Save every parameter in the model (a standalone file), not only the trained ones.") var fullCheckpoint = false
+    @OptionGroup var decision: DecisionOptions
     @OptionGroup var precision: PrecisionOption
 
     /// Every numeric option in its range before anything is loaded; the message names the option.
@@ -185,6 +186,7 @@ struct TrainingOptions: ParsableArguments {
         if noCache { t.cache = .off }
         if noRestoreBest { t.restoreBest = false }
         if fullCheckpoint { t.fullCheckpoint = true }
+        try decision.apply(to: &t)
         if let resolved = try precision.resolved() {
             // bf16 gradients fail BF16FidelityTests' training step (a known fault): finetune trains in fp32.
             if resolved == .bf16 && precision.precision == "bf16" {

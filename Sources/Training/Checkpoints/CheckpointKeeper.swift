@@ -74,6 +74,12 @@ final class CheckpointKeeper {
         return try body()
     }
 
+    /// The classifier's decision rule changed (fitted after training): the best checkpoint is
+    /// written again with it, though its weights did not change.
+    func decisionChanged() {
+        if bestValues != nil { bestUnsaved = true }
+    }
+
     /// Writes the best weights if they changed since the last write.
     func saveBest(step: Int) throws {
         guard writes, bestUnsaved, let bestValues, let target = bestTarget else { return }

@@ -110,54 +110,99 @@ public struct ClassMetrics: Codable, Hashable, Sendable {
 /// What one evaluation of a split gives.
 public struct SplitEvaluation: Codable, Sendable, Equatable {
     public let split: String
-    /// Mean cross-entropy over the examples evaluated.
+    /// Mean cross-entropy over the examples evaluated (for tags: the binary cross-entropy
+    /// over every text and label).
     public let loss: Double
+    /// Single-label: true × predicted counts (empty for tags).
     public let confusion: ConfusionMatrix
     /// Number of examples evaluated (a subset when only a few batches are used).
-    public var examples: Int { confusion.total }
-    public var accuracy: Double { confusion.accuracy }
-    public var macroF1: Double { confusion.macroF1 }
+    public var examples: Int { multiLabel?.examples ?? confusion.total }
+    /// Accuracy; for tags, subset accuracy (the whole label set right).
+    public var accuracy: Double { multiLabel?.subsetAccuracy ?? confusion.accuracy }
+    public var macroF1: Double { multiLabel?.macroF1 ?? confusion.macroF1 }
     /// With two classes: PR-AUC and ROC-AUC of the second class's probability (spam, positive).
     public let ranking: RankingMetrics?
+    /// Tags: the multi-label counts (micro/macro-F1, Hamming loss, cardinality, per label).
+    public let multiLabel: MultiLabelMetrics?
+    /// Reliability bins and the expected calibration error of the probabilities.
+    public let calibration: CalibrationMetrics?
+    /// With two classes: every text's positive probability (for the PR and ROC curves; not
+    /// saved in resume states).
+    public var scores: BinaryScores? = nil
 
-    public init(split: String, loss: Double, confusion: ConfusionMatrix, ranking: RankingMetrics? = nil) {
+    enum CodingKeys: String, CodingKey { case split, loss, confusion, ranking, multiLabel = "multi_label", calibration }
+
+    public init(split: String, loss: Double, confusion: ConfusionMatrix, ranking: RankingMetrics? = nil,
+                multiLabel: MultiLabelMetrics? = nil, calibration: CalibrationMetrics? = nil) {
         self.split = split
         self.loss = loss
         self.confusion = confusion
         self.ranking = ranking
+        self.multiLabel = multiLabel
+        self.calibration = calibration
     }
 
-    /// JSON-ready dictionary: split, examples, loss, accuracy, macro_f1, per_class, confusion.
+    /// JSON-ready dictionary: split, examples, loss, accuracy, macro_f1, per_class, confusion;
+    /// ece; for tags (multi_label true) micro_f1, subset_accuracy, hamming_loss,
+    /// cardinality {predicted, true} and per_label instead of per_class and confusion.
     public var jsonObject: [String: Any] {
-        [
-            "split": split, "examples": examples, "loss": loss, "accuracy": accuracy, "macro_f1": macroF1,
-            "per_class": confusion.perClass.map {
-                ["label": $0.label, "precision": $0.precision, "recall": $0.recall, "f1": $0.f1, "support": $0.support] as [String: Any]
-            },
-            "confusion": ["labels": confusion.labels, "counts": confusion.counts] as [String: Any],
-            "most_confused": confusion.mostConfused().map {
-                ["true": $0.truth, "predicted": $0.predicted, "count": $0.count] as [String: Any]
-            },
-        ].merging(ranking.map { ["positive_class": confusion.labels[1], "pr_auc": $0.averagePrecision, "roc_auc": $0.rocAUC] } ?? [:]) { a, _ in a }
+        var object: [String: Any] = ["split": split, "examples": examples, "loss": loss, "accuracy": accuracy, "macro_f1": macroF1]
+        if let calibration { object["ece"] = calibration.expectedCalibrationError }
+        if let m = multiLabel {
+            object["multi_label"] = true
+            object["micro_f1"] = m.microF1
+            object["subset_accuracy"] = m.subsetAccuracy
+            object["hamming_loss"] = m.hammingLoss
+            object["cardinality"] = ["predicted": m.predictedCardinality, "true": m.trueCardinality]
+            object["per_label"] = m.perLabel.map(\.jsonObject)
+            return object
+        }
+        object["per_class"] = confusion.perClass.map(\.jsonObject)
+        object["confusion"] = ["labels": confusion.labels, "counts": confusion.counts] as [String: Any]
+        object["most_confused"] = confusion.mostConfused().map { ["true": $0.truth, "predicted": $0.predicted, "count": $0.count] as [String: Any] }
+        if let ranking {
+            object["positive_class"] = confusion.labels[1]
+            object["pr_auc"] = ranking.averagePrecision
+            object["roc_auc"] = ranking.rocAUC
+        }
+        return object
     }
 
     /// Several lines: accuracy, loss, macro-F1, per-class table, and the confusion matrix (or,
-    /// beyond `ConfusionMatrix.textTableLimit` classes, the ten most confused pairs).
+    /// beyond `ConfusionMatrix.textTableLimit` classes, the ten most confused pairs). For tags:
+    /// micro/macro-F1, subset accuracy, Hamming loss, cardinality and the per-label table.
     public var summary: String {
-        var lines = ["\(split): accuracy \(percent(accuracy)), loss \(String(format: "%.4f", loss)), macro-F1 \(String(format: "%.4f", macroF1)) (\(examples) examples)"]
-        if let ranking {
-            lines.append(String(format: "  %@ as positive: PR-AUC %.4f, ROC-AUC %.4f", confusion.labels[1], ranking.averagePrecision, ranking.rocAUC))
+        var lines: [String] = []
+        let perClass: [ClassMetrics]
+        if let m = multiLabel {
+            lines.append(String(format: "%@: micro-F1 %.4f, macro-F1 %.4f, subset accuracy %@, Hamming loss %.4f, loss %.4f (%d examples)",
+                                split, m.microF1, m.macroF1, percent(m.subsetAccuracy), m.hammingLoss, loss, examples))
+            lines.append(String(format: "  labels per text: %.3f predicted, %.3f true", m.predictedCardinality, m.trueCardinality))
+            perClass = m.perLabel
+        } else {
+            lines.append("\(split): accuracy \(percent(accuracy)), loss \(String(format: "%.4f", loss)), macro-F1 \(String(format: "%.4f", macroF1)) (\(examples) examples)")
+            if let ranking {
+                lines.append(String(format: "  %@ as positive: PR-AUC %.4f, ROC-AUC %.4f", confusion.labels[1], ranking.averagePrecision, ranking.rocAUC))
+            }
+            perClass = confusion.perClass
         }
-        let width = max(8, confusion.labels.map(\.count).max() ?? 0)
+        if let calibration { lines.append(String(format: "  expected calibration error %.4f", calibration.expectedCalibrationError)) }
+        let width = max(8, perClass.map(\.label.count).max() ?? 0)
         func pad(_ s: String) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
-        lines.append("  " + pad("class") + "  precision  recall      f1  support")
-        for c in confusion.perClass {
+        lines.append("  " + pad(multiLabel == nil ? "class" : "label") + "  precision  recall      f1  support")
+        for c in perClass {
             lines.append("  " + pad(c.label) + String(format: "  %9.4f  %6.4f  %6.4f  %7d", c.precision, c.recall, c.f1, c.support))
         }
-        let matrix = confusion.labels.count > ConfusionMatrix.textTableLimit ? confusion.mostConfusedTable() : confusion.table
-        lines.append(contentsOf: matrix.split(separator: "\n").map { "  " + $0 })
+        if multiLabel == nil {
+            let matrix = confusion.labels.count > ConfusionMatrix.textTableLimit ? confusion.mostConfusedTable() : confusion.table
+            lines.append(contentsOf: matrix.split(separator: "\n").map { "  " + $0 })
+        }
         return lines.joined(separator: "\n")
     }
+}
+
+extension ClassMetrics {
+    var jsonObject: [String: Any] { ["label": label, "precision": precision, "recall": recall, "f1": f1, "support": support] }
 }
 
 /// 0.9567 → "95.67%".

@@ -39,8 +39,9 @@ public enum CurvePlot {
         return out
     }
 
-    private static func panel(_ series: [Series], title: String, yLabel: String, yFloorZero: Bool, yCeiling: Double?,
-                              epochEnds: [Double], frame: (x: Double, y: Double, width: Double, height: Double)) -> String {
+    static func panel(_ series: [Series], title: String, yLabel: String, yFloorZero: Bool, yCeiling: Double?,
+                      epochEnds: [Double], frame: (x: Double, y: Double, width: Double, height: Double),
+                      xLabel: String = "optimizer steps") -> String {
         let xs = series.flatMap { $0.points.map(\.x) }, ys = series.flatMap { $0.points.map(\.y) }.filter(\.isFinite)
         let xMax = max(1, xs.max() ?? 1)
         var yMin = yFloorZero ? 0 : (ys.min() ?? 0)
@@ -60,7 +61,7 @@ public enum CurvePlot {
         }
         for k in 0...4 {
             let x = xMax * Double(k) / 4
-            out += "<text x=\"\(fmt(px(x)))\" y=\"\(frame.y + frame.height + 16)\" text-anchor=\"middle\">\(Int(x.rounded()))</text>\n"
+            out += "<text x=\"\(fmt(px(x)))\" y=\"\(frame.y + frame.height + 16)\" text-anchor=\"middle\">\(xMax <= 1 ? label(x) : String(Int(x.rounded())))</text>\n"
         }
         // An "epoch N" label is about 50 px wide: with many epochs only every k-th is labelled,
         // so the labels never overlap (every epoch keeps its line).
@@ -72,7 +73,7 @@ public enum CurvePlot {
                 out += "<text x=\"\(x)\" y=\"\(frame.y + 12)\" text-anchor=\"end\" font-size=\"10\" fill=\"#777\">epoch \(n + 1) </text>\n"
             }
         }
-        out += "<text x=\"\(frame.x + frame.width / 2)\" y=\"\(frame.y + frame.height + 34)\" text-anchor=\"middle\">optimizer steps</text>\n"
+        out += "<text x=\"\(frame.x + frame.width / 2)\" y=\"\(frame.y + frame.height + 34)\" text-anchor=\"middle\">\(xLabel)</text>\n"
         out += "<text transform=\"translate(\(frame.x - 44) \(frame.y + frame.height / 2)) rotate(-90)\" text-anchor=\"middle\">\(yLabel)</text>\n"
         for s in series where !s.points.isEmpty {
             let path = s.points.filter { $0.y.isFinite }.map { "\(fmt(px($0.x))),\(fmt(py($0.y)))" }.joined(separator: " ")
@@ -101,7 +102,7 @@ public enum CurvePlot {
 
     private static func fmt(_ x: Double) -> String { String(format: "%.1f", x) }
     private static func label(_ y: Double) -> String { abs(y) >= 10 ? String(format: "%.0f", y) : String(format: "%.2f", y) }
-    private static func escape(_ s: String) -> String {
+    static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 }

@@ -72,6 +72,7 @@ public enum TrainingReport {
             "timing": ["train_seconds": result.timing.trainSeconds, "eval_seconds": result.timing.evalSeconds,
                        "cache_seconds": result.timing.cacheSeconds, "full_eval_seconds": result.timing.fullEvalSeconds,
                        "total_seconds": result.timing.totalSeconds] as [String: Any],
+            "decision": result.decision?.jsonObject ?? NSNull(),
             "tokens_seen": result.tokensSeen,
             "train_tokens_per_second": result.timing.trainSeconds > 0 ? Double(result.tokensSeen) / result.timing.trainSeconds : 0,
         ]
@@ -108,6 +109,21 @@ public enum TrainingReport {
             lines.append("| \(split) | \(before.examples) | \(percent(before.accuracy)) | \(after.map { percent($0.accuracy) } ?? "-") | \(after.map { String(format: "%.4f", $0.macroF1) } ?? "-") |")
         }
         lines.append("")
+        if result.final.contains(where: { $0.multiLabel != nil }) {
+            lines.append("## Tags (after training)")
+            lines.append("")
+            lines.append("Accuracy above is subset accuracy (a text's whole label set right).")
+            lines.append("")
+            lines.append("| split | micro-F1 | macro-F1 | subset accuracy | Hamming loss | labels per text, predicted | true |")
+            lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+            for evaluation in result.final {
+                guard let m = evaluation.multiLabel else { continue }
+                lines.append(String(format: "| %@ | %.4f | %.4f | %@ | %.4f | %.3f | %.3f |", evaluation.split, m.microF1, m.macroF1,
+                                    percent(m.subsetAccuracy), m.hammingLoss, m.predictedCardinality, m.trueCardinality))
+            }
+            lines.append("")
+        }
+        if let fit = result.decision { lines += decisionSection(fit) }
         if !result.final.isEmpty {
             lines.append("## Per class (after training)")
             lines.append("")
@@ -131,8 +147,40 @@ public enum TrainingReport {
         lines.append("")
         lines.append("Training read \(groupedDigits(result.tokensSeen)) tokens (\(String(format: "%.0f", t.trainSeconds > 0 ? Double(result.tokensSeen) / t.trainSeconds : 0)) tokens/s).")
         lines.append("")
-        lines.append("Curves: `curves.svg`; per-evaluation figures: `metrics.jsonl`; model: `model/`.")
+        lines.append("Curves: `curves.svg`; per-evaluation figures: `metrics.jsonl`; model: `model/`; test split: `reliability.svg`\(result.final("test")?.ranking == nil ? "" : ", `pr_curve.svg`, `roc_curve.svg`").")
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Temperature, thresholds and calibration error, as fitted on validation.
+    static func decisionSection(_ fit: DecisionFit) -> [String] {
+        var lines = ["## Decision (fitted on validation)", ""]
+        lines.append("- Outputs: \(fit.rule.output == .sigmoid ? "a sigmoid per label" : "softmax")")
+        if fit.calibrated {
+            lines.append(String(format: "- Temperature scaling: T = %.4f; validation NLL %.4f → %.4f, ECE %.4f → %.4f",
+                                fit.rule.temperature, fit.validationNLL.before, fit.validationNLL.after,
+                                fit.validationECE.before, fit.validationECE.after))
+            if let test = fit.testCalibration {
+                lines.append(String(format: "- Test ECE (15 bins): %.4f before, %.4f after (`reliability.svg`)",
+                                    test.before.expectedCalibrationError, test.after.expectedCalibrationError))
+            }
+        } else {
+            lines.append(String(format: "- Validation ECE (15 bins, no calibration): %.4f", fit.validationECE.before))
+        }
+        if let thresholds = fit.rule.thresholds {
+            lines.append("- Thresholds: \(fit.thresholdChoice.description)")
+            if thresholds.count == 1, let s = fit.selections.first {
+                lines.append(String(format: "  - %.4f: validation precision %.4f, recall %.4f, F1 %.4f%@", s.threshold, s.precision, s.recall, s.f1,
+                                    s.reached ? "" : " (target not reached)"))
+            } else {
+                let sorted = thresholds.sorted()
+                lines.append(String(format: "  - %d per-label thresholds: min %.3f, median %.3f, max %.3f (all in report.json)",
+                                    thresholds.count, sorted.first ?? 0, sorted[sorted.count / 2], sorted.last ?? 0))
+            }
+        } else if fit.rule.isMultiLabel {
+            lines.append("- Thresholds: 0.5 for every label")
+        }
+        lines.append("")
+        return lines
     }
 
     public static func write(_ result: TrainingResult, _ run: RunDescription, configuration: TrainingConfiguration, to directory: URL) throws {
@@ -142,5 +190,22 @@ public enum TrainingReport {
         try AtomicFile.write(data, to: directory.appendingPathComponent(jsonFile))
         try AtomicFile.write(markdown(result, run, configuration: configuration), to: directory.appendingPathComponent(markdownFile))
         try RunFiles.writeMetrics(result.history, plotTitle: run.title, to: directory)
+        try writeDecisionPlots(result, title: run.title, to: directory)
+    }
+
+    /// pr_curve.svg and roc_curve.svg (two classes) and reliability.svg, from the test split.
+    static func writeDecisionPlots(_ result: TrainingResult, title: String, to directory: URL) throws {
+        guard let test = result.final("test") else { return }
+        if let scores = test.scores, test.ranking != nil {
+            try AtomicFile.write(DecisionPlots.precisionRecallSVG(scores, title: title), to: directory.appendingPathComponent(DecisionPlots.precisionRecall))
+            try AtomicFile.write(DecisionPlots.rocSVG(scores, title: title), to: directory.appendingPathComponent(DecisionPlots.roc))
+        }
+        if let calibrated = result.decision?.testCalibration {
+            try AtomicFile.write(DecisionPlots.reliabilitySVG(before: calibrated.before, after: calibrated.after, title: title),
+                                 to: directory.appendingPathComponent(DecisionPlots.reliability))
+        } else if let calibration = test.calibration {
+            try AtomicFile.write(DecisionPlots.reliabilitySVG(before: calibration, after: nil, title: title),
+                                 to: directory.appendingPathComponent(DecisionPlots.reliability))
+        }
     }
 }
