@@ -17,6 +17,8 @@ int tc_isa_best(void);
 int tc_isa_active(void);
 /// Dispatches to `isa` from now on; returns 0 (and changes nothing) if this CPU cannot run it.
 int tc_set_isa(int isa);
+/// How many CPUs this process may run on (its affinity mask), or 0 if that cannot be read.
+int tc_cpus_allowed(void);
 /// "avx512f", "avx2" or "default"; NULL for an unknown number.
 const char *tc_isa_name(int isa);
 

@@ -4,12 +4,18 @@
 // overlap (BLAS is never called from inside parallelFor). OpenBLAS's idle threads would
 // otherwise spin on a core after each call; the loader sets OPENBLAS_THREAD_TIMEOUT so
 // they go to sleep almost at once (measured in `textclf bench gemm --contention`).
+import CKernels
 import Dispatch
 import Foundation
 
 public enum Parallel {
-    /// Workers for our own kernels: one per core (2 on the reference machine).
-    public static let workerCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Workers for our own kernels: one per core this process may run on (2 on the reference
+    /// machine; 1 under `taskset -c 0` or an mpirun that binds each rank to a core).
+    public static let workerCount: Int = {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let allowed = Int(tc_cpus_allowed())
+        return max(1, allowed > 0 ? min(cores, allowed) : cores)
+    }()
 
     /// Runs `body` on disjoint ranges that together cover 0..<count, in parallel when the
     /// work is big enough. `grain` is the least count worth a thread of its own (roughly
