@@ -26,9 +26,11 @@ final class MatmulBackendTests: XCTestCase {
     private func check(_ backend: any MatmulBackend, kind: MatmulKind, m: Int, n: Int, k: Int,
                        round: (Float) -> Float, file: StaticString = #filePath, line: UInt = #line) {
         let u = 0x1p-24
-        for transposeA in [false, true] {
-            for transposeB in [false, true] {
-                let lda = (transposeA ? m : k) + 2, ldb = (transposeB ? k : n) + 1, ldc = n + 3
+        for (transposeA, transposeB, padded) in [false, true].flatMap({ a in [false, true].flatMap { b in [(a, b, true), (a, b, false)] } }) {
+            do {
+                // Padded rows (a block of a wider matrix) and tightly packed ones.
+                let pad = padded ? 1 : 0
+                let lda = (transposeA ? m : k) + 2 * pad, ldb = (transposeB ? k : n) + pad, ldc = n + 3 * pad
                 let a = Tensor.random(shape: [(transposeA ? k : m) * lda], seed: 1)
                 let b = Tensor.random(shape: [(transposeB ? n : k) * ldb], seed: 2)
                 let c = Tensor.random(shape: [m * ldc], seed: 3)
@@ -51,7 +53,7 @@ final class MatmulBackendTests: XCTestCase {
                         worst = max(worst, abs(Double(c[flat: i * ldc + j]) - expected) / bound)
                     }
                 }
-                XCTAssertLessThanOrEqual(worst, 1, "\(backend.name) \(kind) \(m)×\(k)×\(n) transpose \(transposeA) \(transposeB): error / bound",
+                XCTAssertLessThanOrEqual(worst, 1, "\(backend.name) \(kind) \(m)×\(k)×\(n) transpose \(transposeA) \(transposeB) padded \(padded): error / bound",
                                          file: file, line: line)
                 // Entries past n in each row of C (the padding) are untouched.
                 for i in 0..<m { for j in n..<ldc { XCTAssertEqual(c[flat: i * ldc + j], c0[i * ldc + j], file: file, line: line) } }
@@ -75,7 +77,8 @@ final class MatmulBackendTests: XCTestCase {
     /// the exact product of the rounded inputs within the f32 accumulation bound.
     func testOneDNNBF16IsTheProductOfRoundedInputs() throws {
         try requireOneDNN()
-        for (m, n, k) in [(5, 7, 3), (37, 29, 53), (64, 96, 200)] {
+        // (39, 32, 32) and (39, 64, 32): the tiny BERT fixture's products (3 texts × 13 tokens).
+        for (m, n, k) in [(5, 7, 3), (37, 29, 53), (64, 96, 200), (39, 32, 32), (39, 64, 32), (39, 32, 64)] {
             check(Matmul.oneDNN, kind: .bf16, m: m, n: n, k: k, round: BF16.round)
         }
     }

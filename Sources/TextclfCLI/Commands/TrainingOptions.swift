@@ -187,13 +187,7 @@ struct TrainingOptions: ParsableArguments {
         if noRestoreBest { t.restoreBest = false }
         if fullCheckpoint { t.fullCheckpoint = true }
         try decision.apply(to: &t)
-        if let resolved = try precision.resolved() {
-            // bf16 gradients fail BF16FidelityTests' training step (a known fault): finetune trains in fp32.
-            if resolved == .bf16 && precision.precision == "bf16" {
-                throw InvalidInput("--precision bf16: bf16 training is not available yet (its gradients fail the fidelity test); use fp32")
-            }
-            t.precision = .fp32
-        }
+        if let resolved = try precision.resolved() { t.precision = resolved }
         try t.validate()
         task.training = t
         return task
