@@ -13,6 +13,9 @@ Inference: eval mode under torch.inference_mode(). Training: train mode (dropout
 every parameter trainable, forward then backward from d(last_hidden_state) = 0.01 everywhere, gradients
 zeroed (kept allocated) after each batch. Attention is transformers' default (SDPA), mask from lengths.
 With "bf16": true in CASES.json, every pass runs under torch.autocast("cpu", dtype=torch.bfloat16).
+With "int8": true, inference runs the model after torch.ao.quantization.quantize_dynamic: every
+nn.Linear with per-output-channel symmetric s8 weights and activations quantised per call (u8), as
+`textclf predict --int8` does (PyTorch's quantised engine: x86, i.e. fbgemm/oneDNN with VNNI).
 """
 import contextlib
 import json
@@ -25,6 +28,10 @@ from transformers import BertModel
 torch.set_num_threads(2)
 spec = json.load(open(sys.argv[1]))
 model = BertModel.from_pretrained(spec["model"], add_pooling_layer=False)
+if spec.get("int8"):
+    model.eval()
+    model = torch.ao.quantization.quantize_dynamic(
+        model, {torch.nn.Linear: torch.ao.quantization.per_channel_dynamic_qconfig}, dtype=torch.qint8)
 
 
 def tensors(batch):

@@ -50,4 +50,24 @@ extension Matmul {
         }
         return GEMMMeasurement(m: m, k: k, n: n, seconds: seconds)
     }
+
+    /// Times an int8 Linear product out[m, n] = x[m, k] · W[k, n] as the layers run it
+    /// (`Int8Weight.forward`): x quantised per row to u8, the u8×s8 product in s32 on oneDNN,
+    /// dequantised to f32. W is quantised once, before timing, as on load.
+    public static func measureInt8(m: Int, k: Int, n: Int, repeats: Int, warmup: Int = 2) throws -> GEMMMeasurement {
+        try OneDNN.ensureLoaded()
+        let x = Tensor.random(shape: [m, k], seed: 1)
+        let weight = Int8Weight(Tensor.random(shape: [k, n], seed: 2), layout: .inOut)
+        let out = Tensor(zeros: [m, n])
+        var seconds: [Double] = []
+        withExtendedLifetime((x, out)) {
+            for i in 0..<(max(1, warmup) + repeats) {
+                let start = DispatchTime.now().uptimeNanoseconds
+                weight.forward(out: out.mutablePointer, x: x.pointer, bias: nil, rows: m)
+                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                if i >= max(1, warmup) { seconds.append(elapsed) }
+            }
+        }
+        return GEMMMeasurement(m: m, k: k, n: n, seconds: seconds)
+    }
 }

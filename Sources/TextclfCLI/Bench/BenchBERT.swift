@@ -22,7 +22,10 @@ struct BenchBERT: ParsableCommand {
         times after a warm-up; tokens/s counts real (unpadded) tokens over the median pass.
 
         With --precision bf16 our products take bf16 operands and the anchor runs under \
-        torch.autocast("cpu", dtype=torch.bfloat16); --torch-precision fp32 keeps the anchor in fp32.
+        torch.autocast("cpu", dtype=torch.bfloat16); --torch-precision fp32 keeps the anchor in fp32. \
+        With --int8 only the inference cases run, our Linear layers in int8 (as `predict --int8`), \
+        and the anchor is the same model after torch.ao.quantization.quantize_dynamic with \
+        per-channel s8 weights; --torch-precision fp32 compares with the fp32 anchor instead.
 
         The anchor (scripts/torch_bert_bench.py, python3 with torch and transformers) runs the same \
         batches in the same invocation, one of its passes right after each of ours, so both see the \
@@ -30,13 +33,15 @@ struct BenchBERT: ParsableCommand {
         seconds (above 1: textclf is faster); ratio_best compares the best passes.
 
         JSON keys (one line per case): bench ("bert"), case, mode ("inference"/"training"), precision, \
-        torch_precision, \
+        torch_precision, int8, torch_int8, \
         batches, batch_size, tokens, padded_tokens, repeats, median_s, best_s, tokens_per_s, and with \
         the anchor torch_median_s, torch_best_s, torch_tokens_per_s, ratio, ratio_best.
 
         Examples:
           textclf bench bert
           textclf bench bert --model ~/models/all-MiniLM-L6-v2 --repeats 3 --json
+          textclf bench bert --int8                          # against quantize_dynamic
+          textclf bench bert --int8 --torch-precision fp32   # against PyTorch fp32
         """
     )
 
@@ -63,6 +68,9 @@ struct BenchBERT: ParsableCommand {
     @Option(help: ArgumentHelp("The anchor's precision (default: the same as --precision).", valueName: "fp32|bf16"))
     var torchPrecision: Precision?
 
+    @Flag(help: "int8 Linear layers (inference cases only); the anchor uses quantize_dynamic unless --torch-precision is given.")
+    var int8 = false
+
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions
 
@@ -81,9 +89,13 @@ struct BenchBERT: ParsableCommand {
     /// The anchor's precision: --torch-precision, else ours.
     var anchorPrecision: Precision { torchPrecision ?? Matmul.precision }
 
+    /// The anchor quantised with quantize_dynamic: with --int8, unless --torch-precision chose.
+    var anchorInt8: Bool { int8 && torchPrecision == nil }
+
     func run() throws {
         try BLAS.ensureLoaded()
         try precision.apply()
+        if int8 { try Int8Inference.enable() }
         let store = try self.store.makeStore()
         let directory = try model.map { URL(fileURLWithPath: $0, isDirectory: true) }
             ?? store.resolveDirectory(.model("all-MiniLM-L6-v2"))
@@ -105,14 +117,15 @@ struct BenchBERT: ParsableCommand {
             Case(name: "inference sms b8", training: false, batches: sms),
             Case(name: "training sms b8", training: true, batches: sms),
             Case(name: "training 32x128", training: true, batches: [fixed]),
-        ].filter { only.map($0.name.contains) ?? true }
+        ].filter { only.map($0.name.contains) ?? true }.filter { !(int8 && $0.training) }  // training is never quantised
 
         // With the anchor, each timed pass of ours is followed by one of PyTorch's on the same
         // batches, so both see the same load on a shared machine; the ratio is the median of
         // the per-pair ratios.
         var torch: AnchorProcess?
         if !noAnchor {
-            do { torch = try AnchorProcess(script: anchorScript, cases: cases, directory: directory, bf16: anchorPrecision == .bf16) } catch {
+            do { torch = try AnchorProcess(script: anchorScript, cases: cases, directory: directory,
+                                                bf16: anchorPrecision == .bf16, int8: anchorInt8) } catch {
                 Log.info("anchor not run: \(error)")
             }
         }
@@ -149,12 +162,13 @@ struct BenchBERT: ParsableCommand {
         var line: [String: Any] = [
             "bench": "bert", "case": benchCase.name, "mode": benchCase.training ? "training" : "inference",
             "precision": Matmul.precision.rawValue, "torch_precision": anchorPrecision.rawValue,
+            "int8": int8, "torch_int8": anchorInt8,
             "batches": benchCase.batches.count, "batch_size": benchCase.batches[0].batch.batchSize,
             "tokens": benchCase.tokens, "padded_tokens": benchCase.paddedTokens, "repeats": repeats,
             "median_s": rounded(median, 4), "best_s": rounded(best, 4), "tokens_per_s": rounded(rate, 1),
         ]
         let label = benchCase.name.padding(toLength: 18, withPad: " ", startingAt: 0)
-        var text = label + String(format: " textclf %8.1f tokens/s (median %.3f s, best %.3f s; %d tokens, %d padded)",
+        var text = label + (int8 ? " int8" : "") + String(format: " textclf %8.1f tokens/s (median %.3f s, best %.3f s; %d tokens, %d padded)",
                                   rate, median, best, benchCase.tokens, benchCase.paddedTokens)
         if !torch.isEmpty {
             let torchMedian = BenchTiming.median(torch), torchBest = torch.min()!
@@ -165,7 +179,7 @@ struct BenchBERT: ParsableCommand {
             line["ratio"] = rounded(ratio, 3)
             line["ratio_best"] = rounded(torchBest / best, 3)
             text += "\n" + String(repeating: " ", count: 18)
-                + String(format: " torch   %8.1f tokens/s (median %.3f s, best %.3f s); ratio %.2fx (best vs best %.2fx)",
+                + (anchorInt8 ? " int8" : "") + String(format: " torch   %8.1f tokens/s (median %.3f s, best %.3f s); ratio %.2fx (best vs best %.2fx)",
                          Double(benchCase.tokens) / torchMedian, torchMedian, torchBest, ratio, torchBest / best)
         }
         if output.json { JSONLines.emit(line) } else { print(text) }
@@ -199,11 +213,12 @@ private final class AnchorProcess {
     private var buffered = Data()
     private let file: URL
 
-    init(script: String, cases: [BenchBERT.Case], directory: URL, bf16: Bool) throws {
+    init(script: String, cases: [BenchBERT.Case], directory: URL, bf16: Bool, int8: Bool) throws {
         guard FileManager.default.fileExists(atPath: script) else { throw BenchFailure("\(script) not found; pass --anchor FILE") }
         let spec: [String: Any] = [
             "model": directory.path,
             "bf16": bf16,
+            "int8": int8,
             "cases": cases.map { benchCase in
                 ["name": benchCase.name, "training": benchCase.training,
                  "batches": benchCase.batches.map { input -> [String: Any] in
