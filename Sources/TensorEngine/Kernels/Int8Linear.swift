@@ -37,18 +37,31 @@ public final class Int8Weight: @unchecked Sendable {
         (0..<(inFeatures * outFeatures)).map { Float(q[$0]) * scales[$0 % outFeatures] }
     }
 
-    /// out[rows, out] = x[rows, in] · W (+ bias), x quantised per row.
+    /// out[rows, out] = x[rows, in] · W (+ bias), x quantised per row. Quantising and scaling
+    /// back are split by rows between our workers; oneDNN parallelises the product itself.
     public func forward(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, bias: UnsafePointer<Float>?, rows: Int) {
         guard rows > 0 else { return }
         let (k, n) = (inFeatures, outFeatures)
         let xq = UnsafeMutablePointer<UInt8>.allocate(capacity: rows * k)
         let accumulator = UnsafeMutablePointer<Int32>.allocate(capacity: rows * n)
-        var rowScales = [Float](repeating: 0, count: rows), rowZeros = [Int32](repeating: 0, count: rows)
-        defer { xq.deallocate(); accumulator.deallocate() }
-        textclf_quantize_rows_u8(x, Int64(rows), Int64(k), Int64(k), xq, &rowScales, &rowZeros)
+        let rowScales = UnsafeMutablePointer<Float>.allocate(capacity: rows)
+        let rowZeros = UnsafeMutablePointer<Int32>.allocate(capacity: rows)
+        defer { xq.deallocate(); accumulator.deallocate(); rowScales.deallocate(); rowZeros.deallocate() }
+        Parallel.forRanges(rows, grain: max(1, Kernels.elementwiseGrain / max(1, k))) { range in
+            let r = range.lowerBound
+            textclf_quantize_rows_u8(x + r * k, Int64(range.count), Int64(k), Int64(k), xq + r * k, rowScales + r, rowZeros + r)
+        }
         OneDNN.gemm(kind: .u8s8, transposeA: false, transposeB: false, m: rows, n: n, k: k,
                     a: xq, lda: k, b: q, ldb: n, beta: 0, c: accumulator, ldc: n)
-        textclf_dequantize(accumulator, Int64(rows), Int64(n), rowScales, rowZeros, scales, columnSums, bias, out, Int64(n))
+        scales.withUnsafeBufferPointer { columnScales in
+            columnSums.withUnsafeBufferPointer { sums in
+                Parallel.forRanges(rows, grain: max(1, Kernels.elementwiseGrain / max(1, n))) { range in
+                    let r = range.lowerBound
+                    textclf_dequantize(accumulator + r * n, Int64(range.count), Int64(n), rowScales + r, rowZeros + r,
+                                       columnScales.baseAddress, sums.baseAddress, bias, out + r * n, Int64(n))
+                }
+            }
+        }
     }
 }
 
