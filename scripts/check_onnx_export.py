@@ -80,7 +80,7 @@ def check_structure(model, labels):
     dims = [d.dim_param or d.dim_value for d in out.shape.dim]
     assert out.elem_type == onnx.TensorProto.FLOAT and len(dims) == 2 and dims[1] == len(labels), f"logits dims {dims}"
     meta = {p.key: p.value for p in model.metadata_props}
-    for key in ["labels", "tokenizer", "max_length", "pooling", "family", "pad_token_id"]:
+    for key in ["labels", "tokenizer", "max_length", "pooling", "family", "pad_token_id", "decision", "long_text"]:
         assert key in meta, f"metadata_props has no {key}"
     assert json.loads(meta["labels"]) == labels, f"metadata labels {meta['labels']} != {labels}"
     return meta

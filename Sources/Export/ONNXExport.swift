@@ -75,7 +75,25 @@ public enum ONNXExport {
             ("backbone", model.source.name),
             ("head", classifier.head.spec.description),
             ("padding", "right"),
+            // The graph ends at the logits; these say how textclf turns them into labels and reads
+            // a text longer than max_length, so a runtime can do the same.
+            ("decision", try Self.decisionJSON(classifier.decision)),
+            ("long_text", classifier.longText.policy.description),
         ]
         return ONNXModel(graph: onnxGraph, producerVersion: textclfVersion, metadata: metadata)
+    }
+
+    /// {"output": "softmax"|"sigmoid", "temperature": T, "thresholds": [...] or null}: logits ÷ T,
+    /// then softmax (the argmax, or with two classes class 1 at or above its threshold) or a sigmoid
+    /// per class (every class at or above its threshold; null means 0.5 each).
+    static func decisionJSON(_ rule: DecisionRule) throws -> String {
+        func number(_ x: Float) -> Double { Double(String(describing: x)) ?? Double(x) }  // 0.3, not 0.30000001192…
+        let object: [String: Any] = [
+            "output": rule.output.rawValue,
+            "temperature": number(rule.temperature),
+            "thresholds": rule.thresholds.map { $0.map(number) } ?? NSNull(),
+        ]
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self)
     }
 }

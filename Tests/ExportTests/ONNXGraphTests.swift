@@ -50,6 +50,23 @@ final class ONNXGraphTests: XCTestCase {
         }
     }
 
+    /// A tuned decision rule and a long-text policy travel in the metadata, as the checkpoint keeps them.
+    func testDecisionRuleAndLongTextPolicyAreInTheMetadata() throws {
+        let backbone = try BERTModel.load(directory: Self.fixtures.appendingPathComponent("tiny-bert"), dropout: 0)
+        let model = try trained(backbone, pooling: .mean, head: .linear)
+        model.classifier.decision = DecisionRule(output: .sigmoid, temperature: 1.5, thresholds: [0.25, 0.3, 0.75])
+        try model.classifier.useLongText(.chunks(stride: 4, aggregation: .max))
+        let fields = try Protobuf.fields(try ONNXExport.build(model).proto.encoded())
+        var metadata: [String: String] = [:]
+        for entry in fields.filter({ $0.number == 14 }) {
+            guard case .bytes(let b) = entry.value else { continue }
+            let pair = try Protobuf.fields(b).compactMap { if case .bytes(let v) = $0.value { String(decoding: v, as: UTF8.self) } else { nil } }
+            metadata[pair[0]] = pair[1]
+        }
+        XCTAssertEqual(metadata["decision"], #"{"output":"sigmoid","temperature":1.5,"thresholds":[0.25,0.3,0.75]}"#)
+        XCTAssertEqual(metadata["long_text"], "chunks:4:max")
+    }
+
     private func check(_ bytes: [UInt8], model: TrainedModel, context: String) throws {
         let fields = try Protobuf.fields(bytes)
         func strings(_ fields: [(number: Int, value: ProtoValue)], _ number: Int) -> [String] {
@@ -73,6 +90,8 @@ final class ONNXGraphTests: XCTestCase {
         }
         XCTAssertEqual(metadata["family"], family, context)
         XCTAssertEqual(metadata["tokenizer"], tokenizer, context)
+        XCTAssertEqual(metadata["decision"], #"{"output":"softmax","temperature":1,"thresholds":null}"#, context)
+        XCTAssertEqual(metadata["long_text"], "truncate", context)
 
         let graph = try XCTUnwrap(try messages(fields, 7).first, context)
         let inputs = try messages(graph, 11).map { strings($0, 1)[0] }
