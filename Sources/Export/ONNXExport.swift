@@ -9,6 +9,7 @@
 import Backbones
 import Common
 import Foundation
+import Heads
 import Inference
 import TensorEngine
 
