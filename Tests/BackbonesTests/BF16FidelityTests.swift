@@ -15,28 +15,26 @@ final class BF16FidelityTests: XCTestCase {
         do { try OneDNN.ensureLoaded() } catch { throw missingPrerequisite("oneDNN not available: \(error)") }
     }
 
+    /// The hidden states of `model` on `reference`'s padded batch, bf16 against fp32, over the real rows.
+    private func checkHiddenStatesInBF16(_ model: BERTModel, _ reference: BERTReference,
+                                         file: StaticString = #filePath, line: UInt = #line) throws {
+        let fp32 = try model.forward(reference.input, tape: nil).value.scalars
+        let bf16 = try Matmul.withPrecision(.bf16) { try model.forward(reference.input, tape: nil).value.scalars }
+        let error = maxAbsDifferenceOverRealRows(bf16, fp32, batch: reference.batch, width: model.hiddenSize) / maxAbs(fp32)
+        XCTAssertLessThan(error, 2e-2, "max |Δ| / max |fp32|", file: file, line: line)
+        XCTAssertGreaterThan(error, 1e-5, "bf16 rounding shows: the products did run in bf16", file: file, line: line)
+    }
+
     /// all-MiniLM-L6-v2 (shared mirror) on the four texts of minilm_reference.safetensors.
     func testMiniLMHiddenStatesInBF16StayWithin2e2OfFP32() throws {
         try requireOneDNN()
-        let model = try BERTModel.load(directory: miniLMDirectory())
-        let reference = try BERTReference("minilm_reference.safetensors")
-        let fp32 = try model.forward(reference.input, tape: nil).value.scalars
-        let bf16 = try Matmul.withPrecision(.bf16) { try model.forward(reference.input, tape: nil).value.scalars }
-        let error = maxAbsDifferenceOverRealRows(bf16, fp32, batch: reference.batch, width: 384) / maxAbs(fp32)
-        XCTAssertLessThan(error, 2e-2, "max |Δ| / max |fp32|")
-        XCTAssertGreaterThan(error, 1e-5, "bf16 rounding shows: the products did run in bf16")
+        try checkHiddenStatesInBF16(try BERTModel.load(directory: miniLMDirectory()), try BERTReference("minilm_reference.safetensors"))
     }
 
     /// The tiny BERT fixture (random weights, std 0.02) on its padded batch of three texts.
     func testTinyBERTHiddenStatesInBF16StayWithin2e2OfFP32() throws {
         try requireOneDNN()
-        let model = try BERTModel.load(directory: tinyBERTDirectory())
-        let reference = try BERTReference("reference.safetensors")
-        let fp32 = try model.forward(reference.input, tape: nil).value.scalars
-        let bf16 = try Matmul.withPrecision(.bf16) { try model.forward(reference.input, tape: nil).value.scalars }
-        let error = maxAbsDifferenceOverRealRows(bf16, fp32, batch: reference.batch, width: 32) / maxAbs(fp32)
-        XCTAssertLessThan(error, 2e-2, "max |Δ| / max |fp32|")
-        XCTAssertGreaterThan(error, 1e-5, "bf16 rounding shows: the products did run in bf16")
+        try checkHiddenStatesInBF16(try BERTModel.load(directory: tinyBERTDirectory()), try BERTReference("reference.safetensors"))
     }
 
     /// The tiny GPT-2 fixture's LM logits.
