@@ -73,6 +73,12 @@ final class ScaleOutTests: XCTestCase {
         XCTAssertEqual(baseline(job), baseline(alone), "the sharded baseline evaluation differs from one process's")
         // Rank 0 alone wrote the run: one result line, one set of files.
         XCTAssertEqual(job.events("result").count, 1, job.stdoutText)
+        // The result says how much of training the gradient reduction took (one process: absent).
+        let scaleOut = job.events("result").first?["data_parallel"] as? [String: Any]
+        XCTAssertEqual(scaleOut?["ranks"] as? Int, 2, job.stdoutText)
+        let reduction = try XCTUnwrap(scaleOut?["allreduce_seconds"] as? Double, job.stdoutText)
+        XCTAssertTrue(reduction > 0 && reduction <= (scaleOut?["train_seconds"] as? Double ?? 0), "\(scaleOut ?? [:])")
+        XCTAssertNil(alone.events("result").first?["data_parallel"], alone.stdoutText)
         XCTAssertEqual(job.events("step").count, alone.events("step").count, file: file, line: line)
     }
 

@@ -155,6 +155,10 @@ struct FinetuneCommand: ParsableCommand {
             object["event"] = "result"
             object["run_directory"] = run.directory.path
             object["wall_seconds"] = wall
+            if let job, job.size > 1 {
+                object["data_parallel"] = ["ranks": job.size, "allreduce_seconds": run.trainer.reductionSeconds,
+                                           "train_seconds": result.timing.trainSeconds] as [String: Any]
+            }
             JSONLines.emit(object)
         } else {
             progress.log("")
