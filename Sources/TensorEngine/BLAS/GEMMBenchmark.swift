@@ -38,14 +38,10 @@ extension Matmul {
         let a = Tensor.random(shape: [m, k], seed: 1)
         let b = Tensor.random(shape: [k, n], seed: 2)
         let c = Tensor(zeros: [m, n])
-        var seconds: [Double] = []
-        withExtendedLifetime((a, b, c)) {
-            for i in 0..<(max(1, warmup) + repeats) {
-                let start = DispatchTime.now().uptimeNanoseconds
+        let seconds = withExtendedLifetime((a, b, c)) {
+            timed(repeats: repeats, warmup: warmup) {
                 backend.gemm(kind: kind, transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 1,
                              a: a.pointer, lda: k, b: b.pointer, ldb: n, beta: 0, c: c.mutablePointer, ldc: n)
-                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                if i >= max(1, warmup) { seconds.append(elapsed) }
             }
         }
         return GEMMMeasurement(m: m, k: k, n: n, seconds: seconds)
@@ -59,15 +55,21 @@ extension Matmul {
         let x = Tensor.random(shape: [m, k], seed: 1)
         let weight = Int8Weight(Tensor.random(shape: [k, n], seed: 2), layout: .inOut)
         let out = Tensor(zeros: [m, n])
-        var seconds: [Double] = []
-        withExtendedLifetime((x, out)) {
-            for i in 0..<(max(1, warmup) + repeats) {
-                let start = DispatchTime.now().uptimeNanoseconds
-                weight.forward(out: out.mutablePointer, x: x.pointer, bias: nil, rows: m)
-                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                if i >= max(1, warmup) { seconds.append(elapsed) }
-            }
+        let seconds = withExtendedLifetime((x, out)) {
+            timed(repeats: repeats, warmup: warmup) { weight.forward(out: out.mutablePointer, x: x.pointer, bias: nil, rows: m) }
         }
         return GEMMMeasurement(m: m, k: k, n: n, seconds: seconds)
+    }
+
+    /// Seconds of each of `repeats` calls of `body`, after max(1, warmup) untimed ones.
+    static func timed(repeats: Int, warmup: Int, _ body: () -> Void) -> [Double] {
+        var seconds: [Double] = []
+        for i in 0..<(max(1, warmup) + repeats) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            body()
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            if i >= max(1, warmup) { seconds.append(elapsed) }
+        }
+        return seconds
     }
 }

@@ -118,6 +118,9 @@ struct BenchBERT: ParsableCommand {
             Case(name: "training sms b8", training: true, batches: sms),
             Case(name: "training 32x128", training: true, batches: [fixed]),
         ].filter { only.map($0.name.contains) ?? true }.filter { !(int8 && $0.training) }  // training is never quantised
+        guard !cases.isEmpty else {
+            throw InvalidInput("no case left to run: --only \(only ?? "") matches no case" + (int8 ? " that --int8 runs (inference only)" : ""))
+        }
 
         // With the anchor, each timed pass of ours is followed by one of PyTorch's on the same
         // batches, so both see the same load on a shared machine; the ratio is the median of
