@@ -8,7 +8,7 @@
 #   e.g. scripts/compare_lora.sh spam -- --task spam --epochs 1
 #
 # Run from the repository root with .build/release/textclf built. Writes runs/lora-NAME-<config>.
-# Environment: TEXTCLF_MIRROR (default ../shared/mirror), CONFIGS (default "lora all last2";
+# Environment: TEXTCLF_BIN (default .build/release/textclf), TEXTCLF_MIRROR (default ../shared/mirror), CONFIGS (default "lora all last2";
 # also lastblock), LORA (default "lora:8:16"), LORA_ARGS (extra options of the LoRA run, e.g.
 # "--lr 1e-3 --lora-targets attention,mlp"), NICE (default 5).
 set -euo pipefail
@@ -16,7 +16,8 @@ set -euo pipefail
 [[ $# -ge 2 && $2 == "--" ]] || { sed -n '7,8p' "$0" | sed 's/^# *//' >&2; exit 2; }
 NAME=$1
 shift 2
-[[ -x .build/release/textclf ]] || { echo "error: .build/release/textclf not found: swift build -c release first" >&2; exit 2; }
+BIN=${TEXTCLF_BIN:-.build/release/textclf}
+[[ -x $BIN ]] || { echo "error: $BIN not found: swift build -c release first" >&2; exit 2; }
 export TEXTCLF_MIRROR=${TEXTCLF_MIRROR:-../shared/mirror}
 read -r -a lora_args <<<"${LORA_ARGS:-}"
 
@@ -34,7 +35,7 @@ for config in ${CONFIGS:-lora all last2}; do
     echo "== textclf finetune $* ${extra[*]} --output $run" >&2
     load_before=$(cut -d' ' -f1 /proc/loadavg)
     start=$(date +%s.%N)
-    nice -n "${NICE:-5}" /usr/bin/time -v -o "$run.logs/time.txt" .build/release/textclf finetune "$@" "${extra[@]}" --output "$run" --json \
+    nice -n "${NICE:-5}" /usr/bin/time -v -o "$run.logs/time.txt" "$BIN" finetune "$@" "${extra[@]}" --output "$run" --json \
         >"$run.logs/textclf.jsonl" 2>"$run.logs/textclf.stderr" \
         || { echo "error: textclf failed; see $run.logs/textclf.stderr" >&2; tail -n 3 "$run.logs/textclf.stderr" >&2; exit 1; }
     end=$(date +%s.%N)

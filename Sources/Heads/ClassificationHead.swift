@@ -14,6 +14,13 @@ public protocol ClassificationHead: AnyObject {
     var parameters: [Parameter] { get }
     /// pooled [B, inputSize] → logits [B, classCount].
     func forward(_ pooled: Variable, tape: Tape?) throws -> Variable
+    /// Its dense-layer weights and how each is stored (what `textclf quantize` saves in int8).
+    var denseWeights: [(weight: Parameter, layout: WeightLayout)] { get }
+}
+
+extension ClassificationHead {
+    /// None declared: int8 inference still quantises the head's products when they run.
+    public var denseWeights: [(weight: Parameter, layout: WeightLayout)] { [] }
 }
 
 /// How a head is built: its kind and settings. Stored in checkpoints as JSON, e.g.

@@ -66,6 +66,14 @@ public final class Classifier {
         backbone.namedParameters + head.parameters.map { ($0.name, $0) }
     }
 
+    /// Every dense layer's weight, named, with how it is stored: the backbone's (adapters aside),
+    /// then the head's. int8 inference runs these products in int8.
+    public var denseWeights: [(name: String, weight: Parameter, layout: WeightLayout)] {
+        let names = Dictionary(namedParameters.map { (ObjectIdentifier($0.parameter), $0.name) }, uniquingKeysWith: { a, _ in a })
+        let layers = backbone.units.flatMap(\.linears).map { ($0.linear.weight, $0.linear.layout) } + head.denseWeights
+        return layers.compactMap { weight, layout in names[ObjectIdentifier(weight)].map { ($0, weight, layout) } }
+    }
+
     public var trainableParameters: [Parameter] {
         namedParameters.map(\.parameter).filter(\.requiresGrad)
     }

@@ -21,6 +21,7 @@ public final class LinearHead: ClassificationHead {
     public var inputSize: Int { weight.shape[1] }
     public var classCount: Int { weight.shape[0] }
     public var parameters: [Parameter] { [weight, bias] }
+    public var denseWeights: [(weight: Parameter, layout: WeightLayout)] { [(weight, .outIn)] }
 
     public func forward(_ pooled: Variable, tape: Tape?) throws -> Variable {
         try HeadInit.checkInput(pooled, inputSize)
@@ -52,6 +53,7 @@ public final class MLPHead: ClassificationHead {
     public var inputSize: Int { dense.weight.shape[1] }
     public var classCount: Int { outProjection.weight.shape[0] }
     public var parameters: [Parameter] { [dense.weight, dense.bias, outProjection.weight, outProjection.bias] }
+    public var denseWeights: [(weight: Parameter, layout: WeightLayout)] { [(dense.weight, .outIn), (outProjection.weight, .outIn)] }
 
     public func forward(_ pooled: Variable, tape: Tape?) throws -> Variable {
         try HeadInit.checkInput(pooled, inputSize)

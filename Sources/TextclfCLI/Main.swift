@@ -31,6 +31,7 @@ struct TextclfCommand: AsyncParsableCommand {
             EvaluateCommand.self,
             PredictCommand.self,
             ExportCommand.self,
+            QuantizeCommand.self,
             ServeCommand.self,
         ]
     )

@@ -30,7 +30,37 @@ public final class Int8Weight: @unchecked Sendable {
         columnSums = sums
     }
 
+    /// A weight quantised earlier (`textclf quantize`): `values` in the layer's own `layout` and
+    /// shape, one scale per output channel. The same state as quantising the f32 weight here.
+    public init(quantized values: [Int8], scales: [Float], layout: WeightLayout, inFeatures k: Int, outFeatures n: Int) {
+        precondition(values.count == k * n && scales.count == n, "Int8Weight: \(values.count) values and \(scales.count) scales for \(k)×\(n)")
+        let storage = UnsafeMutablePointer<Int8>.allocate(capacity: k * n)
+        var sums = [Int32](repeating: 0, count: n)
+        for p in 0..<k {
+            for j in 0..<n {
+                let value = layout == .inOut ? values[p * n + j] : values[j * k + p]
+                storage[p * n + j] = value
+                sums[j] += Int32(value)
+            }
+        }
+        inFeatures = k
+        outFeatures = n
+        q = storage
+        self.scales = scales
+        columnSums = sums
+    }
+
     deinit { q.deallocate() }
+
+    /// The quantised values in `layout` (the layer's own weight shape), for saving.
+    public func values(layout: WeightLayout) -> [Int8] {
+        let (k, n) = (inFeatures, outFeatures)
+        var out = [Int8](repeating: 0, count: k * n)
+        for p in 0..<k {
+            for j in 0..<n { out[layout == .inOut ? p * n + j : j * k + p] = q[p * n + j] }
+        }
+        return out
+    }
 
     /// The dequantised weight W[in, out] (tests: the quantisation error per element).
     public var dequantized: [Float] {
@@ -74,6 +104,13 @@ public enum Int8Inference {
         private let lock = NSLock()
         private var entries: [ObjectIdentifier: (parameter: Parameter, weight: Int8Weight)] = [:]
 
+        /// Uses `weight` for `parameter` from now on (a weight quantised earlier and saved).
+        func register(_ weight: Int8Weight, for parameter: Parameter) {
+            lock.lock()
+            defer { lock.unlock() }
+            entries[ObjectIdentifier(parameter)] = (parameter, weight)
+        }
+
         func weight(for parameter: Parameter, layout: WeightLayout) -> Int8Weight {
             lock.lock()
             defer { lock.unlock() }
@@ -112,7 +149,13 @@ public enum Int8Inference {
     /// Weights quantised so far.
     public static var quantizedWeights: Int { registry.count }
 
-    static func weight(for parameter: Parameter, layout: WeightLayout) -> Int8Weight {
+    /// The int8 weight `parameter` runs with: quantised now if it was not yet.
+    public static func weight(for parameter: Parameter, layout: WeightLayout) -> Int8Weight {
         registry.weight(for: parameter, layout: layout)
+    }
+
+    /// Makes `parameter` run with `weight` (read from a saved int8 model) instead of quantising it.
+    public static func register(_ weight: Int8Weight, for parameter: Parameter) {
+        registry.register(weight, for: parameter)
     }
 }

@@ -1,7 +1,7 @@
 import Common
 import Foundation
 
-/// Writes float32 tensors (and string metadata) as a `.safetensors` file that Hugging Face's
+/// Writes float32 and int8 tensors (and string metadata) as a `.safetensors` file that Hugging Face's
 /// `safetensors` library and `SafeTensorsFile` read back. The file is written atomically, the
 /// tensors in name order, and the header is padded with spaces so the data starts 8-byte aligned
 /// (as `safetensors` itself does), which keeps every float32 tensor mappable in place.
@@ -15,6 +15,20 @@ public struct SafeTensorsWriter {
     private enum Values {
         case array([Float])
         case buffer(UnsafeBufferPointer<Float>, owner: AnyObject)
+        case int8([Int8])
+
+        var dtype: String {
+            if case .int8 = self { return "I8" }
+            return "F32"
+        }
+
+        var byteCount: Int {
+            switch self {
+            case .array(let a): return 4 * a.count
+            case .buffer(let b, _): return 4 * b.count
+            case .int8(let a): return a.count
+            }
+        }
     }
 
     private var tensors: [String: (shape: [Int], values: Values)] = [:]
@@ -41,6 +55,12 @@ public struct SafeTensorsWriter {
         tensors[name] = (shape, .buffer(floats, owner: owner))
     }
 
+    /// Adds an int8 tensor (dtype I8), e.g. quantised weights.
+    public mutating func add(_ name: String, shape: [Int], int8s: [Int8]) throws {
+        try check(name, shape: shape, count: int8s.count)
+        tensors[name] = (shape, .int8(int8s))
+    }
+
     /// Adds a tensor read from another file (e.g. to re-save a subset), under its name or `name`.
     public mutating func add(_ tensor: StoredTensor, as name: String? = nil) throws {
         try add(name ?? tensor.name, shape: tensor.shape, floats: tensor.floats, owner: tensor.owner)
@@ -51,7 +71,7 @@ public struct SafeTensorsWriter {
             throw InvalidInput("safetensors: '\(name)' cannot be used as a tensor name")
         }
         guard tensors[name] == nil else { throw InvalidInput("safetensors: tensor '\(name)' was added twice") }
-        guard let bytes = byteCount(shape: shape, elementSize: 4), bytes / 4 == count else {
+        guard let bytes = byteCount(shape: shape, elementSize: 4), bytes / 4 == count else {  // 4: the largest element, for overflow
             throw InvalidInput("safetensors: tensor '\(name)' has \(count) values, which does not match shape \(shape)")
         }
     }
@@ -65,14 +85,9 @@ public struct SafeTensorsWriter {
         }
         var offset = 0
         for (name, (shape, values)) in sortedTensors {
-            let count: Int
-            switch values {
-            case .array(let a): count = a.count
-            case .buffer(let b, _): count = b.count
-            }
-            let end = offset + 4 * count
+            let end = offset + values.byteCount
             let dims = shape.map(String.init).joined(separator: ",")
-            parts.append("\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(dims)],\"data_offsets\":[\(offset),\(end)]}")
+            parts.append("\(jsonString(name)):{\"dtype\":\"\(values.dtype)\",\"shape\":[\(dims)],\"data_offsets\":[\(offset),\(end)]}")
             offset = end
         }
         var text = Data(("{" + parts.joined(separator: ",") + "}").utf8)
@@ -92,6 +107,8 @@ public struct SafeTensorsWriter {
                     try values.withUnsafeBufferPointer { try Self.writeFloats($0, to: handle) }
                 case .buffer(let floats, let owner):
                     try withExtendedLifetime(owner) { try Self.writeFloats(floats, to: handle) }
+                case .int8(let values):
+                    try handle.write(contentsOf: values.withUnsafeBytes { Data($0) })
                 }
             }
         }

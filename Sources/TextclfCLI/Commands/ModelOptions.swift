@@ -24,7 +24,7 @@ struct ModelOptions: ParsableArguments {
 
     @OptionGroup var precision: PrecisionOption
 
-    @Flag(help: "int8 Linear layers: per-output-channel s8 weights (quantised on load), per-row u8 activations, s32 products in oneDNN.")
+    @Flag(help: "int8 Linear layers: per-output-channel s8 weights (read from model-int8.safetensors if `textclf quantize` saved it, else quantised on load), per-row u8 activations, s32 products in oneDNN.")
     var int8 = false
 
     /// Loads the model, after setting the products' precision (a bf16 refusal comes first).
@@ -32,6 +32,7 @@ struct ModelOptions: ParsableArguments {
         try precision.apply()
         if int8 { try Int8Inference.enable() }
         let loaded = try TrainedModel.load(URL(fileURLWithPath: model), store: store, verifyBackbone: !noVerify)
+        if let file = loaded.int8File { Log.info("int8 weights from \(file.path)") }
         if let policy = try LongTextOption.parse(longText) {
             do { try loaded.classifier.useLongText(policy) } catch let error as InvalidInput {
                 throw InvalidInput("--long-text: \(error.description)")

@@ -51,7 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Skip checking each rebuilt backbone's frozen weights against the recorded SHA-256.")
     var noVerify = false
 
-    @Flag(help: "int8 Linear layers for every model (as predict --int8).")
+    @Flag(help: "int8 Linear layers for every model (as predict --int8: the int8 weights `textclf quantize` saved, else quantised on load).")
     var int8 = false
 
     @OptionGroup var store: StoreOptions
