@@ -209,34 +209,45 @@ static void *reserve(struct buffer *buffer, size_t bytes) {
     return buffer->data;
 }
 
-/// Packs the stored [rows, cols] block (row stride ld) as bf16 rows of length cols.
-static void pack_bf16(uint16_t *out, const float *in, int64_t rows, int64_t cols, int64_t ld) {
-    for (int64_t r = 0; r < rows; r++) {
-        const float *src = in + r * ld;
-        uint16_t *dst = out + r * cols;
-        for (int64_t c = 0; c < cols; c++) dst[c] = textclf_bf16_from_f32(src[c]);
-    }
-}
-
 static dnnl_memory_t wrap(const dnnl_memory_desc_t *md, const void *data) {
     dnnl_memory_t memory = NULL;
     if (p_dnnl_memory_create(&memory, md, engine, (void *)data)) return NULL;
     return memory;
 }
 
+int textclf_matmul_bf16_operands(const textclf_matmul *mm, uint16_t **a16, int64_t *aRows, int64_t *aCols,
+                                 uint16_t **b16, int64_t *bRows, int64_t *bCols) {
+    *aRows = mm->transposeA ? mm->k : mm->m;
+    *aCols = mm->transposeA ? mm->m : mm->k;
+    *bRows = mm->transposeB ? mm->n : mm->k;
+    *bCols = mm->transposeB ? mm->k : mm->n;
+    *a16 = reserve(&a_buffer, (size_t)(*aRows * *aCols) * 2);
+    *b16 = reserve(&b_buffer, (size_t)(*bRows * *bCols) * 2);
+    return *a16 && *b16 ? 0 : 1;
+}
+
+static int execute(const textclf_matmul *mm, const void *a, const void *b, void *c);
+
 int textclf_matmul_execute(const textclf_matmul *mm, const void *a, const void *b, void *c) {
-    if (!thread_stream && p_dnnl_stream_create(&thread_stream, engine, dnnl_stream_default_flags)) return 1;
     if (mm->kind == TEXTCLF_MATMUL_BF16) {
-        int64_t aRows = mm->transposeA ? mm->k : mm->m, aCols = mm->transposeA ? mm->m : mm->k;
-        int64_t bRows = mm->transposeB ? mm->n : mm->k, bCols = mm->transposeB ? mm->k : mm->n;
-        uint16_t *a16 = reserve(&a_buffer, (size_t)(aRows * aCols) * 2);
-        uint16_t *b16 = reserve(&b_buffer, (size_t)(bRows * bCols) * 2);
-        if (!a16 || !b16) return 1;
-        pack_bf16(a16, a, aRows, aCols, mm->lda);
-        pack_bf16(b16, b, bRows, bCols, mm->ldb);
+        uint16_t *a16, *b16;
+        int64_t aRows, aCols, bRows, bCols;
+        if (textclf_matmul_bf16_operands(mm, &a16, &aRows, &aCols, &b16, &bRows, &bCols)) return 1;
+        textclf_pack_bf16(a16, a, aRows, aCols, mm->lda);
+        textclf_pack_bf16(b16, b, bRows, bCols, mm->ldb);
         a = a16;
         b = b16;
     }
+    return execute(mm, a, b, c);
+}
+
+int textclf_matmul_execute_packed(const textclf_matmul *mm, void *c) {
+    if (mm->kind != TEXTCLF_MATMUL_BF16 || !a_buffer.data || !b_buffer.data) return 1;
+    return execute(mm, a_buffer.data, b_buffer.data, c);
+}
+
+static int execute(const textclf_matmul *mm, const void *a, const void *b, void *c) {
+    if (!thread_stream && p_dnnl_stream_create(&thread_stream, engine, dnnl_stream_default_flags)) return 1;
     void *scratch = mm->scratchpad_bytes ? reserve(&scratchpad_buffer, mm->scratchpad_bytes) : NULL;
     if (mm->scratchpad_bytes && !scratch) return 1;
     dnnl_memory_t am = wrap(&mm->a_md, a), bm = wrap(&mm->b_md, b), cm = wrap(&mm->c_md, c);

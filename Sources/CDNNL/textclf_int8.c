@@ -1,7 +1,8 @@
-// Quantisation around the u8×s8 products (see include/textclf_dnnl.h): plain loops the compiler
-// vectorises; they cost O(rows·cols) against the product's O(rows·cols·n), but the product runs
-// at VNNI speed, so the per-call ones are cloned for the vector units (chosen at load by an ifunc;
-// named by feature, never by CPU model) and callers split the rows between threads.
+// Conversions around the int8 and bf16 products (see include/textclf_dnnl.h): plain loops the
+// compiler vectorises; they cost O(rows·cols) against the product's O(rows·cols·n), but the
+// product runs at VNNI / AVX512_BF16 speed, so the per-call ones are cloned for the vector units
+// (chosen at load by an ifunc; named by feature, never by CPU model) and callers split the rows
+// between threads.
 #include "textclf_dnnl.h"
 #include <math.h>
 
@@ -81,6 +82,22 @@ void textclf_dequantize(const int32_t *acc, int64_t rows, int64_t n, const float
         for (int64_t j = 0; j < n; j++) {
             float v = (float)(a[j] - z * columnSums[j]) * rs * columnScale[j];
             o[j] = bias ? v + bias[j] : v;
+        }
+    }
+}
+
+TEXTCLF_VECTOR_CLONES
+void textclf_pack_bf16(uint16_t *out, const float *in, int64_t rows, int64_t cols, int64_t ld) {
+    for (int64_t r = 0; r < rows; r++) {
+        const uint32_t *src = (const uint32_t *)(in + r * ld);
+        uint16_t *dst = out + r * cols;
+        for (int64_t c = 0; c < cols; c++) {
+            // textclf_bf16_from_f32 without a branch, so that it vectorises: round to nearest
+            // even, or keep a NaN quiet.
+            uint32_t u = src[c];
+            uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1)) >> 16;
+            uint32_t quiet = (u >> 16) | 0x40;
+            dst[c] = (uint16_t)((u & 0x7fffffffu) > 0x7f800000u ? quiet : rounded);
         }
     }
 }

@@ -38,7 +38,20 @@ textclf_matmul *textclf_matmul_create(int kind, int64_t m, int64_t n, int64_t k,
 
 /// Runs the matmul on these buffers. Safe to call from several threads at once: the
 /// scratchpad, the bf16 copies and the stream are the calling thread's own. 0 on success.
+/// A bf16 matmul rounds a and b (f32) into the calling thread's bf16 copies first.
 int textclf_matmul_execute(const textclf_matmul *matmul, const void *a, const void *b, void *c);
+
+/// A bf16 matmul's operands as it reads them: the calling thread's bf16 buffers for op(A) and
+/// op(B) as stored ([rows, cols] packed tight), with their shapes. 0 on success (1: out of memory).
+int textclf_matmul_bf16_operands(const textclf_matmul *matmul, uint16_t **a16, int64_t *aRows, int64_t *aCols,
+                                 uint16_t **b16, int64_t *bRows, int64_t *bCols);
+
+/// Runs a bf16 matmul on operands already rounded into the buffers `textclf_matmul_bf16_operands`
+/// gave this thread. 0 on success.
+int textclf_matmul_execute_packed(const textclf_matmul *matmul, void *c);
+
+/// Rounds [rows, cols] f32 (row stride ld) to bf16 rows of length cols, as textclf_bf16_from_f32.
+void textclf_pack_bf16(uint16_t *out, const float *in, int64_t rows, int64_t cols, int64_t ld);
 
 /// The implementation oneDNN chose, e.g. "brg:avx512_core_bf16" (from the primitive desc).
 const char *textclf_matmul_implementation(const textclf_matmul *matmul);

@@ -129,9 +129,33 @@ public enum OneDNN {
                       lda: lda, ldb: ldb, ldc: ldc, alpha: alpha, beta: beta)
         let primitive: OpaquePointer
         do { primitive = try cache.primitive(key) } catch { fatalError("\(error)") }
-        guard textclf_matmul_execute(primitive, a, b, c) == 0 else {
-            fatalError("oneDNN matmul \(m)×\(k)×\(n) (\(kind)) failed to execute")
+        let status = kind == .bf16 ? executeBF16(primitive, a: a, lda: lda, b: b, ldb: ldb, c: c)
+                                   : textclf_matmul_execute(primitive, a, b, c)
+        guard status == 0 else { fatalError("oneDNN matmul \(m)×\(k)×\(n) (\(kind)) failed to execute") }
+    }
+
+    /// A bf16 product: both f32 operands rounded into this thread's bf16 buffers, their rows
+    /// split between the kernel workers (a serial rounding pass cost as much as the product
+    /// itself at MiniLM's shapes), then the product.
+    private static func executeBF16(_ primitive: OpaquePointer, a: UnsafeRawPointer, lda: Int, b: UnsafeRawPointer, ldb: Int,
+                                    c: UnsafeMutableRawPointer) -> Int32 {
+        var a16: UnsafeMutablePointer<UInt16>?, b16: UnsafeMutablePointer<UInt16>?
+        var aRows: Int64 = 0, aCols: Int64 = 0, bRows: Int64 = 0, bCols: Int64 = 0
+        guard textclf_matmul_bf16_operands(primitive, &a16, &aRows, &aCols, &b16, &bRows, &bCols) == 0, let a16, let b16 else { return 1 }
+        let (fa, fb) = (a.assumingMemoryBound(to: Float.self), b.assumingMemoryBound(to: Float.self))
+        let (ar, ac, br, bc) = (Int(aRows), Int(aCols), Int(bRows), Int(bCols))
+        // The rows of A, then those of B, as one range.
+        Parallel.forRanges(ar + br, grain: max(1, Kernels.elementwiseGrain / max(1, max(ac, bc)))) { range in
+            let inA = range.clamped(to: 0..<ar)
+            if !inA.isEmpty {
+                textclf_pack_bf16(a16 + inA.lowerBound * ac, fa + inA.lowerBound * lda, Int64(inA.count), aCols, Int64(lda))
+            }
+            let inB = (range.lowerBound - ar ..< range.upperBound - ar).clamped(to: 0..<br)
+            if !inB.isEmpty {
+                textclf_pack_bf16(b16 + inB.lowerBound * bc, fb + inB.lowerBound * ldb, Int64(inB.count), bCols, Int64(ldb))
+            }
         }
+        return textclf_matmul_execute_packed(primitive, c)
     }
 
     /// The kernel oneDNN picked for a product of this shape, e.g. "brg:avx512_core_bf16".
@@ -154,4 +178,12 @@ public enum OneDNN {
 /// bf16 rounding as oneDNN's bf16 products apply it to their inputs (nearest even).
 public enum BF16 {
     public static func round(_ x: Float) -> Float { textclf_f32_from_bf16(textclf_bf16_from_f32(x)) }
+
+    /// `values` rounded by the vectorised kernel the bf16 products pack their operands with
+    /// (tests: it must agree with `round` bit for bit).
+    public static func packed(_ values: [Float]) -> [Float] {
+        var out = [UInt16](repeating: 0, count: values.count)
+        textclf_pack_bf16(&out, values, 1, Int64(values.count), Int64(values.count))
+        return out.map(textclf_f32_from_bf16)
+    }
 }

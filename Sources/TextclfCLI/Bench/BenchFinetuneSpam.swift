@@ -15,7 +15,7 @@ struct BenchFinetuneSpam: ParsableCommand {
         abstract: "Time the 5-epoch SMS-spam fine-tuning recipe against PyTorch + transformers.",
         discussion: """
         textclf: the spam task with GPT-2 124M, random weights (seed 123), last block + final \
-        norm + head trainable, batch 8, AdamW 5e-5 / 0.1, eval every 50 steps on 5 batches, full \
+        norm + head trainable, products in fp32 unless --precision says otherwise, batch 8, AdamW 5e-5 / 0.1, eval every 50 steps on 5 batches, full \
         evaluation before and after, keeping the final weights (as the reference does). Wall \
         time is everything from loading the dataset to the written report; tokens/s counts the \
         training steps' real tokens; peak memory is the process's maximum RSS (getrusage).
@@ -28,7 +28,7 @@ struct BenchFinetuneSpam: ParsableCommand {
         anchor is reported as not run. Files come through the Store (a temporary mirror-shaped \
         directory of links is handed to the script).
 
-        With --json, one line with keys: bench, epochs, textclf {wall_seconds, cache_seconds, \
+        With --json, one line with keys: bench, epochs, precision, textclf {wall_seconds, cache_seconds, \
         train_seconds, eval_seconds, full_eval_seconds, train_tokens_per_second, peak_rss_mb, \
         steps, accuracy {train, validation, test}, baseline_accuracy {...}}, anchor {script, \
         wall_seconds, train_seconds, full_eval_seconds, accuracy {...}, peak_rss_mb, pad_len} or \
@@ -39,6 +39,7 @@ struct BenchFinetuneSpam: ParsableCommand {
         Examples:
           textclf bench finetune-spam --anchor skip
           textclf bench finetune-spam --json
+          textclf bench finetune-spam --precision bf16
         """
     )
 
@@ -55,6 +56,7 @@ struct BenchFinetuneSpam: ParsableCommand {
     @Option(help: ArgumentHelp("Keep textclf's run directory here (default: a temporary one, removed).", valueName: "dir"))
     var output: String?
 
+    @OptionGroup var precision: PrecisionOption
     @OptionGroup var store: StoreOptions
     @OptionGroup var outputOptions: OutputOptions
 
@@ -74,8 +76,9 @@ struct BenchFinetuneSpam: ParsableCommand {
         task.training.trainable = .lastBlock
         task.training.epochs = epochs
         task.training.restoreBest = false
+        task.training.precision = try precision.resolved() ?? .fp32
         let quiet = outputOptions.json
-        Log.info("textclf: spam recipe, GPT-2 124M random weights, last-block, \(epochs) epochs ...")
+        Log.info("textclf: spam recipe, GPT-2 124M random weights, last-block, \(epochs) epochs, \(task.training.precision.rawValue) products ...")
         let start = DispatchTime.now()
         let run = try FineTuneRun.start(task, output: directory, store: store, keepTrainable: true, version: textclfVersion,
                                         log: { if !quiet { Log.info("  " + $0) } })
@@ -103,12 +106,12 @@ struct BenchFinetuneSpam: ParsableCommand {
             "peak_rss_mb": peak, "cpu_seconds": cpu, "steps": result.steps, "accuracy": accuracies(result.final), "baseline_accuracy": accuracies(result.baseline),
         ]
         var lines = [
-            String(format: "textclf: %.1f s wall, %.1f s CPU (cache %.1f s, training %.1f s, periodic evaluation %.1f s, full evaluations %.1f s), %.0f training tokens/s, peak RSS %.0f MB",
+            String(format: "textclf (\(task.training.precision.rawValue)): %.1f s wall, %.1f s CPU (cache %.1f s, training %.1f s, periodic evaluation %.1f s, full evaluations %.1f s), %.0f training tokens/s, peak RSS %.0f MB",
                    wall, cpu, t.cacheSeconds, t.trainSeconds, t.evalSeconds, t.fullEvalSeconds,
                    t.trainSeconds > 0 ? Double(result.tokensSeen) / t.trainSeconds : 0, peak),
             "textclf accuracy: " + ["train", "validation", "test"].compactMap { s in result.final(s).map { "\(s) \(percent($0.accuracy))" } }.joined(separator: ", "),
         ]
-        var object: [String: Any] = ["bench": "finetune-spam", "epochs": epochs, "textclf": ours, "anchor": NSNull(), "ratio": NSNull(),
+        var object: [String: Any] = ["bench": "finetune-spam", "epochs": epochs, "precision": task.training.precision.rawValue, "textclf": ours, "anchor": NSNull(), "ratio": NSNull(),
                                      "cpu_ratio": NSNull()]
         if anchor == .skip {
             object["anchor_note"] = "skipped (--anchor skip)"
