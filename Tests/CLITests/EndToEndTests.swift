@@ -17,6 +17,10 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(steps.last?["step"] as? Int, steps.last?["total_steps"] as? Int)
         let result = try XCTUnwrap(trained.events("result").first, trained.stdoutText)
         XCTAssertEqual(result["run_directory"] as? String, run.path)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("report.json"))) as? [String: Any])
+        let memory = try XCTUnwrap(report["memory"] as? [String: Double], "report.json has no memory: \(report.keys.sorted())")
+        let rss = try XCTUnwrap(memory["peak_rss_mb"]), tensors = try XCTUnwrap(memory["peak_tensor_mb"])
+        XCTAssertTrue(rss > 10 && tensors >= 0 && tensors < rss, "\(memory)")
 
         // evaluate on the run's own test split gives the figures of the run's final evaluation.
         let evaluated = try CLI.run(["evaluate", "--model", run.path, "--json"])

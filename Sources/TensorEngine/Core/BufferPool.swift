@@ -113,6 +113,13 @@ final class BufferPool: @unchecked Sendable {  // @unchecked: every mutable fiel
         peakInUse = max(peakInUse, inUse)
     }
 
+    /// The most pooled bytes in use at once so far, and the free bytes kept for reuse now.
+    var usage: (peakInUse: Int, cached: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (peakInUse, cachedBytes)
+    }
+
     /// Returns every free buffer to the system.
     func trim() {
         lock.lock()
@@ -121,5 +128,19 @@ final class BufferPool: @unchecked Sendable {  // @unchecked: every mutable fiel
         cachedBytes = 0
         lock.unlock()
         for (size, pointers) in all { for pointer in pointers { munmap(pointer, size) } }
+    }
+}
+
+/// What the process's tensors take: for reports and benchmarks.
+public enum TensorMemory {
+    /// The most bytes of large tensors (activations, gradients, caches: the pooled ones) alive
+    /// at once so far. The pool may keep up to as much again free for reuse, which RSS includes.
+    public static var peakBytes: Int { BufferPool.shared.usage.peakInUse }
+
+    /// The process's peak resident set size so far, in bytes (getrusage).
+    public static var peakResidentBytes: Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_maxrss * 1024
     }
 }

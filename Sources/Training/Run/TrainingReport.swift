@@ -3,6 +3,7 @@ import Common
 import Foundation
 import Heads
 import Inference
+import TensorEngine
 
 /// What the run was, in words: written at the top of the reports.
 public struct RunDescription: Sendable {
@@ -74,6 +75,8 @@ public enum TrainingReport {
                        "total_seconds": result.timing.totalSeconds] as [String: Any],
             "decision": result.decision?.jsonObject ?? NSNull(),
             "tokens_seen": result.tokensSeen,
+            "memory": ["peak_rss_mb": Double(TensorMemory.peakResidentBytes) / 1048576,
+                       "peak_tensor_mb": Double(TensorMemory.peakBytes) / 1048576] as [String: Any],
             "train_tokens_per_second": result.timing.trainSeconds > 0 ? Double(result.tokensSeen) / result.timing.trainSeconds : 0,
         ]
     }
@@ -146,6 +149,9 @@ public enum TrainingReport {
         lines.append("| total (this session) | \(String(format: "%.1f", t.totalSeconds)) |")
         lines.append("")
         lines.append("Training read \(groupedDigits(result.tokensSeen)) tokens (\(String(format: "%.0f", t.trainSeconds > 0 ? Double(result.tokensSeen) / t.trainSeconds : 0)) tokens/s).")
+        lines.append("")
+        lines.append(String(format: "Memory: peak RSS %.0f MB, of which large tensors (activations, gradients, caches) at most %.0f MB alive at once; freed ones are kept for reuse up to as much again.",
+                            Double(TensorMemory.peakResidentBytes) / 1048576, Double(TensorMemory.peakBytes) / 1048576))
         lines.append("")
         lines.append("Curves: `curves.svg`; per-evaluation figures: `metrics.jsonl`; model: `model/`; test split: `reliability.svg`\(result.final("test")?.ranking == nil ? "" : ", `pr_curve.svg`, `roc_curve.svg`").")
         return lines.joined(separator: "\n") + "\n"
