@@ -28,6 +28,28 @@ final class GradientCheckTests: XCTestCase {
         try checkGradients([x, wOutIn]) { Ops.linear(x, weight: wOutIn, bias: nil, layout: .outIn, tape: $0) }
     }
 
+    /// A dense layer with a low-rank update (LoRA) as one op: its gradients, and its value
+    /// against the two-op form (linear + scale · linear(linear(x, A), B)).
+    func testLinearWithLowRankBothLayouts() throws {
+        let x = variable([5, 6], seed: 31)
+        let a = parameter("a", [3, 6], seed: 32), b = parameter("b", [4, 3], seed: 33), bias = parameter("bias", [4], seed: 34)
+        for (layout, shape) in [(WeightLayout.inOut, [6, 4]), (.outIn, [4, 6])] {
+            let w = parameter("w", shape, seed: 35)
+            try checkGradients([x, w, bias, a, b]) {
+                Ops.linearWithLowRank(x, weight: w, bias: bias, layout: layout, a: a, b: b, scale: 0.5, tape: $0)
+            }
+            let frozen = Parameter(name: "w", value: w.value, requiresGrad: false)
+            try checkGradients([x, a, b]) {
+                Ops.linearWithLowRank(x, weight: frozen, bias: nil, layout: layout, a: a, b: b, scale: 2, tape: $0)
+            }
+            let fused = Ops.linearWithLowRank(x, weight: w, bias: bias, layout: layout, a: a, b: b, scale: 0.5, tape: nil)
+            let twoOps = Ops.add(Ops.linear(x, weight: w, bias: bias, layout: layout, tape: nil),
+                                 Ops.scale(Ops.linear(Ops.linear(x, weight: a, bias: nil, layout: .outIn, tape: nil), weight: b, bias: nil,
+                                                      layout: .outIn, tape: nil), by: 0.5, tape: nil), tape: nil)
+            assertClose(fused.value.scalars, twoOps.value.scalars, tolerance: 1e-5)
+        }
+    }
+
     func testGELU() throws {
         let x = variable([4, 37], seed: 10, scale: 3)
         try checkGradients([x]) { Ops.gelu(x, kind: .tanh, tape: $0) }

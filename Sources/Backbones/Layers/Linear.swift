@@ -25,9 +25,8 @@ public final class Linear {
     public var outFeatures: Int { layout == .inOut ? weight.shape[1] : weight.shape[0] }
 
     public func callAsFunction(_ x: Variable, tape: Tape?) -> Variable {
-        let out = Ops.linear(x, weight: weight, bias: bias, layout: layout, tape: tape)
-        guard let adapter else { return out }
-        return Ops.add(out, adapter(x, tape: tape), tape: tape)
+        guard let adapter else { return Ops.linear(x, weight: weight, bias: bias, layout: layout, tape: tape) }
+        return adapter.output(of: self, x, tape: tape)
     }
 
     /// The weight and bias, then the adapter's parameters (checkpoint order).
@@ -41,6 +40,15 @@ public protocol LinearAdapter: AnyObject {
     /// Adds what the adapter adds to the output into `weight` (stored as `layout`), so that the
     /// plain layer computes linear(x) + adapter(x).
     func merge(into weight: Parameter, layout: WeightLayout)
+    /// linear(x) + adapter(x) for `linear`, the layer this adapter is on. An adapter may fuse
+    /// the two into one op (LoRA does, to keep less for the backward pass).
+    func output(of linear: Linear, _ x: Variable, tape: Tape?) -> Variable
+}
+
+extension LinearAdapter {
+    public func output(of linear: Linear, _ x: Variable, tape: Tape?) -> Variable {
+        Ops.add(Ops.linear(x, weight: linear.weight, bias: linear.bias, layout: linear.layout, tape: tape), self(x, tape: tape), tape: tape)
+    }
 }
 
 /// LayerNorm over the channels, with a gain (`weight`; OpenAI's `g`, old BERT's `gamma`) and a

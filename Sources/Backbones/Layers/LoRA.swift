@@ -53,6 +53,12 @@ public final class LoRAAdapter: LinearAdapter {
 
     public var parameters: [Parameter] { [a, b] }
 
+    /// The layer and its update as one op (`Ops.linearWithLowRank`): the same function as
+    /// linear(x) + self(x), keeping x·Aᵀ rather than three [rows, out] tensors for the backward pass.
+    public func output(of linear: Linear, _ x: Variable, tape: Tape?) -> Variable {
+        Ops.linearWithLowRank(x, weight: linear.weight, bias: linear.bias, layout: linear.layout, a: a, b: b, scale: scale, tape: tape)
+    }
+
     /// weight += scale · B·A, in the weight's layout ([out, in] gets B·A, [in, out] gets Aᵀ·Bᵀ).
     public func merge(into weight: Parameter, layout: WeightLayout) {
         let out = b.shape[0], inFeatures = a.shape[1]
