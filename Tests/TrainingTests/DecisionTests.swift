@@ -111,6 +111,30 @@ final class DecisionTests: XCTestCase {
         XCTAssertEqual(try ThresholdChoice(parsing: "auto"), .bestF1)
     }
 
+    /// Tags with fewer than `minimumPositivesOfItsOwn` positives share the best-F1 threshold of
+    /// their scores pooled; a frequent tag keeps its own; other choices are per tag throughout.
+    func testRareTagsShareOneThreshold() {
+        var rng = SplitMix64(seed: 5)
+        func scores(_ n: Int, _ range: ClosedRange<Float>) -> [Float] { (0..<n).map { _ in range.lowerBound + (range.upperBound - range.lowerBound) * rng.nextUnitFloat() } }
+        // 40 texts. Tag 0: 12 positives scored high. Tag 1: one positive scored 0.02, below most
+        // negatives. Tag 2: two positives scored 0.6 and 0.7.
+        let frequent = (scores(12, 0.55...0.95) + scores(28, 0.0...0.6), (0..<40).map { $0 < 12 })
+        let lone = ([Float(0.02)] + scores(39, 0.01...0.3), (0..<40).map { $0 == 0 })
+        let pair = ([Float(0.6), 0.7] + scores(38, 0.0...0.65), (0..<40).map { $0 < 2 })
+        let columns = [frequent, lone, pair].map { (scores: $0.0, positives: $0.1) }
+        let chosen = ThresholdSelection.perLabel(.bestF1, columns: columns, fallback: 0.5)
+        let own = columns.map { ThresholdSelection.choose(.bestF1, scores: $0.scores, positives: $0.positives, fallback: 0.5) }
+        let pooled = ThresholdSelection.choose(.bestF1, scores: columns[1].scores + columns[2].scores,
+                                               positives: columns[1].positives + columns[2].positives, fallback: 0.5)
+        XCTAssertEqual(chosen[0], own[0], "12 positives: a threshold of its own")
+        XCTAssertEqual(chosen[1].threshold, pooled.threshold)
+        XCTAssertEqual(chosen[2].threshold, pooled.threshold)
+        XCTAssertLessThan(own[1].threshold, 0.03, "alone, the lone positive would set the threshold at its own low score")
+        XCTAssertEqual(chosen[1], ThresholdSelection.at(pooled.threshold, scores: columns[1].scores, positives: columns[1].positives))
+        XCTAssertEqual(ThresholdSelection.perLabel(.targetRecall(0.5), columns: columns, fallback: 0.5),
+                       columns.map { ThresholdSelection.choose(.targetRecall(0.5), scores: $0.scores, positives: $0.positives, fallback: 0.5) })
+    }
+
     func testMultiLabelMetricsMatchScikitLearn() {
         let r = Self.reference.multi_label
         var metrics = MultiLabelMetrics(labels: (0..<6).map { "l\($0)" })

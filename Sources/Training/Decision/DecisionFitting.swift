@@ -65,20 +65,16 @@ extension Trainer {
         }
         let probabilities = logits.map(rule.probabilities)
         var selections: [ThresholdSelection] = []
-        func select(scores: [Float], positives: [Bool]) -> ThresholdSelection {
-            if case .fixed(let value) = choice {
-                return ThresholdSelection.choose(.none, scores: scores, positives: positives, fallback: value)
-            }
-            return ThresholdSelection.choose(choice, scores: scores, positives: positives, fallback: 0.5)
-        }
         if choice != .none {
+            // A fixed value is chosen as `.none` with it as the fallback: the lowest validation score at or above it.
+            let (how, fallback): (ThresholdChoice, Float) = if case .fixed(let value) = choice { (.none, value) } else { (choice, 0.5) }
             if let targets {
                 let sets = targets.map(Set.init)
-                selections = classifier.labels.indices.map { c in
-                    select(scores: probabilities.map { $0[c] }, positives: sets.map { $0.contains(c) })
-                }
+                selections = ThresholdSelection.perLabel(how, columns: classifier.labels.indices.map { c in
+                    (probabilities.map { $0[c] }, sets.map { $0.contains(c) })
+                }, fallback: fallback)
             } else {
-                selections = [select(scores: probabilities.map { $0[1] }, positives: labels.map { $0 == 1 })]
+                selections = [ThresholdSelection.choose(how, scores: probabilities.map { $0[1] }, positives: labels.map { $0 == 1 }, fallback: fallback)]
             }
             rule.thresholds = selections.map(\.threshold)
         }

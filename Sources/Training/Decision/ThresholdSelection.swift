@@ -47,13 +47,47 @@ public enum ThresholdChoice: Hashable, Sendable {
 }
 
 /// A threshold with what it gives on the scores it was chosen on.
+///
+/// Tags (`perLabel`): a tag with fewer than `minimumPositivesOfItsOwn` positive validation texts
+/// gets no best-F1 threshold of its own, which on one or two positives lands wherever those few
+/// scored, often near 0 (every such text becomes a false positive on test; Yang 2001 saw the same
+/// on Reuters-21578). Those tags share one threshold instead, the best F1 over all their scores
+/// pooled, i.e. the best micro-F1 over the rare tags.
 public struct ThresholdSelection: Sendable, Equatable {
+    /// Positive validation texts a tag needs for a best-F1 threshold of its own.
+    public static let minimumPositivesOfItsOwn = 10
+
     public let threshold: Float
     public let precision: Double
     public let recall: Double
     public let f1: Double
     /// False when the target could not be met (or there was nothing to choose from).
     public let reached: Bool
+
+    /// One threshold per tag (column): by `choice` on each column's scores; under `.bestF1`, the
+    /// tags with too few positives share the threshold chosen on their scores pooled.
+    public static func perLabel(_ choice: ThresholdChoice, columns: [(scores: [Float], positives: [Bool])], fallback: Float) -> [ThresholdSelection] {
+        let own = columns.map { choose(choice, scores: $0.scores, positives: $0.positives, fallback: fallback) }
+        guard choice == .bestF1 else { return own }
+        let rare = columns.indices.filter { columns[$0].positives.lazy.filter { $0 }.count < minimumPositivesOfItsOwn }
+        guard !rare.isEmpty else { return own }
+        let shared = choose(.bestF1, scores: rare.flatMap { columns[$0].scores }, positives: rare.flatMap { columns[$0].positives },
+                            fallback: fallback).threshold
+        var selections = own
+        for c in rare { selections[c] = at(shared, scores: columns[c].scores, positives: columns[c].positives) }
+        return selections
+    }
+
+    /// What `threshold` gives on `scores` (a text is a yes when its score is at least the threshold).
+    public static func at(_ threshold: Float, scores: [Float], positives: [Bool]) -> ThresholdSelection {
+        var tp = 0, fp = 0
+        for (score, positive) in zip(scores, positives) where score >= threshold { if positive { tp += 1 } else { fp += 1 } }
+        let positiveCount = positives.filter { $0 }.count
+        let precision = tp + fp == 0 ? 0 : Double(tp) / Double(tp + fp)
+        let recall = positiveCount == 0 ? 0 : Double(tp) / Double(positiveCount)
+        let f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall)
+        return ThresholdSelection(threshold: threshold, precision: precision, recall: recall, f1: f1, reached: true)
+    }
 
     /// Chooses by `choice` (not `.none` or `.fixed`) on `scores` with the truth `positives`.
     public static func choose(_ choice: ThresholdChoice, scores: [Float], positives: [Bool], fallback: Float) -> ThresholdSelection {
