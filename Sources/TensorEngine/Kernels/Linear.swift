@@ -111,19 +111,31 @@ extension Ops {
         if result.requiresGrad, let tape {
             tape.record("linear", output: result, saved: [x.value]) {
                 guard let dout = result.grad else { return }
-                if x.requiresGrad {
-                    let (dx, beta) = x.gradBufferForWrite()
-                    LinearKernel.backwardInput(dx: dx.mutablePointer, dxBeta: beta, dout: dout.pointer,
-                                               weight: weight.value.pointer, layout: layout,
-                                               rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)
-                }
-                LinearKernel.backwardWeight(
-                    dweight: weight.gradBufferIfRequired()?.mutablePointer,
-                    dbias: bias?.gradBufferIfRequired()?.mutablePointer,
-                    dout: dout.pointer, x: x.value.pointer, layout: layout,
-                    rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)
+                linearBackward(dout: dout, x: x, weight: weight, bias: bias, layout: layout,
+                               rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)
             }
         }
         return result
+    }
+
+    /// A dense layer's backward step: dx (+)= dout·Wᵀ if x needs a gradient, then dW and dbias
+    /// for those that need one. Returns x's gradient buffer if it was written.
+    @discardableResult
+    static func linearBackward(dout: Tensor, x: Variable, weight: Parameter, bias: Parameter?, layout: WeightLayout,
+                               rows: Int, inFeatures: Int, outFeatures: Int) -> Tensor? {
+        var written: Tensor?
+        if x.requiresGrad {
+            let (dx, beta) = x.gradBufferForWrite()
+            LinearKernel.backwardInput(dx: dx.mutablePointer, dxBeta: beta, dout: dout.pointer,
+                                       weight: weight.value.pointer, layout: layout,
+                                       rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)
+            written = dx
+        }
+        LinearKernel.backwardWeight(
+            dweight: weight.gradBufferIfRequired()?.mutablePointer,
+            dbias: bias?.gradBufferIfRequired()?.mutablePointer,
+            dout: dout.pointer, x: x.value.pointer, layout: layout,
+            rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)
+        return written
     }
 }

@@ -45,20 +45,12 @@ extension Ops {
                                 a: dlow.pointer, lda: rank, b: x.value.pointer, ldb: inFeatures,
                                 beta: 1, c: da.mutablePointer, ldc: inFeatures)
                 }
-                if x.requiresGrad {
-                    let (dx, beta) = x.gradBufferForWrite()
-                    LinearKernel.backwardInput(dx: dx.mutablePointer, dxBeta: beta, dout: dout.pointer,
-                                               weight: weight.value.pointer, layout: layout,
-                                               rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)
+                if let dx = linearBackward(dout: dout, x: x, weight: weight, bias: bias, layout: layout,
+                                           rows: rows, inFeatures: inFeatures, outFeatures: outFeatures) {
                     Matmul.gemm(transposeA: false, transposeB: false, m: rows, n: inFeatures, k: rank,
                                 a: dlow.pointer, lda: rank, b: a.value.pointer, ldb: inFeatures,
                                 beta: 1, c: dx.mutablePointer, ldc: inFeatures)
                 }
-                LinearKernel.backwardWeight(
-                    dweight: weight.gradBufferIfRequired()?.mutablePointer,
-                    dbias: bias?.gradBufferIfRequired()?.mutablePointer,
-                    dout: dout.pointer, x: x.value.pointer, layout: layout,
-                    rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)
             }
         }
         return result
