@@ -81,17 +81,9 @@ public enum Int8Checkpoint {
             guard scaleInfo.dtype == .float32, scaleInfo.shape == [outFeatures] else {
                 throw TensorFileError(archive.path, tensor: scaleName, "is \(scaleInfo.dtype) \(scaleInfo.shape), expected F32 [\(outFeatures)]")
             }
-            let values = try archive.floats(name), scales = try archive.floats(scaleName)
-            let (q, scaleValues): ([Int8]?, [Float]) = withExtendedLifetime((values.owner, scales.owner)) {
-                var q = [Int8]()
-                q.reserveCapacity(values.floats.count)
-                for value in values.floats {
-                    guard let exact = Int8(exactly: value) else { return (nil, []) }
-                    q.append(exact)
-                }
-                return (q, Array(scales.floats))
-            }
-            guard let q else { throw TensorFileError(archive.path, tensor: name, "holds a value that is not an int8") }
+            let q = try archive.int8s(name)
+            let scales = try archive.floats(scaleName)
+            let scaleValues = withExtendedLifetime(scales.owner) { Array(scales.floats) }
             if let bad = scaleValues.first(where: { !($0.isFinite && $0 > 0) }) {
                 throw TensorFileError(archive.path, tensor: scaleName, "holds the scale \(bad): scales are finite and positive")
             }

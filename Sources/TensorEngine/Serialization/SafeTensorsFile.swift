@@ -114,6 +114,13 @@ public final class SafeTensorsFile: TensorArchive, @unchecked Sendable {
         return values
     }
 
+    /// An I8 tensor's values as stored (quantised weights).
+    public func int8s(_ name: String) throws -> [Int8] {
+        let entry = try entry(name)
+        guard entry.info.dtype == .int8 else { throw TensorFileError(path, tensor: name, "has dtype \(entry.info.dtype), not I8") }
+        return mapping.bytes[entry.range].map { Int8(bitPattern: $0) }
+    }
+
     private func entry(_ name: String) throws -> Entry {
         guard let entry = entries[name] else { throw TensorFileError(path, tensor: name, "is not in the file") }
         return entry
