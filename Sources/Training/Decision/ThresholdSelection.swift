@@ -67,26 +67,29 @@ public struct ThresholdSelection: Sendable, Equatable {
     /// One threshold per tag (column): by `choice` on each column's scores; under `.bestF1`, the
     /// tags with too few positives share the threshold chosen on their scores pooled.
     public static func perLabel(_ choice: ThresholdChoice, columns: [(scores: [Float], positives: [Bool])], fallback: Float) -> [ThresholdSelection] {
-        let own = columns.map { choose(choice, scores: $0.scores, positives: $0.positives, fallback: fallback) }
-        guard choice == .bestF1 else { return own }
-        let rare = columns.indices.filter { columns[$0].positives.lazy.filter { $0 }.count < minimumPositivesOfItsOwn }
-        guard !rare.isEmpty else { return own }
-        let shared = choose(.bestF1, scores: rare.flatMap { columns[$0].scores }, positives: rare.flatMap { columns[$0].positives },
-                            fallback: fallback).threshold
-        var selections = own
-        for c in rare { selections[c] = at(shared, scores: columns[c].scores, positives: columns[c].positives) }
-        return selections
+        let rare = choice == .bestF1
+            ? Set(columns.indices.filter { columns[$0].positives.lazy.filter { $0 }.count < minimumPositivesOfItsOwn }) : []
+        let shared = rare.isEmpty ? fallback
+            : choose(.bestF1, scores: rare.flatMap { columns[$0].scores }, positives: rare.flatMap { columns[$0].positives }, fallback: fallback).threshold
+        return columns.indices.map { c in
+            rare.contains(c) ? at(shared, scores: columns[c].scores, positives: columns[c].positives)
+                             : choose(choice, scores: columns[c].scores, positives: columns[c].positives, fallback: fallback)
+        }
     }
 
     /// What `threshold` gives on `scores` (a text is a yes when its score is at least the threshold).
-    public static func at(_ threshold: Float, scores: [Float], positives: [Bool]) -> ThresholdSelection {
+    public static func at(_ threshold: Float, scores: [Float], positives: [Bool], reached: Bool = true) -> ThresholdSelection {
         var tp = 0, fp = 0
         for (score, positive) in zip(scores, positives) where score >= threshold { if positive { tp += 1 } else { fp += 1 } }
-        let positiveCount = positives.filter { $0 }.count
+        return measured(threshold, tp: tp, fp: fp, positives: positives.filter { $0 }.count, reached: reached)
+    }
+
+    /// Precision, recall and F1 of `tp` true and `fp` false positives out of `positives`.
+    private static func measured(_ threshold: Float, tp: Int, fp: Int, positives: Int, reached: Bool) -> ThresholdSelection {
         let precision = tp + fp == 0 ? 0 : Double(tp) / Double(tp + fp)
-        let recall = positiveCount == 0 ? 0 : Double(tp) / Double(positiveCount)
+        let recall = positives == 0 ? 0 : Double(tp) / Double(positives)
         let f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall)
-        return ThresholdSelection(threshold: threshold, precision: precision, recall: recall, f1: f1, reached: true)
+        return ThresholdSelection(threshold: threshold, precision: precision, recall: recall, f1: f1, reached: reached)
     }
 
     /// Chooses by `choice` (not `.none` or `.fixed`) on `scores` with the truth `positives`.
@@ -105,15 +108,10 @@ public struct ThresholdSelection: Sendable, Equatable {
             points.append((score, tp, fp))
         }
         func selection(_ point: (threshold: Float, tp: Int, fp: Int), reached: Bool) -> ThresholdSelection {
-            let precision = point.tp + point.fp == 0 ? 0 : Double(point.tp) / Double(point.tp + point.fp)
-            let recall = positiveCount == 0 ? 0 : Double(point.tp) / Double(positiveCount)
-            let f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall)
-            return ThresholdSelection(threshold: point.threshold, precision: precision, recall: recall, f1: f1, reached: reached)
+            Self.measured(point.threshold, tp: point.tp, fp: point.fp, positives: positiveCount, reached: reached)
         }
         guard positiveCount > 0, positiveCount < scores.count else {
-            var at = (threshold: fallback, tp: 0, fp: 0)
-            for (s, p) in zip(scores, positives) where s >= fallback { if p { at.tp += 1 } else { at.fp += 1 } }
-            return selection(at, reached: false)
+            return at(fallback, scores: scores, positives: positives, reached: false)
         }
         let measured = points.indices.map { k in
             let lower = k + 1 < points.count ? points[k + 1].threshold : points[k].threshold
