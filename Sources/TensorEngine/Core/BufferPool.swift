@@ -113,11 +113,11 @@ final class BufferPool: @unchecked Sendable {  // @unchecked: every mutable fiel
         peakInUse = max(peakInUse, inUse)
     }
 
-    /// The most pooled bytes in use at once so far, and the free bytes kept for reuse now.
-    var usage: (peakInUse: Int, cached: Int) {
+    /// `peakInUse`, read under the lock (other threads may be allocating).
+    var peakBytesInUse: Int {
         lock.lock()
         defer { lock.unlock() }
-        return (peakInUse, cachedBytes)
+        return peakInUse
     }
 
     /// Returns every free buffer to the system.
@@ -135,7 +135,7 @@ final class BufferPool: @unchecked Sendable {  // @unchecked: every mutable fiel
 public enum TensorMemory {
     /// The most bytes of large tensors (activations, gradients, caches: the pooled ones) alive
     /// at once so far. The pool may keep up to as much again free for reuse, which RSS includes.
-    public static var peakBytes: Int { BufferPool.shared.usage.peakInUse }
+    public static var peakBytes: Int { BufferPool.shared.peakBytesInUse }
 
     /// The process's peak resident set size so far, in bytes (getrusage).
     public static var peakResidentBytes: Int {

@@ -71,7 +71,7 @@ public struct SafeTensorsWriter {
             throw InvalidInput("safetensors: '\(name)' cannot be used as a tensor name")
         }
         guard tensors[name] == nil else { throw InvalidInput("safetensors: tensor '\(name)' was added twice") }
-        guard let bytes = byteCount(shape: shape, elementSize: 4), bytes / 4 == count else {  // 4: the largest element, for overflow
+        guard let bytes = byteCount(shape: shape, elementSize: 4), bytes / 4 == count else {  // sized as f32, the widest element, so no offset overflows
             throw InvalidInput("safetensors: tensor '\(name)' has \(count) values, which does not match shape \(shape)")
         }
     }
