@@ -112,7 +112,7 @@ struct textclf_matmul {
     dnnl_primitive_t primitive;
     int kind;
     int64_t m, n, k, lda, ldb;
-    int transposeA, transposeB;
+    int transposeA, transposeB, threads;
     dnnl_memory_desc_t a_md, b_md, c_md, scratchpad_md;
     size_t scratchpad_bytes;
     char implementation[64];
@@ -128,15 +128,11 @@ static dnnl_status_t operand(dnnl_memory_desc_t *md, int64_t rows, int64_t cols,
 
 textclf_matmul *textclf_matmul_create(int kind, int64_t m, int64_t n, int64_t k,
                                       int transposeA, int transposeB, int64_t lda, int64_t ldb, int64_t ldc,
-                                      float alpha, float beta, char *error, int errorLength) {
+                                      float alpha, float beta, int threads, char *error, int errorLength) {
     if (textclf_dnnl_load(error, errorLength)) return NULL;
     dnnl_data_type_t ta = dnnl_f32, tb = dnnl_f32, tc = dnnl_f32;
-    // The bf16 kind reads packed copies: leading dimension = the stored row length.
-    int64_t ldaUsed = lda, ldbUsed = ldb;
     if (kind == TEXTCLF_MATMUL_BF16) {
         ta = tb = dnnl_bf16;
-        ldaUsed = transposeA ? m : k;
-        ldbUsed = transposeB ? k : n;
     } else if (kind == TEXTCLF_MATMUL_U8S8) {
         ta = dnnl_u8; tb = dnnl_s8; tc = dnnl_s32;
     }
@@ -147,7 +143,11 @@ textclf_matmul *textclf_matmul_create(int kind, int64_t m, int64_t n, int64_t k,
     dnnl_primitive_desc_t pd = NULL;
     textclf_matmul *result = NULL;
     const char *step = "memory descriptors";
-    if (operand(&a_md, m, k, transposeA, ldaUsed, ta) || operand(&b_md, k, n, transposeB, ldbUsed, tb)
+    if (threads < 1) threads = 1;
+    // oneDNN plans a kernel's split between threads when the primitive is made.
+    int previousThreads = textclf_dnnl_threads();
+    textclf_dnnl_set_threads(threads);
+    if (operand(&a_md, m, k, transposeA, lda, ta) || operand(&b_md, k, n, transposeB, ldb, tb)
         || operand(&c_md, m, n, 0, ldc, tc)) goto done;
     step = "matmul descriptor";
     if (p_dnnl_matmul_desc_init(&desc, &a_md, &b_md, NULL, &c_md)) goto done;
@@ -174,8 +174,9 @@ textclf_matmul *textclf_matmul_create(int kind, int64_t m, int64_t n, int64_t k,
     snprintf(result->implementation, sizeof result->implementation, "%s", impl ? impl : "unknown");
     result->kind = kind;
     result->m = m; result->n = n; result->k = k; result->lda = lda; result->ldb = ldb;
-    result->transposeA = transposeA; result->transposeB = transposeB;
+    result->transposeA = transposeA; result->transposeB = transposeB; result->threads = threads;
 done:
+    textclf_dnnl_set_threads(previousThreads);
     if (!result && error && errorLength > 0)
         snprintf(error, (size_t)errorLength, "oneDNN matmul %s (kind %d, %lldx%lldx%lld, transpose %d%d) failed at the %s",
                  "create", kind, (long long)m, (long long)k, (long long)n, transposeA, transposeB, step);
@@ -215,49 +216,27 @@ static dnnl_memory_t wrap(const dnnl_memory_desc_t *md, const void *data) {
     return memory;
 }
 
-int textclf_matmul_bf16_operands(const textclf_matmul *mm, uint16_t **a16, int64_t *aRows, int64_t *aCols,
-                                 uint16_t **b16, int64_t *bRows, int64_t *bCols) {
-    *aRows = mm->transposeA ? mm->k : mm->m;
-    *aCols = mm->transposeA ? mm->m : mm->k;
-    *bRows = mm->transposeB ? mm->n : mm->k;
-    *bCols = mm->transposeB ? mm->k : mm->n;
-    *a16 = reserve(&a_buffer, (size_t)(*aRows * *aCols) * 2);
-    *b16 = reserve(&b_buffer, (size_t)(*bRows * *bCols) * 2);
+int textclf_bf16_buffers(int64_t aCount, int64_t bCount, uint16_t **a16, uint16_t **b16) {
+    *a16 = reserve(&a_buffer, (size_t)aCount * 2);
+    *b16 = reserve(&b_buffer, (size_t)bCount * 2);
     return *a16 && *b16 ? 0 : 1;
 }
 
-static int execute(const textclf_matmul *mm, const void *a, const void *b, void *c);
-
 int textclf_matmul_execute(const textclf_matmul *mm, const void *a, const void *b, void *c) {
-    if (mm->kind == TEXTCLF_MATMUL_BF16) {
-        uint16_t *a16, *b16;
-        int64_t aRows, aCols, bRows, bCols;
-        if (textclf_matmul_bf16_operands(mm, &a16, &aRows, &aCols, &b16, &bRows, &bCols)) return 1;
-        textclf_pack_bf16(a16, a, aRows, aCols, mm->lda);
-        textclf_pack_bf16(b16, b, bRows, bCols, mm->ldb);
-        a = a16;
-        b = b16;
-    }
-    return execute(mm, a, b, c);
-}
-
-int textclf_matmul_execute_packed(const textclf_matmul *mm, void *c) {
-    if (mm->kind != TEXTCLF_MATMUL_BF16 || !a_buffer.data || !b_buffer.data) return 1;
-    return execute(mm, a_buffer.data, b_buffer.data, c);
-}
-
-static int execute(const textclf_matmul *mm, const void *a, const void *b, void *c) {
     if (!thread_stream && p_dnnl_stream_create(&thread_stream, engine, dnnl_stream_default_flags)) return 1;
     void *scratch = mm->scratchpad_bytes ? reserve(&scratchpad_buffer, mm->scratchpad_bytes) : NULL;
     if (mm->scratchpad_bytes && !scratch) return 1;
     dnnl_memory_t am = wrap(&mm->a_md, a), bm = wrap(&mm->b_md, b), cm = wrap(&mm->c_md, c);
     dnnl_memory_t sm = scratch ? wrap(&mm->scratchpad_md, scratch) : NULL;
     int status = 1;
+    int previousThreads = textclf_dnnl_threads();
+    if (previousThreads != mm->threads) textclf_dnnl_set_threads(mm->threads);
     if (am && bm && cm && (sm || !scratch)) {
         dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}, {DNNL_ARG_SCRATCHPAD, sm}};
         status = p_dnnl_primitive_execute(mm->primitive, thread_stream, sm ? 4 : 3, args) != dnnl_success
                  || p_dnnl_stream_wait(thread_stream) != dnnl_success;
     }
+    if (previousThreads != mm->threads) textclf_dnnl_set_threads(previousThreads);
     if (am) p_dnnl_memory_destroy(am);
     if (bm) p_dnnl_memory_destroy(bm);
     if (cm) p_dnnl_memory_destroy(cm);

@@ -63,7 +63,9 @@ final class MatmulBackendTests: XCTestCase {
 
     func testOneDNNF32MatchesTheExactProduct() throws {
         try requireOneDNN()
-        for (m, n, k) in [(5, 7, 3), (37, 29, 53), (64, 96, 200)] {
+        // (64, 96, 200) and (97, 96, 60) are split into row blocks between the workers, (37, 200, 53)
+        // into column blocks, the last one ragged.
+        for (m, n, k) in [(5, 7, 3), (37, 29, 53), (64, 96, 200), (97, 96, 60), (37, 200, 53)] {
             check(Matmul.oneDNN, kind: .f32, m: m, n: n, k: k, round: { $0 })
         }
     }
@@ -73,12 +75,37 @@ final class MatmulBackendTests: XCTestCase {
         for (m, n, k) in [(5, 7, 3), (37, 29, 53)] { check(Matmul.openBLAS, kind: .f32, m: m, n: n, k: k, round: { $0 }) }
     }
 
+    /// How products are divided between the workers: column blocks of whole multiples of 64
+    /// where C is wide enough, else row blocks of 32, contiguous and covering C; nothing
+    /// divided for one worker or a product too small to be worth a second.
+    func testProductsSplitIntoBlocksThatCoverC() {
+        func blocks(_ split: OneDNN.Split) -> [Range<Int>] { (0..<split.parts).map(split.range) }
+        let wide = OneDNN.Split(m: 37, n: 200, k: 53, workers: 2)
+        XCTAssertTrue(wide.alongColumns)
+        XCTAssertEqual(blocks(wide), [0..<128, 128..<200])
+        let tall = OneDNN.Split(m: 97, n: 96, k: 60, workers: 2)
+        XCTAssertFalse(tall.alongColumns)
+        XCTAssertEqual(blocks(tall), [0..<64, 64..<97])
+        XCTAssertEqual(blocks(OneDNN.Split(m: 274, n: 1536, k: 384, workers: 3)), [0..<512, 512..<1024, 1024..<1536])
+        XCTAssertEqual(OneDNN.Split(m: 274, n: 1536, k: 384, workers: 1).parts, 1)
+        XCTAssertEqual(OneDNN.Split(m: 8, n: 130, k: 16, workers: 2).parts, 1, "too small")
+        XCTAssertEqual(OneDNN.Split(m: 40, n: 100, k: 1000, workers: 2).parts, 1, "neither wide nor tall enough")
+        for (m, n, k, workers) in [(600, 600, 600, 2), (600, 70, 600, 4), (33, 4097, 10, 8)] {
+            let split = OneDNN.Split(m: m, n: n, k: k, workers: workers)
+            let covered = blocks(split)
+            XCTAssertEqual(covered.first?.lowerBound, 0)
+            XCTAssertEqual(covered.last?.upperBound, split.alongColumns ? n : m)
+            for (x, y) in zip(covered, covered.dropFirst()) { XCTAssertEqual(x.upperBound, y.lowerBound) }
+            XCTAssertTrue(covered.allSatisfy { !$0.isEmpty && $0.lowerBound % (split.alongColumns ? 64 : 32) == 0 })
+        }
+    }
+
     /// bf16 products round both inputs to bf16 (nearest even) and accumulate in f32: they equal
     /// the exact product of the rounded inputs within the f32 accumulation bound.
     func testOneDNNBF16IsTheProductOfRoundedInputs() throws {
         try requireOneDNN()
         // (39, 32, 32) and (39, 64, 32): the tiny BERT fixture's products (3 texts × 13 tokens).
-        for (m, n, k) in [(5, 7, 3), (37, 29, 53), (64, 96, 200), (39, 32, 32), (39, 64, 32), (39, 32, 64)] {
+        for (m, n, k) in [(5, 7, 3), (37, 29, 53), (64, 96, 200), (97, 96, 60), (37, 200, 53), (39, 32, 32), (39, 64, 32), (39, 32, 64)] {
             check(Matmul.oneDNN, kind: .bf16, m: m, n: n, k: k, round: BF16.round)
         }
     }
@@ -122,11 +149,14 @@ final class MatmulBackendTests: XCTestCase {
         }
     }
 
-    /// Primitives are made once per shape and shared by threads: eight threads running the same
-    /// two shapes give the single-threaded results bit for bit, and add only two primitives.
+    /// Primitives are made once per shape and shared by threads: 64 calls on Dispatch's threads
+    /// running the same three shapes give the first call's results bit for bit, and make no
+    /// primitive twice.
     func testPrimitiveCacheIsSharedAndThreadSafe() throws {
         try requireOneDNN()
-        let shapes = [(m: 19, n: 23, k: 31), (m: 41, n: 17, k: 13)]
+        // The third shape is split between the workers: the callers' jobs then share them, or
+        // run on Dispatch's threads while another caller's job holds them.
+        let shapes = [(m: 19, n: 23, k: 31), (m: 41, n: 17, k: 13), (m: 45, n: 192, k: 40)]
         // Read-only from every thread; Tensor is not Sendable, hence nonisolated(unsafe).
         nonisolated(unsafe) let inputs = shapes.map { (Tensor.random(shape: [$0.m, $0.k], seed: 4), Tensor.random(shape: [$0.k, $0.n], seed: 5)) }
         let product: @Sendable (Int, MatmulKind) -> [Float] = { s, kind in
@@ -137,17 +167,18 @@ final class MatmulBackendTests: XCTestCase {
             return c.scalars
         }
         let before = OneDNN.cachedPrimitives
-        let expected = (0..<2).map { product($0, .bf16) }
-        XCTAssertEqual(OneDNN.cachedPrimitives, before + 2)
+        let expected = (0..<3).map { product($0, .bf16) }
+        let split = OneDNN.Split(m: 45, n: 192, k: 40, workers: OneDNN.workers).parts
+        XCTAssertEqual(OneDNN.cachedPrimitives, before + 2 + split)
         let results = UnsafeMutableBufferPointer<[Float]>.allocate(capacity: 64)
         results.initialize(repeating: [])
         defer { _ = results.deinitialize(); results.deallocate() }
         nonisolated(unsafe) let shared = results
         DispatchQueue.concurrentPerform(iterations: 64) { i in
-            shared[i] = OneDNN.withThreadCount(1) { product(i % 2, .bf16) }
+            shared[i] = i % 3 == 2 ? product(2, .bf16) : OneDNN.withThreadCount(1) { product(i % 3, .bf16) }
         }
-        for i in 0..<64 { XCTAssertEqual(results[i], expected[i % 2], "call \(i)") }
-        XCTAssertEqual(OneDNN.cachedPrimitives, before + 2, "no primitive made twice")
+        for i in 0..<64 { XCTAssertEqual(results[i], expected[i % 3], "call \(i)") }
+        XCTAssertEqual(OneDNN.cachedPrimitives, before + 2 + split, "no primitive made twice")
     }
 
     func testPrecisionNames() throws {

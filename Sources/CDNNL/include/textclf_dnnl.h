@@ -31,24 +31,21 @@ enum textclf_matmul_kind {
 typedef struct textclf_matmul textclf_matmul;
 
 /// C[m, n] = alpha · op(A) · op(B) + beta · C, row-major with leading dimensions lda, ldb,
-/// ldc as in cblas_sgemm. Returns NULL (and a message) if oneDNN has no implementation.
+/// ldc as in cblas_sgemm; for the bf16 kind, lda and ldb are those of the bf16 copies the
+/// caller passes. The kernel is planned for, and runs on, `threads` OpenMP threads (1: only
+/// the calling thread, so that callers can split a product between threads of their own).
+/// Returns NULL (and a message) if oneDNN has no implementation.
 textclf_matmul *textclf_matmul_create(int kind, int64_t m, int64_t n, int64_t k,
                                       int transposeA, int transposeB, int64_t lda, int64_t ldb, int64_t ldc,
-                                      float alpha, float beta, char *error, int errorLength);
+                                      float alpha, float beta, int threads, char *error, int errorLength);
 
-/// Runs the matmul on these buffers. Safe to call from several threads at once: the
-/// scratchpad, the bf16 copies and the stream are the calling thread's own. 0 on success.
-/// A bf16 matmul rounds a and b (f32) into the calling thread's bf16 copies first.
+/// Runs the matmul on these buffers (bf16 ones for the bf16 kind). Safe to call from several
+/// threads at once: the scratchpad and the stream are the calling thread's own. 0 on success.
 int textclf_matmul_execute(const textclf_matmul *matmul, const void *a, const void *b, void *c);
 
-/// A bf16 matmul's operands as it reads them: the calling thread's bf16 buffers for op(A) and
-/// op(B) as stored ([rows, cols] packed tight), with their shapes. 0 on success (1: out of memory).
-int textclf_matmul_bf16_operands(const textclf_matmul *matmul, uint16_t **a16, int64_t *aRows, int64_t *aCols,
-                                 uint16_t **b16, int64_t *bRows, int64_t *bCols);
-
-/// Runs a bf16 matmul on operands already rounded into the buffers `textclf_matmul_bf16_operands`
-/// gave this thread. 0 on success.
-int textclf_matmul_execute_packed(const textclf_matmul *matmul, void *c);
+/// The calling thread's buffers for bf16 copies of A and B (at least aCount and bCount
+/// elements). 0 on success (1: out of memory).
+int textclf_bf16_buffers(int64_t aCount, int64_t bCount, uint16_t **a16, uint16_t **b16);
 
 /// Rounds [rows, cols] f32 (row stride ld) to bf16 rows of length cols, as textclf_bf16_from_f32.
 void textclf_pack_bf16(uint16_t *out, const float *in, int64_t rows, int64_t cols, int64_t ld);

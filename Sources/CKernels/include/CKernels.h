@@ -19,6 +19,17 @@ int tc_isa_active(void);
 int tc_set_isa(int isa);
 /// How many CPUs this process may run on (its affinity mask), or 0 if that cannot be read.
 int tc_cpus_allowed(void);
+/// A job for the kernel workers: `task(context, chunk)` for every chunk in 0..<chunks.
+typedef void (*tc_pool_task)(void *context, long chunk);
+/// Runs every chunk on the calling thread and `helpers` helper threads (started on first use;
+/// they spin TEXTCLF_SPIN_US microseconds, default 100, between jobs before they sleep).
+/// Returns 0 once all chunks are done, or 1 without running any if the pool cannot take the
+/// job: fewer than 2 chunks, called from inside a job, or another thread's job is running.
+int tc_pool_run(long chunks, tc_pool_task task, void *context, int helpers);
+/// Sends spinning helpers to sleep now: called before a library runs threads of its own.
+void tc_pool_park(void);
+/// 1 on a thread while it runs chunks of a job.
+int tc_pool_inside_job(void);
 /// "avx512f", "avx2" or "default"; NULL for an unknown number.
 const char *tc_isa_name(int isa);
 

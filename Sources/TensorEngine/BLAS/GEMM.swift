@@ -1,6 +1,7 @@
 // The one matrix-multiply entry point: row-major single-precision GEMM on OpenBLAS.
 // Transpose flags let callers use weights in either layout ([in, out] like HF GPT-2's
 // Conv1D, or [out, in] like nn.Linear) without copying them.
+import CKernels
 
 extension BLAS {
     /// C[m, n] = alpha · op(A)[m, k] · op(B)[k, n] + beta · C, all row-major.
@@ -27,6 +28,9 @@ extension BLAS {
                             alpha, b, Int32(ldb), a, Int32(transposeA ? lda : 1), beta, c, 1)
             return
         }
+        // OpenBLAS threads a product this big (its own threshold); our spinning kernel workers
+        // would take a core from them.
+        if m * n * k >= 1 << 18 && tc_pool_inside_job() == 0 { tc_pool_park() }
         functions.sgemm(rowMajor, transposeA ? trans : noTrans, transposeB ? trans : noTrans,
                         Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
                         beta, c, Int32(ldc))

@@ -1,9 +1,10 @@
-// Both cores for our own kernels: a tiny parallel-for over Dispatch's concurrentPerform.
+// Both cores for our own kernels: a tiny parallel-for over the kernel workers (CKernels'
+// pool.c), with Dispatch's concurrentPerform when those are taken.
 //
-// Threading policy: our kernels and BLAS calls alternate on the calling thread and never
-// overlap (BLAS is never called from inside parallelFor). OpenBLAS's idle threads would
-// otherwise spin on a core after each call; the loader sets OPENBLAS_THREAD_TIMEOUT so
-// they go to sleep almost at once (measured in `textclf bench gemm --contention`).
+// Threading policy: our kernels and library calls alternate on the calling thread. oneDNN's
+// products run on the same workers, split by us (see OneDNN.gemm); OpenBLAS's multi-threaded
+// calls park the workers first, and the loader sets OPENBLAS_THREAD_TIMEOUT so OpenBLAS's own
+// idle threads sleep almost at once (measured in `textclf bench gemm --contention`).
 import CKernels
 import Dispatch
 import Foundation
@@ -32,13 +33,27 @@ public enum Parallel {
             body(0..<count)
             return
         }
+        run(chunks) { chunk in body((count * chunk / chunks)..<(count * (chunk + 1) / chunks)) }
+    }
+
+    /// Runs `body(chunk)` for every chunk in 0..<chunks, on the calling thread and the kernel
+    /// workers; on Dispatch's threads instead when the workers are busy with another caller's
+    /// job or this is a job's chunk itself.
+    public static func run(_ chunks: Int, _ body: (Int) -> Void) {
+        if chunks <= 1 {
+            if chunks == 1 { body(0) }
+            return
+        }
         withoutActuallyEscaping(body) { body in
-            nonisolated(unsafe) let body = body
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                let start = count * chunk / chunks
-                let end = count * (chunk + 1) / chunks
-                body(start..<end)
+            var job = body
+            let ran = withUnsafeMutablePointer(to: &job) { pointer in
+                tc_pool_run(chunks, { context, chunk in
+                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(chunk)
+                }, pointer, Int32(workerCount - 1))
             }
+            guard ran != 0 else { return }
+            nonisolated(unsafe) let body = body
+            DispatchQueue.concurrentPerform(iterations: chunks) { body($0) }
         }
     }
 
@@ -56,12 +71,7 @@ public enum Parallel {
             body(0, 0..<count)
             return
         }
-        withoutActuallyEscaping(body) { body in
-            nonisolated(unsafe) let body = body
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                body(chunk, (count * chunk / chunks)..<(count * (chunk + 1) / chunks))
-            }
-        }
+        run(chunks) { chunk in body(chunk, (count * chunk / chunks)..<(count * (chunk + 1) / chunks)) }
     }
 
     /// Element-wise form of `forRanges`.
