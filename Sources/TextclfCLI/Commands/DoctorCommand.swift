@@ -20,7 +20,7 @@ struct DoctorCommand: ParsableCommand {
         cache_dir {path, source, exists}, mirrors [{path, exists}]; blas_error instead of
         the blas_* and sgemm_* keys when OpenBLAS cannot be loaded (exit status 1);
         onednn_version, onednn_library, onednn_isa, onednn_bf16 and onednn_int8 ("native" or
-        "emulated"), onednn_threads, onednn_wait_policy, precision_auto, or onednn_error where libdnnl is missing
+        "emulated"), onednn_threads (the kernel workers a product is split between), onednn_wait_policy, precision_auto, or onednn_error where libdnnl is missing
         (not a failure: products then stay on OpenBLAS, and --precision auto means fp32);
         mpi_library, mpi_ranks, mpi_hosts and mpi_transport (under mpirun; mpi_error if it fails).
 
@@ -109,8 +109,9 @@ struct DoctorCommand: ParsableCommand {
             switch dnnl {
             case .success(let info):
                 print("oneDNN     \(info.version) \(info.libraryPath)")
-                print("  isa      \(info.isa), \(info.threads) threads (idle threads: \(info.waitPolicy)"
-                      + "\(info.waitPolicyIsUserSet ? ", set by the environment" : "")) ")
+                print("  isa      \(info.isa), products split between \(info.threads) kernel workers"
+                      + " (OpenMP idle policy, should it start threads: \(info.waitPolicy)"
+                      + "\(info.waitPolicyIsUserSet ? ", set by the environment" : ""))")
                 print("  bf16     \(info.nativeBF16 ? "native (AVX512_BF16 or AMX)" : "emulated (slower than fp32)")")
                 print("  int8     \(info.nativeInt8 ? "native (VNNI)" : "emulated")")
             case .failure(let error):
