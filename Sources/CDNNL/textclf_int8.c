@@ -72,10 +72,10 @@ void textclf_quantize_columns_s8(const float *w, int64_t k, int64_t n, int trans
 }
 
 TEXTCLF_VECTOR_CLONES
-void textclf_dequantize(const int32_t *acc, int64_t lda, int64_t rows, int64_t n, const float *rowScale, const int32_t *rowZero,
+void textclf_dequantize(const int32_t *acc, int64_t rows, int64_t n, const float *rowScale, const int32_t *rowZero,
                         const float *columnScale, const int32_t *columnSums, const float *bias, float *out, int64_t ldo) {
     for (int64_t r = 0; r < rows; r++) {
-        const int32_t *a = acc + r * lda;
+        const int32_t *a = acc + r * n;
         float *o = out + r * ldo;
         float rs = rowScale[r];
         int32_t z = rowZero[r];

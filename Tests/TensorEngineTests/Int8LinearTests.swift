@@ -46,8 +46,8 @@ final class Int8LinearTests: XCTestCase {
         try checkLayer(rows: 7, inFeatures: 33, outFeatures: 19, layout: .inOut, seed: 1)
         try checkLayer(rows: 40, inFeatures: 384, outFeatures: 96, layout: .outIn, seed: 4)
         try checkLayer(rows: 1, inFeatures: 64, outFeatures: 10, layout: .outIn, seed: 7)
-        // Split between the workers into column blocks (the last one ragged), then row blocks:
-        // each block is scaled back, its bias added, at its own offset.
+        // Products split between the workers into column blocks (the last one ragged), then
+        // into row blocks, each block of u8 × s8 at its own offsets.
         try checkLayer(rows: 37, inFeatures: 53, outFeatures: 200, layout: .outIn, seed: 10)
         try checkLayer(rows: 97, inFeatures: 60, outFeatures: 96, layout: .inOut, seed: 13)
     }

@@ -74,8 +74,7 @@ void textclf_quantize_rows_u8(const float *x, int64_t rows, int64_t cols, int64_
 void textclf_quantize_columns_s8(const float *w, int64_t k, int64_t n, int transposed,
                                  int8_t *q, float *scale, int32_t *columnSums);
 
-/// out[r, j] = rowScale[r]·columnScale[j]·(acc[r, j] − rowZero[r]·columnSums[j]) (+ bias[j]) for a
-/// block of rows × n, acc with row stride lda and out with ldo.
-void textclf_dequantize(const int32_t *acc, int64_t lda, int64_t rows, int64_t n, const float *rowScale, const int32_t *rowZero,
+/// out[r, j] = rowScale[r]·columnScale[j]·(acc[r, j] − rowZero[r]·columnSums[j]) (+ bias[j]).
+void textclf_dequantize(const int32_t *acc, int64_t rows, int64_t n, const float *rowScale, const int32_t *rowZero,
                         const float *columnScale, const int32_t *columnSums, const float *bias, float *out, int64_t ldo);
 #endif

@@ -134,13 +134,11 @@ public enum OneDNN {
     ///
     /// The product is split into column (or row) blocks, one per kernel worker, each a
     /// single-threaded oneDNN product: so the workers that run our element-wise kernels run the
-    /// products too, already awake, and OpenMP starts no threads of its own. `afterBlock(rows,
-    /// columns)` runs on the same worker right after each block of C is computed.
+    /// products too, already awake, and OpenMP starts no threads of its own.
     public static func gemm(
         kind: MatmulKind, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
         a: UnsafeRawPointer, lda: Int, b: UnsafeRawPointer, ldb: Int,
-        beta: Float, c: UnsafeMutableRawPointer, ldc: Int,
-        afterBlock: ((_ rows: Range<Int>, _ columns: Range<Int>) -> Void)? = nil
+        beta: Float, c: UnsafeMutableRawPointer, ldc: Int
     ) {
         var (a, lda, b, ldb) = (a, lda, b, ldb)
         if kind == .bf16 { (a, lda, b, ldb) = roundToBF16(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
@@ -162,7 +160,6 @@ public enum OneDNN {
             guard textclf_matmul_execute(primitive, aPart, bPart, cPart) == 0 else {
                 fatalError("oneDNN matmul \(pm)×\(k)×\(pn) (\(kind)) failed to execute")
             }
-            afterBlock?(split.alongColumns ? 0..<m : range, split.alongColumns ? range : 0..<n)
         }
     }
 

@@ -67,8 +67,8 @@ public final class Int8Weight: @unchecked Sendable {
         (0..<(inFeatures * outFeatures)).map { Float(q[$0]) * scales[$0 % outFeatures] }
     }
 
-    /// out[rows, out] = x[rows, in] · W (+ bias), x quantised per row. Quantising is split by rows
-    /// between the kernel workers; the product and the scaling back by blocks of the result.
+    /// out[rows, out] = x[rows, in] · W (+ bias), x quantised per row. Quantising and scaling
+    /// back are split by rows between our workers; oneDNN parallelises the product itself.
     public func forward(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, bias: UnsafePointer<Float>?, rows: Int) {
         guard rows > 0 else { return }
         let (k, n) = (inFeatures, outFeatures)
@@ -81,16 +81,14 @@ public final class Int8Weight: @unchecked Sendable {
             let r = range.lowerBound
             textclf_quantize_rows_u8(x + r * k, Int64(range.count), Int64(k), Int64(k), xq + r * k, rowScales + r, rowZeros + r)
         }
+        OneDNN.gemm(kind: .u8s8, transposeA: false, transposeB: false, m: rows, n: n, k: k,
+                    a: xq, lda: k, b: q, ldb: n, beta: 0, c: accumulator, ldc: n)
         scales.withUnsafeBufferPointer { columnScales in
             columnSums.withUnsafeBufferPointer { sums in
-                let (columnScales, sums) = (columnScales.baseAddress!, sums.baseAddress!)
-                // Each worker scales back its own block of the result while it is still in cache.
-                OneDNN.gemm(kind: .u8s8, transposeA: false, transposeB: false, m: rows, n: n, k: k,
-                            a: xq, lda: k, b: q, ldb: n, beta: 0, c: accumulator, ldc: n) { rowRange, columns in
-                    let (r, j) = (rowRange.lowerBound, columns.lowerBound)
-                    textclf_dequantize(accumulator + r * n + j, Int64(n), Int64(rowRange.count), Int64(columns.count),
-                                       rowScales + r, rowZeros + r, columnScales + j, sums + j, bias.map { $0 + j },
-                                       out + r * n + j, Int64(n))
+                Parallel.forRanges(rows, grain: max(1, Kernels.elementwiseGrain / max(1, n))) { range in
+                    let r = range.lowerBound
+                    textclf_dequantize(accumulator + r * n, Int64(range.count), Int64(n), rowScales + r, rowZeros + r,
+                                       columnScales.baseAddress, sums.baseAddress, bias, out + r * n, Int64(n))
                 }
             }
         }
