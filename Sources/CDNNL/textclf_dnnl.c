@@ -110,9 +110,7 @@ float textclf_f32_from_bf16(uint16_t x) {
 
 struct textclf_matmul {
     dnnl_primitive_t primitive;
-    int kind;
-    int64_t m, n, k, lda, ldb;
-    int transposeA, transposeB, threads;
+    int threads;
     dnnl_memory_desc_t a_md, b_md, c_md, scratchpad_md;
     size_t scratchpad_bytes;
     char implementation[64];
@@ -172,9 +170,7 @@ textclf_matmul *textclf_matmul_create(int kind, int64_t m, int64_t n, int64_t k,
     const char *impl = NULL;
     p_dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl);
     snprintf(result->implementation, sizeof result->implementation, "%s", impl ? impl : "unknown");
-    result->kind = kind;
-    result->m = m; result->n = n; result->k = k; result->lda = lda; result->ldb = ldb;
-    result->transposeA = transposeA; result->transposeB = transposeB; result->threads = threads;
+    result->threads = threads;
 done:
     textclf_dnnl_set_threads(previousThreads);
     if (!result && error && errorLength > 0)

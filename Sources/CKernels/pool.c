@@ -37,7 +37,7 @@ static struct {
 
 static _Thread_local int inside_job;
 static pthread_once_t started = PTHREAD_ONCE_INIT;
-static int requested_helpers;
+static _Atomic int requested_helpers;  // read once, by start()
 
 static inline void relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -93,13 +93,14 @@ static void start(void) {
     const char *text = getenv("TEXTCLF_SPIN_US");
     long us = text && *text ? atol(text) : 100;
     pool.spin_ns = (us < 0 ? 0 : us) * 1000;
-    if (requested_helpers < 1) return;
-    pool.slots = aligned_alloc(64, sizeof(struct helper) * (size_t)requested_helpers);
+    int helpers = atomic_load(&requested_helpers);
+    if (helpers < 1) return;
+    pool.slots = aligned_alloc(64, sizeof(struct helper) * (size_t)helpers);
     if (!pool.slots) return;
     pthread_attr_t attributes;
     pthread_attr_init(&attributes);
     pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
-    for (int i = 0; i < requested_helpers; i++) {
+    for (int i = 0; i < helpers; i++) {
         atomic_init(&pool.slots[i].state, IDLE);
         pthread_t thread;
         if (pthread_create(&thread, &attributes, helper_main, &pool.slots[i]) != 0) break;
@@ -110,7 +111,7 @@ static void start(void) {
 
 int tc_pool_run(long chunks, tc_pool_task task, void *context, int helpers) {
     if (chunks < 2 || helpers < 1 || inside_job) return 1;
-    requested_helpers = helpers;
+    atomic_store(&requested_helpers, helpers);
     pthread_once(&started, start);
     if (pool.helpers < 1) return 1;
     if (atomic_exchange_explicit(&pool.busy, 1, memory_order_acquire)) return 1;  // another caller has it

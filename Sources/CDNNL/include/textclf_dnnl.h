@@ -22,7 +22,7 @@ const char *textclf_dnnl_path(void);
 enum textclf_matmul_kind {
     /// f32 A and B, f32 C.
     TEXTCLF_MATMUL_F32 = 0,
-    /// f32 A and B converted to bf16 (round to nearest even) on each call, f32 accumulation and C.
+    /// bf16 A and B (the caller rounds f32 to nearest even: textclf_pack_bf16), f32 accumulation and C.
     TEXTCLF_MATMUL_BF16 = 1,
     /// u8 A, s8 B, s32 C (the caller quantises and dequantises).
     TEXTCLF_MATMUL_U8S8 = 2,
