@@ -6,7 +6,9 @@
 // these workers, so no second pool (OpenMP's) spins against them.
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <errno.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include "CKernels.h"
@@ -89,10 +91,24 @@ static void *helper_main(void *argument) {
     return NULL;
 }
 
-static void start(void) {
+// Read at load, as TEXTCLF_KERNEL_ISA: a value that is not a whole number of microseconds is
+// a one-line error (exit 2) rather than a silent default.
+__attribute__((constructor)) static void read_spin_time(void) {
     const char *text = getenv("TEXTCLF_SPIN_US");
-    long us = text && *text ? atol(text) : 100;
-    pool.spin_ns = (us < 0 ? 0 : us) * 1000;
+    long us = 100;
+    if (text && *text) {
+        char *end = NULL;
+        errno = 0;
+        us = strtol(text, &end, 10);
+        if (errno || *end || us < 0 || us > 1000000) {
+            fprintf(stderr, "error: TEXTCLF_SPIN_US=%s is not a whole number of microseconds from 0 to 1000000\n", text);
+            exit(2);
+        }
+    }
+    pool.spin_ns = us * 1000;
+}
+
+static void start(void) {
     int helpers = atomic_load(&requested_helpers);
     if (helpers < 1) return;
     pool.slots = aligned_alloc(64, sizeof(struct helper) * (size_t)helpers);
