@@ -77,6 +77,13 @@ enum CLI {
         return env
     }
 
+    /// `environment` with one variable set.
+    static func environment(_ name: String, _ value: String) -> [String: String] {
+        var env = environment
+        env[name] = value
+        return env
+    }
+
     /// Runs `textclf arguments` to the end (killed after `timeout` seconds).
     static func run(_ arguments: [String], stdin: Data? = nil, timeout: TimeInterval = 30,
                     environment: [String: String] = CLI.environment) throws -> CLIResult {

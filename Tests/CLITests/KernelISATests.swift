@@ -5,11 +5,7 @@ import XCTest
 /// element-wise kernels run it (the Swift loops, or CKernels' baseline or best variant), since
 /// they do the same float operations in the same order; a wrong value is a one-line error.
 final class KernelISATests: XCTestCase {
-    func environment(_ isa: String) -> [String: String] {
-        var env = CLI.environment
-        env["TEXTCLF_KERNEL_ISA"] = isa
-        return env
-    }
+    func environment(_ isa: String) -> [String: String] { CLI.environment("TEXTCLF_KERNEL_ISA", isa) }
 
     func testTrainingGivesTheSameModelBytesWithEveryKernelVariant() throws {
         let doctor = try CLI.run(["doctor", "--json"])

@@ -4,11 +4,7 @@ import XCTest
 /// TEXTCLF_SPIN_US through the binary: how long the kernel workers spin between jobs. A whole
 /// number of microseconds from 0 to 1,000,000 is taken; anything else is a one-line error.
 final class KernelWorkersTests: XCTestCase {
-    func environment(_ spin: String) -> [String: String] {
-        var env = CLI.environment
-        env["TEXTCLF_SPIN_US"] = spin
-        return env
-    }
+    func environment(_ spin: String) -> [String: String] { CLI.environment("TEXTCLF_SPIN_US", spin) }
 
     func testBadSpinTimesAreOneLineErrors() throws {
         for value in ["fast", "-5", "12us", "1000001", "99999999999999999999"] {
